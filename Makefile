@@ -1,0 +1,64 @@
+# Tongban kiosk. `make run` and `make test` are all a fresh Debian 12 machine needs:
+# every target installs what it is missing first (Debian packages, then a .venv).
+
+VENV        ?= .venv
+PYTHON      ?= python3.11
+PY          := $(VENV)/bin/python
+KIOSK       := $(VENV)/bin/kiosk
+STAMP       := $(VENV)/.installed
+OUT         ?= .run
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Kivy's SDL2/GL needs, the CJK font, pyscard's build headers, pcscd with the vpcd virtual reader
+# for the social-security card simulator, espeak-ng for offline voice prompts, mosquitto for fleet nudges.
+DEB_PACKAGES := libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-wqy-microhei libpcsclite-dev \
+                pcscd vsmartcard-vpcd espeak-ng mosquitto
+
+export KIVY_NO_CONSOLELOG := 1
+export KIVY_NO_ARGS := 1
+
+.PHONY: install deb run demo test lint bench fuzz chaos clean
+
+install: deb $(STAMP)
+
+deb:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m kiosk i18n compile
+	@touch $@
+
+run: install
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display on this machine: running 'make demo' instead (offscreen)."; \
+	  $(MAKE) --no-print-directory demo; \
+	else \
+	  $(KIOSK) run --data-dir $(OUT)/data; \
+	fi
+
+demo: install
+	SDL_VIDEODRIVER=offscreen KIVY_HOME=$(CURDIR)/$(OUT)/kivy $(KIOSK) demo --out $(OUT)/demo
+	@echo "Pictures of every screen: $(CURDIR)/$(OUT)/demo"
+
+test: install
+	$(PY) -m ruff check .
+	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+lint: install
+	$(PY) -m ruff check .
+
+bench: install
+	SDL_VIDEODRIVER=offscreen $(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info

@@ -1,0 +1,1 @@
+"""Wire-level simulators: each sits on the far side of the real transport and builds its bytes on its own."""

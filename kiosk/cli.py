@@ -1,0 +1,62 @@
+"""The ``kiosk`` command: one entry point, subcommands registered by modules in ``kiosk.commands``.
+
+Each module there has ``register(cli: Cli) -> None`` and adds its commands with
+``cli.command("device", "read-id", help=...)``. Heavy imports belong inside the handlers so that
+``kiosk version`` and the first frame of ``kiosk run`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from kiosk import commands
+
+
+class Cli:
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser(prog="kiosk", description="Tongban 通办 self-service kiosk")
+        self._top = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self._groups: dict[str, argparse._SubParsersAction] = {}
+
+    def command(self, *path: str, help: str) -> argparse.ArgumentParser:
+        """Add ``kiosk <group> <name>`` (or ``kiosk <name>`` with one word); returns its parser.
+
+        The handler is set with ``parser.set_defaults(func=handler)``; it takes the parsed args
+        and returns the exit status.
+        """
+        if len(path) == 1:
+            return self._top.add_parser(path[0], help=help, description=help)
+        group, name = path
+        if group not in self._groups:
+            group_parser = self._top.add_parser(group, help=f"{group} commands")
+            self._groups[group] = group_parser.add_subparsers(dest=f"{group}_command", metavar="COMMAND")
+            group_parser.set_defaults(func=lambda _args, p=group_parser: _usage(p))
+        return self._groups[group].add_parser(name, help=help, description=help)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def build() -> Cli:
+    cli = Cli()
+    for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{commands.__name__}.{module.name}").register(cli)
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    cli = build()
+    args = cli.parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        return _usage(cli.parser)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommand modules of the ``kiosk`` command; each exposes ``register(cli)`` (see kiosk.cli)."""

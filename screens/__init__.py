@@ -1,0 +1,1 @@
+"""The Kivy touch UI: a view over kiosk/'s state and events."""
