@@ -1,0 +1,141 @@
+"""The one schema for every setting. Unknown keys and wrong types are refused (extra="forbid")."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KioskSection(Section):
+    id: str = Field("K0001", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
+    site_name: str = Field("示例县政务服务24小时自助服务区", min_length=1, max_length=60)
+    site_address: str = ""
+    language: Literal["zh_CN", "en"] = "zh_CN"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: str = ""  # empty: ~/.local/share/tongban (or --data-dir)
+
+
+class DisplaySection(Section):
+    orientation: Literal["portrait", "landscape"] = "portrait"
+    size: tuple[int, int] | None = None  # default: 1080x1920 portrait, 1920x1080 landscape
+    fullscreen: bool = True
+
+    @field_validator("size")
+    @classmethod
+    def _sane_size(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not (320 <= value[0] <= 7680 and 320 <= value[1] <= 7680):
+            raise ValueError("each side must be between 320 and 7680 pixels")
+        return value
+
+    @property
+    def resolved_size(self) -> tuple[int, int]:
+        if self.size:
+            return self.size
+        return (1080, 1920) if self.orientation == "portrait" else (1920, 1080)
+
+
+class ElderSection(Section):
+    default_on: bool = False
+    scale: float = Field(1.5, ge=1.5, le=2.5)  # 适老化: text at least 1.5×
+    timeout_factor: float = Field(2.0, ge=1.0, le=4.0)
+
+
+class IdleSection(Section):
+    timeout_s: int = Field(90, ge=15, le=1800)
+    warning_s: int = Field(20, ge=5, le=120)
+
+    @model_validator(mode="after")
+    def _warning_fits(self) -> IdleSection:
+        if self.warning_s >= self.timeout_s:
+            raise ValueError("warning_s must be shorter than timeout_s")
+        return self
+
+
+class IdCardDevice(Section):
+    port: str = "sim"  # "sim" or a serial port such as /dev/ttyUSB0
+    baud: int = Field(115200, ge=1200, le=921600)
+    required: bool = True
+
+
+class SocialSecurityCardDevice(Section):
+    reader: str = "sim"  # "sim" or a reader-name pattern
+    required: bool = False
+
+
+class PrinterDevice(Section):
+    uri: str = "sim"  # "sim", tcp://host:port, serial:///dev/ttyUSB0?baudrate=9600, usb://VID:PID, file:///path
+    paper_width_mm: Literal[58, 80] = 80
+    required: bool = True
+
+
+class CameraDevice(Section):
+    source: str = "sim"  # "sim", a device index, a path or a URL
+    width: int = Field(1280, ge=160, le=3840)
+    height: int = Field(720, ge=120, le=2160)
+    required: bool = False
+
+
+class DevicesSection(Section):
+    idcard: IdCardDevice = IdCardDevice()
+    sscard: SocialSecurityCardDevice = SocialSecurityCardDevice()
+    printer: PrinterDevice = PrinterDevice()
+    camera: CameraDevice = CameraDevice()
+
+
+class PlatformSection(Section):
+    url: str = "sim"  # "sim" starts the bundled simulator on loopback
+    credentials_file: str = ""
+    ca_bundle: str = ""
+    timeout_s: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _https_or_loopback(cls, value: str) -> str:
+        if value == "sim" or value.startswith("https://"):
+            return value
+        loopback = ("http://127.", "http://localhost", "http://[::1]")
+        if value.startswith(loopback):
+            return value
+        raise ValueError("must be https://, or plain http:// only to loopback, or 'sim'")
+
+
+class Label(Section):
+    zh_CN: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class HomeTile(Section):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: Label
+    kind: Literal["department", "bundle", "at_terminal", "progress"] = "department"
+    target: str = ""  # department code or bundle code the tile opens
+    color: str = Field("#1E5AA8", pattern=r"^#[0-9A-Fa-f]{6}$")
+
+
+class HomeSection(Section):
+    tiles: tuple[HomeTile, ...] = ()
+
+    @field_validator("tiles")
+    @classmethod
+    def _unique_keys(cls, tiles: tuple[HomeTile, ...]) -> tuple[HomeTile, ...]:
+        seen: set[str] = set()
+        for tile in tiles:
+            if tile.key in seen:
+                raise ValueError(f"duplicate tile key {tile.key!r}")
+            seen.add(tile.key)
+        return tiles
+
+
+class Settings(Section):
+    kiosk: KioskSection = KioskSection()
+    display: DisplaySection = DisplaySection()
+    elder: ElderSection = ElderSection()
+    idle: IdleSection = IdleSection()
+    devices: DevicesSection = DevicesSection()
+    platform: PlatformSection = PlatformSection()
+    home: HomeSection = HomeSection()

@@ -1,0 +1,33 @@
+"""Find a font that has Chinese glyphs; Kivy's default (Roboto) has none."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Order matters: WenQuanYi's .ttc opens its Chinese face first; Noto CJK .ttc files open the Japanese face,
+# so they come after the single-face and SC-specific files.
+CJK_FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+
+class FontNotFound(RuntimeError):
+    pass
+
+
+def find_cjk_font(candidates: tuple[str, ...] = CJK_FONT_PATHS) -> Path:
+    """The first CJK font present; ``TONGBAN_CJK_FONT`` overrides the list."""
+    override = os.environ.get("TONGBAN_CJK_FONT")
+    for candidate in ((override,) if override else ()) + candidates:
+        path = Path(candidate)
+        if path.is_file():
+            return path
+    raise FontNotFound(
+        "no Chinese font found (looked for " + ", ".join(candidates) + "); "
+        "install the Debian package fonts-wqy-microhei (make install does)"
+    )

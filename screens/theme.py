@@ -1,0 +1,126 @@
+"""One theme: palette, font sizes, spacing, and the elder-mode scale and high-contrast palette.
+
+Sizes are in pixels of a 1080-pixel short side (a 21.5" 1080p screen has about 4 px per mm) and are
+scaled to the actual window; elder mode multiplies them by the configured scale (≥ 1.5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def hex_rgba(value: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    value = value.lstrip("#")
+    return (int(value[0:2], 16) / 255, int(value[2:4], 16) / 255, int(value[4:6], 16) / 255, alpha)
+
+
+def relative_luminance(rgb: tuple[float, ...]) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio (1..21)."""
+    hi, lo = sorted((relative_luminance(fg), relative_luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str
+    surface: str
+    primary: str
+    on_primary: str
+    text: str
+    text_muted: str
+    border: str
+    danger: str
+    ok: str
+    use_tile_colors: bool  # the normal palette shows configured tile colours; high contrast does not
+
+    def rgba(self, name: str) -> tuple[float, float, float, float]:
+        return hex_rgba(getattr(self, name))
+
+
+NORMAL = Palette(
+    background="#EEF2F7",
+    surface="#FFFFFF",
+    primary="#1E5AA8",
+    on_primary="#FFFFFF",
+    text="#1A1F26",
+    text_muted="#4A5563",
+    border="#C9D2DE",
+    danger="#B3261E",
+    ok="#1E7D32",
+    use_tile_colors=True,
+)
+
+HIGH_CONTRAST = Palette(
+    background="#000000",
+    surface="#141414",
+    primary="#FFD400",
+    on_primary="#000000",
+    text="#FFFFFF",
+    text_muted="#F0F0F0",
+    border="#FFD400",
+    danger="#FF8A80",
+    ok="#9CFF9C",
+    use_tile_colors=False,
+)
+
+# The pairs that carry text, checked for contrast (≥ 7:1 in elder mode).
+TEXT_PAIRS = (
+    ("text", "background"),
+    ("text", "surface"),
+    ("text_muted", "background"),
+    ("text_muted", "surface"),
+    ("on_primary", "primary"),
+    ("danger", "background"),
+    ("ok", "background"),
+)
+
+
+@dataclass(frozen=True)
+class Theme:
+    palette: Palette
+    unit: float  # pixels per design pixel, from the window's short side and the elder scale
+    elder: bool
+
+    @classmethod
+    def make(cls, window_size: tuple[float, float], elder: bool, elder_scale: float) -> Theme:
+        base = min(window_size) / 1080
+        return cls(HIGH_CONTRAST if elder else NORMAL, base * (elder_scale if elder else 1.0), elder)
+
+    def px(self, design_pixels: float) -> float:
+        return design_pixels * self.unit
+
+    def color(self, name: str) -> tuple[float, float, float, float]:
+        return self.palette.rgba(name)
+
+    @property
+    def font_title(self) -> float:
+        return self.px(56)
+
+    @property
+    def font_heading(self) -> float:
+        return self.px(42)
+
+    @property
+    def font_body(self) -> float:
+        return self.px(32)
+
+    @property
+    def font_small(self) -> float:
+        return self.px(26)
+
+    @property
+    def touch_target(self) -> float:
+        """Minimum button height: 20 mm on a 21.5" 1080p screen is ≈ 80 px; normal mode uses 100."""
+        return self.px(100)
+
+    @property
+    def spacing(self) -> float:
+        return self.px(24)
