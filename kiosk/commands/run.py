@@ -1,0 +1,78 @@
+"""``kiosk run`` (the touchscreen app) and ``kiosk demo`` (the same app offscreen, one PNG per screen)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1080x1920, not {text!r}") from None
+    return width, height
+
+
+def register(cli) -> None:
+    p = cli.command("run", help="start the kiosk touchscreen app")
+    p.add_argument("--config", type=Path, help="site configuration file (default /etc/tongban/kiosk.toml)")
+    p.add_argument("--data-dir", type=Path, help="where the kiosk keeps its data, logs and state")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--fullscreen", dest="fullscreen", action="store_true", default=None)
+    mode.add_argument("--windowed", dest="fullscreen", action="store_false")
+    p.add_argument("--size", type=_size, help="window size WxH (default from configuration)")
+    p.set_defaults(func=_run)
+
+    p = cli.command("demo", help="render the app offscreen and write one PNG per screen plus journey.json")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--orientation", choices=("portrait", "landscape"), help="default: both, one process each")
+    p.add_argument("--elder", action="store_true", help="start in elder mode")
+    p.add_argument("--config", type=Path)
+    p.set_defaults(func=_demo)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kiosk.launch import start_core
+
+    core = start_core(args.config, args.data_dir)
+    display = core.settings.display
+    size = args.size or display.resolved_size
+    fullscreen = display.fullscreen if args.fullscreen is None else args.fullscreen
+    from screens.bootstrap import configure
+
+    configure(size, fullscreen)
+    from screens.app import TongbanApp
+
+    TongbanApp(core).run()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if args.orientation is None:
+        # The window's size is fixed once it exists, so each orientation renders in its own process.
+        index = {}
+        for orientation in ("portrait", "landscape"):
+            command = [sys.executable, "-m", "kiosk", "demo", "--out", str(out / orientation)]
+            command += ["--orientation", orientation] + (["--elder"] if args.elder else [])
+            command += ["--config", str(args.config)] if args.config else []
+            env = {**os.environ, "SDL_VIDEODRIVER": os.environ.get("SDL_VIDEODRIVER", "offscreen")}
+            status = subprocess.run(command, env=env, check=False).returncode
+            if status != 0:
+                print(f"demo failed in {orientation} (exit {status})", file=sys.stderr)
+                return status
+            index[orientation] = json.loads((out / orientation / "journey.json").read_text("utf-8"))
+        (out / "journey.json").write_text(json.dumps(index, ensure_ascii=False, indent=2), "utf-8")
+        print(out.resolve())
+        return 0
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    from screens.demo import run_demo
+
+    journey = run_demo(out, args.orientation, args.elder, args.config)
+    print(out.resolve())
+    return 1 if journey.get("errors") else 0

@@ -1,0 +1,38 @@
+"""What ``kiosk run`` and ``kiosk demo`` share: load configuration, pick the data folder, start logging."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from kiosk import logs
+from kiosk.config import LoadedConfig, load_settings
+from kiosk.core import Kiosk
+
+log = logging.getLogger(__name__)
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tongban"
+
+
+def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
+    """Configuration (refused layers are logged, the last good one runs), logging, then the core."""
+    first = load_settings(site_file=config_file, state_dir=None)
+    chosen = data_dir or (Path(first.settings.kiosk.data_dir) if first.settings.kiosk.data_dir else default_data_dir())
+    chosen.mkdir(parents=True, exist_ok=True)
+    logs.setup(chosen / "logs", first.settings.kiosk.log_level)
+    loaded: LoadedConfig = load_settings(site_file=config_file, state_dir=chosen / "state")
+    for outcome in loaded.outcomes:
+        if outcome.applied:
+            log.info("configuration layer %s applied from %s", outcome.name, outcome.source)
+        else:
+            log.error(
+                "configuration layer %s refused (%s); running on %s",
+                outcome.name,
+                "; ".join(outcome.errors),
+                "its last good copy" if outcome.fallback else "the layers below it",
+            )
+    return Kiosk(loaded, chosen)
