@@ -295,8 +295,11 @@ class PrinterEmulator:
             assert self.out_dir is not None
             started = time.perf_counter()
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            job.png = self.out_dir / f"job-{index:04d}.png"
-            render(printout, self.dots).save(job.png)
+            try:
+                render(printout, self.dots).save(self.out_dir / f"job-{index:04d}.png")
+                job.png = self.out_dir / f"job-{index:04d}.png"
+            except Exception:  # a picture that cannot be drawn must not stop the printer
+                log.exception("rendering job %d failed", index)
             self.render_seconds.append(time.perf_counter() - started)
         log.info("printed job %d: %d lines, %s", index, len(job.lines), fault or "complete")
         with self._cond:

@@ -246,7 +246,10 @@ def render(printout: Printout, dots: int) -> Image.Image:
     placed: list[tuple[Element, Image.Image | None, int]] = []
     for element in printout.elements:
         if isinstance(element, QrSymbol):
-            image = _qr_image(element)
+            try:
+                image = _qr_image(element)
+            except ValueError:  # more data than a QR symbol holds: the printer prints nothing
+                continue
             placed.append((element, image, image.height + 8 * element.module))  # quiet zone above and below
         elif isinstance(element, Bitmap):
             placed.append((element, element.image, element.image.height))
