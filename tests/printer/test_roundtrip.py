@@ -39,8 +39,8 @@ def test_standard_receipt_round_trip(printer, emulator):
 def test_80mm_paper_and_logo(tmp_path, make_printer):
     logo = Image.new("L", (200, 60), 255)
     logo.paste(0, (10, 10, 190, 50))
-    receipt = Receipt("八十毫米回执", [Section("说明", [Text("这是一行很长的中文说明文字，用来检查八十毫米纸宽的折行是否正确。"),
-                                                   QR("TB-80", module=8, ec="H")])], logo=logo)
+    blocks = [Text("这是一行很长的中文说明文字，用来检查八十毫米纸宽的折行是否正确。"), QR("TB-80", module=8, ec="H")]
+    receipt = Receipt("八十毫米回执", [Section("说明", blocks)], logo=logo)
     with PrinterEmulator(out_dir=tmp_path, dots=PAPER_80.dots) as emu:
         dev = make_printer(emu.address, paper=PAPER_80)
         dev.open()
