@@ -121,12 +121,11 @@ class ThermalPrinter(Device):
             return st.PrinterStatus.unreadable()
         self.transport.drain()
         eot1 = self._ask(1, token)
-        if eot1 is None:
+        eot2 = self._ask(2, token) if eot1 is not None else None
+        eot4 = self._ask(4, token) if eot2 is not None else None
+        if eot1 is None or eot2 is None or eot4 is None:
             if token is not None:
                 token.check()  # out of time is a timeout, not a missing printer
-            return st.PrinterStatus.no_answer()
-        eot2, eot4 = self._ask(2, token), self._ask(4, token)
-        if eot2 is None or eot4 is None:
             return st.PrinterStatus.no_answer()
         eot3 = self._ask(3, token) if st.decode_offline(eot2)["error"] else None
         return st.PrinterStatus.from_replies(eot1, eot2, eot4, eot3)

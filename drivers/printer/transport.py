@@ -135,9 +135,10 @@ class Transport:
                 if not data:
                     raise DeviceError(Code.DEVICE_NOT_READY, f"{self.uri}: connection closed by the printer")
                 return data
-            if self.uri.scheme == "serial":
+            if self.uri.scheme == "serial":  # read(16) would wait out the timeout for 16 bytes: take what came
                 device.timeout = timeout
-                return device.read(16)
+                first = device.read(1)
+                return first + device.read(min(device.in_waiting, 15)) if first else b""
             return bytes(device.read(self._printer.in_ep, 16, max(1, int(timeout * 1000))))
         except DeviceError:
             raise
