@@ -109,7 +109,7 @@ def wrap(text: str, width: int, indent: int = 0) -> list[str]:
                 pull = 1  # take the last character, and any closing punctuation before it, down with the token
                 while pull < len(current) and current[-pull] in _NO_LINE_START:
                     pull += 1
-                if pull < len(current):
+                if pull < len(current) and text_width(current[-pull:] + token) <= width - indent:
                     current, carry = current[:-pull], current[-pull:]
             lines.append(current.rstrip(" "))
             current = carry + token
