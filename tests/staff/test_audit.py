@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_records_chain_from_genesis_and_verify(tmp_path):
     records = trail.tail(100)
     assert [r.seq for r in records] == [1, 2, 3, 4, 5, 6]
     assert records[0].prev == GENESIS
-    assert all(b.prev == a.digest() for a, b in zip(records, records[1:], strict=False))
+    assert all(b.prev == a.digest() for a, b in itertools.pairwise(records))
     assert records[0].at == "2023-11-14T22:13:20.250Z"
     assert trail.verify().ok and trail.verify().count == 6
     assert trail.head() == (6, records[-1].digest())
