@@ -131,6 +131,36 @@ class HomeSection(Section):
         return tiles
 
 
+class StaffMember(Section):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")  # what the audit trail records, never the name
+    display_name: str = Field(min_length=1, max_length=30)
+    role: Literal["operator", "administrator"]
+    pin_hash: str = Field(pattern=r"^\$argon2id\$")  # from `kiosk staff hash-pin`
+    card_hash: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")  # from `kiosk staff hash-card`
+
+
+class StaffSection(Section):
+    members: tuple[StaffMember, ...] = ()
+    max_failures: int = Field(5, ge=1, le=20)  # wrong PINs in a row before the menu locks
+    lockout_s: int = Field(300, ge=30, le=86400)
+    menu_idle_timeout_s: int = Field(120, ge=15, le=3600)
+
+    @field_validator("members")
+    @classmethod
+    def _unique(cls, members: tuple[StaffMember, ...]) -> tuple[StaffMember, ...]:
+        ids: set[str] = set()
+        cards: set[str] = set()
+        for member in members:
+            if member.id in ids:
+                raise ValueError(f"duplicate staff id {member.id!r}")
+            if member.card_hash is not None and member.card_hash in cards:
+                raise ValueError(f"staff {member.id!r} has a card already registered to another member")
+            ids.add(member.id)
+            if member.card_hash is not None:
+                cards.add(member.card_hash)
+        return members
+
+
 class Settings(Section):
     kiosk: KioskSection = KioskSection()
     display: DisplaySection = DisplaySection()
@@ -139,3 +169,4 @@ class Settings(Section):
     devices: DevicesSection = DevicesSection()
     platform: PlatformSection = PlatformSection()
     home: HomeSection = HomeSection()
+    staff: StaffSection = StaffSection()
