@@ -34,7 +34,8 @@ class FaceReason(enum.StrEnum):
 @dataclass(frozen=True)
 class FaceRules:
     detect_width: int = 640  # frames are downscaled to this width for the cascade
-    min_width: float = 0.2  # face width / frame width: closer than arm's length
+    min_neighbors: int = 3  # 3 keeps faces of ~120 px found in every frame; the rules below weed out strays
+    min_width: float = 0.25  # face width / frame width: close enough for a verification photo
     max_width: float = 0.65
     max_offset: float = 0.15  # face centre off the frame centre, as a fraction of the frame size
     min_sharpness: float = 60.0  # variance of the Laplacian over the face, grey levels²
@@ -94,7 +95,9 @@ class FaceGuide:
         small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
         small = cv2.equalizeHist(small)
         min_side = max(24, int(small.shape[1] * self.rules.min_width * 0.6))
-        found = self.cascade.detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
+        found = self.cascade.detectMultiScale(
+            small, scaleFactor=1.1, minNeighbors=self.rules.min_neighbors, minSize=(min_side, min_side)
+        )
         return [tuple(round(v / scale) for v in box) for box in found]  # type: ignore[misc]
 
     def assess(self, frame: np.ndarray) -> Guidance:

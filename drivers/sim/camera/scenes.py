@@ -228,8 +228,8 @@ def _blurred(scene: Scene, name: str, sigma: float) -> Scene:
 
 SCENES: dict[str, Callable[[tuple[int, int]], Scene]] = {
     "face": face_scene,
-    # face about 15 % of the frame width: found, but too far to verify
-    "face_far": lambda size: face_scene(size, height=0.15 / 0.88 * size[0] / size[1], name="face_far"),
+    # head drawn at 18 % of the frame width: found (box ≈ 21 %), but too far to verify
+    "face_far": lambda size: face_scene(size, height=0.18 / 0.88 * size[0] / size[1], name="face_far"),
     "face_off_centre": lambda size: face_scene(size, dx=0.3, name="face_off_centre"),
     "face_blurry": lambda size: _blurred(face_scene(size), "face_blurry", 0.012 * size[1]),
     "two_faces": two_faces_scene,
