@@ -209,7 +209,7 @@ class Camera(Device):
     # -- device contract ---------------------------------------------------------------
     def _connect(self) -> None:
         source = self.source
-        if source.kind is SourceKind.PATH and not os.path.exists(str(source.value)):
+        if self._factory is default_capture and source.kind is SourceKind.PATH and not os.path.exists(source.value):
             raise DeviceError(Code.DEVICE_NOT_READY, f"no camera at {source.display}")
         capture = self._factory(source.value)
         if capture is None or not capture.isOpened():

@@ -8,6 +8,7 @@ for a pulled camera — ``read()`` fails, and opening again fails until it is pl
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,11 @@ def missing_source(directory: Path | str) -> str:
 
 
 class UnplugRig:
-    """Plays ``video`` to the driver until unplugged (by hand, or after ``unplug_after`` frames)."""
+    """Plays ``video`` to the driver like a USB camera — paced at the video's frame rate, looping,
+    never ending — until unplugged (by hand, or after ``unplug_after`` frames).
+
+    Give the driver a device source (an index such as ``"0"``) with ``capture_factory=rig.capture``.
+    """
 
     def __init__(self, video: Path | str, unplug_after: int | None = None) -> None:
         self.video = str(video)
@@ -54,6 +59,9 @@ class _RigCapture:
     def __init__(self, rig: UnplugRig) -> None:
         self._rig = rig
         self._cap = cv2.VideoCapture(rig.video) if rig.plugged else None
+        fps = self._cap.get(cv2.CAP_PROP_FPS) if self._cap is not None else 0.0
+        self._period = 1.0 / fps if fps and fps > 0 else 1 / 15
+        self._next = time.monotonic()
 
     def isOpened(self) -> bool:
         return self._cap is not None and self._cap.isOpened() and self._rig.plugged
@@ -63,8 +71,14 @@ class _RigCapture:
         if rig.unplug_after is not None and rig.frames_served >= rig.unplug_after:
             rig.unplug()
         if self._cap is None or not rig.plugged:
+            time.sleep(self._period)  # a pulled camera's read() blocks a while before failing
             return False, None
+        self._next += self._period
+        time.sleep(max(0.0, self._next - time.monotonic()))
         ok, image = self._cap.read()
+        if not ok:  # a camera does not run out of frames: loop the video
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = self._cap.read()
         if ok:
             rig.frames_served += 1
         return ok, image
