@@ -51,7 +51,7 @@ class DocumentResult:
     def as_dict(self) -> dict:
         return {
             "reason": str(self.reason),
-            "corners": None if self.corners is None else np.round(self.corners, 1).tolist(),
+            "corners": None if self.corners is None else np.round(self.corners.astype(float), 1).tolist(),
             "jpeg_bytes": len(self.jpeg),
             "size": None if self.page is None else [int(self.page.shape[1]), int(self.page.shape[0])],
             "figures": self.figures,
