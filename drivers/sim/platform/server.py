@@ -107,7 +107,9 @@ class PlatformSimulator:
     def start(self) -> PlatformSimulator:
         self._store = Store(self.db_path)
         self._server = _Server((self.host, self._port), _Handler, self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="platform-sim", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="platform-sim", daemon=True
+        )
         self._thread.start()
         return self
 
