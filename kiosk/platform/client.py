@@ -236,15 +236,15 @@ class PlatformClient:
 
     def progress(self, application_no: str) -> answers.Progress | None:
         """None when the platform does not know the number (404)."""
-        _, value = self._call("GET", f"/v1/applications/{quote(application_no, safe='')}", not_found_is_none=True)
-        return None if value is None else self._parse(answers.progress, value)
+        status, value = self._call("GET", f"/v1/applications/{quote(application_no, safe='')}", not_found_is_none=True)
+        return None if status == 404 else self._parse(answers.progress, value)
 
     def progress_by_reference(self, client_reference: str) -> answers.Progress | None:
         """The application this kiosk queued under its own number; None until it was delivered."""
-        _, value = self._call(
+        status, value = self._call(
             "GET", "/v1/applications", params={"client_reference": client_reference}, not_found_is_none=True
         )
-        return None if value is None else self._parse(answers.progress, value)
+        return None if status == 404 else self._parse(answers.progress, value)
 
     def applications_of(self, id_number: str, verification_token: str) -> list[answers.Progress]:
         """The verified person's applications, newest first."""
