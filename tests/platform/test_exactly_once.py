@@ -23,7 +23,8 @@ COUNT = 100
 
 @pytest.mark.slow
 def test_exactly_once_through_kills_and_faults(sim, client, verification, tmp_path, h):
-    fault = Fault(drop_after=0.15, error_rate=0.08, error_status=503, drop_before=0.04, retry_after=0)
+    # latency keeps delivery slower than the kill schedule, so kills land in queueing and in delivery alike
+    fault = Fault(drop_after=0.15, error_rate=0.08, error_status=503, drop_before=0.04, retry_after=0, latency=0.02)
     for endpoint in ("files", "applications"):
         sim.set_faults(endpoint, fault)
     data_dir = tmp_path / "kiosk"
