@@ -37,6 +37,7 @@ from drivers.identity import CardType, Identity
 log = logging.getLogger(__name__)
 
 _READ_SLICE = 0.02  # serial read timeout: how often a waiting read looks at its deadline and cancel
+_IDLE_AFTER_BAD_FRAME = 0.05  # after a malformed frame, this much silence means no good reply is coming
 _PROBE_TIMEOUT = 0.5  # SAM status at connect: a freshly plugged reader may be slow to answer
 _CARD_TYPES = [CardType.RESIDENT, CardType.HMT_PERMIT, CardType.FOREIGN_PERMANENT_2017, CardType.FOREIGN_PERMANENT_2023]
 
@@ -285,8 +286,8 @@ class IdCardReader(Device):
     ) -> Reply:
         """Send one command and wait for its reply, skipping garbage and stale replies to earlier commands.
 
-        A malformed frame is remembered: if no good reply follows before the deadline, that error
-        (not a timeout) is raised, so a corrupted reply is reported as invalid data.
+        A malformed frame is remembered: if the line then stays idle (no good reply follows), that
+        error is raised rather than waiting for the deadline, so a corrupted reply is invalid data.
         """
         port = self._serial
         if port is None:
@@ -298,6 +299,7 @@ class IdCardReader(Device):
             port.write(build_command(command))
             scanner = FrameScanner()
             problem: FrameError | None = None
+            last_byte = time.monotonic()
             while True:
                 try:
                     frame = scanner.next_frame()
@@ -311,12 +313,16 @@ class IdCardReader(Device):
                     continue
                 if token.cancelled:
                     raise CommandCancelled()
-                if time.monotonic() >= deadline:
-                    if problem is not None:
-                        raise problem
+                now = time.monotonic()
+                if problem is not None and now - last_byte >= _IDLE_AFTER_BAD_FRAME:
+                    raise problem
+                if now >= deadline:
                     token.check()
                     raise CommandTimedOut(f"no reply to {command[0]:02X} {command[1]:02X} within {timeout:.3g} s")
-                scanner.feed(port.read(scanner.needed()))
+                data = port.read(scanner.needed())
+                if data:
+                    last_byte = time.monotonic()
+                    scanner.feed(data)
         except (serial.SerialException, OSError) as error:
             raise DeviceError(Code.DEVICE_NOT_READY, f"reader I/O failed: {error}") from None
 

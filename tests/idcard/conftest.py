@@ -52,6 +52,11 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> None:
 
 
 @pytest.fixture
+def wait_until() -> Callable[..., None]:
+    return wait_for
+
+
+@pytest.fixture
 def sim() -> Iterator[IdCardSimulator]:
     simulator = IdCardSimulator(baud=115200).start()
     yield simulator
