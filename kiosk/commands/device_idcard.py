@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import queue
 import sys
 import time
@@ -53,6 +54,7 @@ def read_id(args: argparse.Namespace) -> int:
     from drivers.contract import DeviceState
     from drivers.idcard import IdCardReader
 
+    logging.getLogger("drivers").addHandler(logging.NullHandler())  # the one-line reason is the output
     events: queue.Queue = queue.Queue()
     reader = IdCardReader(args.port, args.baud, poll_interval=args.poll)
     reader.subscribe(events.put)
