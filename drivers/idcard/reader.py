@@ -8,6 +8,7 @@ PhotoImage or None), ``card_removed`` (``reason``), ``error`` (``code``: drivers
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -50,6 +51,7 @@ class _Placement:
     read_done: bool = False
     attempts: int = 0
     absent: int = 0
+    digest: str = ""  # hash of the ID number read, to tell a swapped card from the same one returning
 
 
 def format_sam_id(raw: bytes) -> str:
@@ -183,29 +185,46 @@ class IdCardReader(Device):
             self._report(error, repeat=False)
             return
         except IdCardError as error:
+            if error.code is Code.NOT_AUTHORISED:
+                self._set_status(self._status.state, self._status.detail, sam_status=str(error.code))
             self._report(error, repeat=False)
             return
         self._silent = 0
         self._reported = None
+        if self._status.fields.get("sam_status") != "ok":  # the reader found (or missed) a card: the SAM works
+            self._set_status(self._status.state, self._status.detail, sam_status="ok")
         if not present and self._card.read_done:
             # some readers stop reporting a card once it has been read: ask whether it is still selectable
             present = self._selectable(token)
         if not present:
             self._card_missing()
             return
+        returning = self._card.present and self._card.absent > 0
         self._card_seen()
-        if not self._card.read_done and self._card.attempts < self.read_attempts:
+        if returning and self._card.read_done:
+            self._recheck(token)
+        elif not self._card.read_done and self._card.attempts < self.read_attempts:
             self._card.attempts += 1
             try:
                 identity = self._read_identity(token)
-            except IdCardError as error:
-                self._report(error, repeat=True)
-                return
             except DeviceError as error:
                 if error.code is Code.DEVICE_NOT_READY:
                     raise
                 self._report(error, repeat=True)
                 return
+            self._read_done(identity)
+
+    def _recheck(self, token: CancelToken) -> None:
+        """A read card was missed on a poll and is back: the same card, or a quick swap for another?"""
+        try:
+            identity = self._read_identity(token)
+        except DeviceError as error:
+            if error.code is Code.DEVICE_NOT_READY:
+                raise
+            return  # cannot tell; a later miss and return asks again
+        if _digest(identity) != self._card.digest:
+            self._card_removed("replaced")
+            self._card_seen()
             self._read_done(identity)
 
     # -- steps ---------------------------------------------------------------------------
@@ -351,6 +370,7 @@ class IdCardReader(Device):
 
     def _read_done(self, identity: Identity) -> None:
         self._card.read_done = True
+        self._card.digest = _digest(identity)
         self.counters.add("cards_read")
         log.info("card read: %r (%d warnings)", identity, len(identity.warnings))
         self._emit("identity_read", identity=identity, photo_image=self._decode_photo(identity))
@@ -381,6 +401,10 @@ class IdCardReader(Device):
                 port.close()
             except (serial.SerialException, OSError):
                 log.debug("closing %s failed", self.port, exc_info=True)
+
+
+def _digest(identity: Identity) -> str:
+    return hashlib.sha256(identity.id_number.encode()).hexdigest()
 
 
 def _status_name(reply: Reply) -> str:

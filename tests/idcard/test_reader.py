@@ -63,6 +63,29 @@ def test_polling_reports_placed_read_and_removed_once_each(sim, make_reader):
     assert reader.counters.snapshot()["cards_placed"] == 2
 
 
+def test_a_quick_swap_is_a_new_card_and_a_flicker_is_nothing(sim, make_reader, wait_until):
+    _reader, events = make_reader(absent_polls=3)
+
+    def one_missed_poll() -> None:
+        sim.remove()
+        finds = sim.counts["find"]
+        wait_until(lambda: sim.counts["find"] >= finds + 2)  # find finds+1 began after the removal
+
+    sim.place("resident-li")
+    events.next("identity_read")
+    one_missed_poll()
+    sim.place("resident-li")  # the same card back at once: no events
+    reads = sim.counts["read"]
+    wait_until(lambda: sim.counts["read"] > reads)
+    time.sleep(0.1)
+    assert events.kinds() == ["card_placed", "identity_read"]
+    one_missed_poll()
+    sim.place("hmt-chen")  # another card within the debounce window
+    assert events.next("card_removed").payload == {"reason": "replaced", "was_read": True}
+    assert events.next("identity_read").payload["identity"].card_type is CardType.HMT_PERMIT
+    assert events.kinds() == ["card_placed", "identity_read", "card_removed", "card_placed", "identity_read"]
+
+
 def test_readers_that_go_quiet_after_a_read_still_see_the_card(make_reader, sim):
     sim.quiet_after_read = True
     _reader, events = make_reader()
@@ -177,8 +200,10 @@ def test_sam_not_authorised(sim, make_reader):
     time.sleep(0.15)
     assert events.kinds().count("error") == 1  # reported once, not on every poll
     assert reader.self_test().result(3).code is Code.NOT_AUTHORISED
+    assert reader.status().fields["sam_status"] == "not_authorised"
     sim.set_faults([])
     assert events.next("identity_read").payload["identity"].id_number == "110101199003072340"
+    assert reader.status().fields["sam_status"] == "ok"
 
 
 def test_sam_not_authorised_at_connect_is_a_status_field(sim, make_reader):
