@@ -121,7 +121,7 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Mapping[str, An
     return data
 
 
-def _field_path(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -138,7 +138,7 @@ def _validate(model: type, raw: Any, rel: str, index: int, problems: list[Proble
     except ValidationError as exc:
         for err in exc.errors():
             message = err["msg"].removeprefix("Value error, ")
-            problems.append(Problem(rel, code, _field_path(err["loc"]), message))
+            problems.append(Problem(rel, code, field_path(err["loc"]), message))
         return None
 
 
