@@ -68,13 +68,13 @@ MATERIAL_FIELDS = {
 _LISTS = {"legal_basis", "conditions", "process", "aliases", "audience"}
 _BOOLS = {"online", "at_terminal", "required", "commitment_allowed", "deferrable", "key"}
 _INTS = {"statutory_days", "promised_days", "visits", "count"}
-_JSON = {"form", "community"}
+_JSON_COLUMNS = {"x_form", "x_community"}  # nested extension data, as JSON text in a cell
 _TRUE = {"1", "true", "yes", "y", "是", "必要", "必需", "必须"}
 _TASK_TYPES = {"1": "即办件", "2": "承诺件"}
 _LIST_SEP = "\n"  # national exports put one basis / condition / step per line
 
 
-def _from_national(value: Any, field: str) -> Any:
+def _from_national(value: Any, field: str, column: str) -> Any:
     if value is None or value == "":
         return None
     if field in _LISTS:
@@ -88,7 +88,7 @@ def _from_national(value: Any, field: str) -> Any:
             return int(str(value).strip())
         except ValueError:
             return value  # the model names the field
-    if field in _JSON:
+    if column in _JSON_COLUMNS:
         return json.loads(value) if isinstance(value, str) else value
     if field == "item_type":
         return _TASK_TYPES.get(str(value).strip(), value)
@@ -112,7 +112,7 @@ def _item_from_record(record: dict[str, Any], rel: str, index: int, problems: li
     data: dict[str, Any] = {}
     for national, field in ITEM_FIELDS.items():
         try:
-            value = _from_national(record.get(national), field)
+            value = _from_national(record.get(national), field, national)
         except json.JSONDecodeError as exc:
             problems.append(Problem(rel, code, national, f"not JSON: {exc}"))
             continue
@@ -121,7 +121,7 @@ def _item_from_record(record: dict[str, Any], rel: str, index: int, problems: li
     materials = []
     taken: set[str] = set()
     for row in record.get("materials") or []:
-        material = {f: v for n, f in MATERIAL_FIELDS.items() if (v := _from_national(row.get(n), f)) is not None}
+        material = {f: v for n, f in MATERIAL_FIELDS.items() if (v := _from_national(row.get(n), f, n)) is not None}
         if "code" not in material and material.get("name"):
             material["code"] = _material_code(material["name"], taken)
         taken.add(str(material.get("code")))
@@ -187,10 +187,10 @@ def import_exchange(path: str | Path) -> tuple[list[Department], list[Item]]:
     return list(departments.values()), items
 
 
-def _to_national(value: Any, field: str) -> Any:
+def _to_national(value: Any, field: str, column: str) -> Any:
     if field in _LISTS:
         return _LIST_SEP.join(value)
-    if field in _JSON:
+    if column in _JSON_COLUMNS:
         return json.dumps(value, ensure_ascii=False) if value not in (None, [], ()) else ""
     if field in _BOOLS:
         return "1" if value else "0"
@@ -202,9 +202,9 @@ def export_records(items: Iterable[Item]) -> list[dict[str, Any]]:
     records = []
     for item in items:
         data = item.model_dump(mode="json")
-        record = {national: _to_national(data[field], field) for national, field in ITEM_FIELDS.items()}
+        record = {national: _to_national(data[field], field, national) for national, field in ITEM_FIELDS.items()}
         record["materials"] = [
-            {national: _to_national(m[field], field) for national, field in MATERIAL_FIELDS.items()}
+            {national: _to_national(m[field], field, national) for national, field in MATERIAL_FIELDS.items()}
             for m in data["materials"]
         ]
         records.append(record)
