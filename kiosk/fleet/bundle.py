@@ -326,6 +326,20 @@ def unpack(archive: Path, dest: Path) -> Bundle:
         raise
 
 
+def manifest_header(archive: Path) -> tuple[int, str]:
+    """Only ``version`` and ``note`` from an archive's bundle.toml, without validating the rest."""
+    try:
+        with tarfile.open(archive, "r:*") as tar:
+            member = tar.extractfile(BUNDLE_FILE)
+            data = tomllib.loads(member.read().decode("utf-8")) if member else None
+    except (tarfile.TarError, KeyError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise BundleError([f"{BUNDLE_FILE}: cannot read: {error}"]) from None
+    version = (data or {}).get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BundleError([f"{BUNDLE_FILE}: version: must be a positive integer"])
+    return version, str(data.get("note", ""))
+
+
 def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 

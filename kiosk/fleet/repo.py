@@ -35,7 +35,7 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
-from kiosk.fleet.bundle import BundleError, check_bundle, unpack
+from kiosk.fleet.bundle import BundleError, check_bundle, manifest_header, unpack
 
 ROLES = ("root", "targets", "snapshot", "timestamp")
 DEFAULT_EXPIRY = {
@@ -225,8 +225,13 @@ class FleetRepo:
         FleetSection(group=group)  # the same rule as a kiosk's group setting
         staging = self.path / f".check-{os.getpid()}"
         try:
-            bundle = unpack(bundle_path, staging)
-            problems = check_bundle(bundle) if check else []
+            if check:
+                bundle = unpack(bundle_path, staging)
+                problems = check_bundle(bundle)
+                version, note = bundle.version, bundle.note
+            else:
+                version, note = manifest_header(bundle_path)
+                problems = []
         except BundleError as error:
             raise FleetRepoError(f"{bundle_path}: " + "; ".join(error.messages)) from None
         finally:
@@ -234,7 +239,7 @@ class FleetRepo:
         if problems:
             raise FleetRepoError(f"{bundle_path} would be refused by the kiosks:\n  " + "\n  ".join(problems))
         current = {g.group: g for g in self.groups()}.get(group)
-        if current is not None and bundle.version <= current.version:
+        if current is not None and version <= current.version:
             raise FleetRepoError(
                 f"{group} already has version {current.version}; a new bundle needs a higher version "
                 f"(to go back, publish the old content with a new version number)"
@@ -242,8 +247,8 @@ class FleetRepo:
         path = group_target(group)
         target = TargetFile.from_file(path, str(bundle_path), ["sha256"])
         target.unrecognized_fields["custom"] = {
-            "version": bundle.version,
-            "note": bundle.note,
+            "version": version,
+            "note": note,
             "published": _now().isoformat(),
         }
         stored = self.targets_dir / GROUP_PREFIX / group / f"{target.hashes['sha256']}.{BUNDLE_NAME}"

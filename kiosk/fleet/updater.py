@@ -113,8 +113,14 @@ def active_notices(data_dir: Path, at: dt.datetime | None = None) -> list[Any]:
 
 def describe_error(error: BaseException) -> str:
     """A short reason naming the attack or fault TUF caught, for the audit trail and the CLI."""
+    import urllib3
     from tuf.api import exceptions as tx
 
+    cause: BaseException | None = error
+    while cause is not None:  # urllib3 files a refused connection under timeouts; say what happened
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):
+            return f"repository unreachable: {cause}"
+        cause = getattr(cause, "reason", None) or cause.__cause__
     kinds: list[tuple[type[BaseException], str]] = [
         (tx.ExpiredMetadataError, "expired metadata"),
         (tx.BadVersionNumberError, "rollback refused"),
@@ -129,8 +135,6 @@ def describe_error(error: BaseException) -> str:
     for kind, label in kinds:
         if isinstance(error, kind):
             return f"{label}: {error}"
-    import urllib3
-
     if isinstance(error, urllib3.exceptions.HTTPError):
         return f"download interrupted: {error}"
     return f"{type(error).__name__}: {error}"
@@ -342,17 +346,16 @@ class FleetUpdater:
         shutil.rmtree(download, ignore_errors=True)
         download.mkdir(parents=True)
         archive = download / "bundle.tar"
-        try:
-            updater.download_target(info, str(archive))
-        except Exception as error:
-            return self._refuse(running, offered, "download", describe_error(error))
         sha = info.hashes.get("sha256", "x" * 12)[:12]
         dest = self.dir / "bundles" / f"{offered}-{sha}"
         shutil.rmtree(dest, ignore_errors=True)
         try:
+            updater.download_target(info, str(archive))
             bundle = unpack(archive, dest)
         except BundleError as error:
             return self._refuse(running, offered, "bundle", "; ".join(error.messages), remember=True)
+        except Exception as error:
+            return self._refuse(running, offered, "download", describe_error(error))
         finally:
             shutil.rmtree(download, ignore_errors=True)
         if bundle.version != offered:
