@@ -211,7 +211,7 @@ Validator = Callable[[Bundle], Iterable[str]]
 def check_settings(bundle: Bundle, base_layers: Sequence[Layer] | None = None) -> list[str]:
     """The bundle's settings over ``base_layers`` (default: the packaged defaults), through the one schema."""
     layers = list(base_layers) if base_layers else [defaults_layer()]
-    loaded = load([*layers, Layer("remote", f"bundle v{bundle.version} settings", bundle.settings)])
+    loaded = load([*layers, Layer("remote", f"{BUNDLE_FILE} [settings] of v{bundle.version}", bundle.settings)])
     return list(loaded.outcomes[-1].errors)
 
 

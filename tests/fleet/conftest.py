@@ -179,3 +179,15 @@ def no_catalog_engine(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fleet(tmp_path: Path, serve: Callable[[Path], RepoServer]) -> Fleet:
     return Fleet(tmp_path, serve)
+
+
+@pytest.fixture
+def fleet_bundle_dir() -> Callable[..., Path]:
+    """Write a bundle folder whose ``bundle.toml`` is exactly the header plus ``body``."""
+
+    def make(folder: Path, version: int, body: str = "") -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "bundle.toml").write_text(f'version = {version}\nnote = "bundle v{version}"\n{body}', "utf-8")
+        return folder
+
+    return make
