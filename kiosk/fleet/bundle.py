@@ -33,6 +33,7 @@ CATALOG_DIR = "catalog"
 HOLIDAYS_DIR = "holidays"
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # a signed bundle is still bounded: a mistake must not fill the disk
 MAX_MEMBERS = 10_000
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~20× faster on a catalog
 # Settings that belong to one kiosk or keep it reachable: a group-wide bundle must not set them.
 SITE_ONLY = (("kiosk", "id"), ("kiosk", "data_dir"), ("fleet", "repo_url"), ("fleet", "trusted_root"))
 
@@ -257,7 +258,7 @@ def check_catalog(bundle: Bundle) -> list[str]:
             problems.append(f"{rel}: a catalog holds only YAML files")
             continue
         try:
-            yaml.safe_load(path.read_text("utf-8"))
+            yaml.load(path.read_text("utf-8"), Loader=_YAML_LOADER)
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             problems.append(f"{rel}: not valid YAML: {error}")
     return problems
