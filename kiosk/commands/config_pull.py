@@ -22,10 +22,12 @@ def _data_dir(setting: str) -> Path:
 
 def _pull(args) -> int:
     from kiosk.config import load_settings
-    from kiosk.fleet.updater import FleetUpdater
+    from kiosk.fleet.updater import FleetUpdater, current_layer
 
-    settings = load_settings(site_file=args.config).settings
-    data_dir = args.data_dir or _data_dir(settings.kiosk.data_dir)
+    local = load_settings(site_file=args.config).settings
+    data_dir = args.data_dir or _data_dir(local.kiosk.data_dir)
+    # The applied bundle may itself tune the fleet section (group, interval), as it does for the running kiosk.
+    settings = load_settings(site_file=args.config, remote=current_layer(data_dir)).settings
     # From the command line there is no resident session to wait for.
     updater = FleetUpdater.from_settings(settings, data_dir, site_file=args.config)
     result = updater.poll_once()
