@@ -176,7 +176,7 @@ class SocialSecurityCardReader(Device):
             self.counters.add("cards_read")
             self._emit("identity_read", identity=outcome)
         else:
-            self.counters.add(f"failures.{outcome.code}")
+            self.counters.add(f"read_failures.{outcome.code}")
             log.warning("sscard read failed: %s", outcome.detail)
             self._emit("error", code=str(outcome.code), detail=outcome.detail)
 

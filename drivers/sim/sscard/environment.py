@@ -17,6 +17,7 @@ process shares one socket path; another process gets it from ``env.env_vars``.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -119,9 +120,11 @@ class PcscEnvironment:
             raise RuntimeError(why)
         if _process_run_dir is None:
             inherited = os.environ.get(SOCKET_VAR)
-            _process_run_dir = (
-                Path(inherited).parent.parent if inherited else Path(tempfile.mkdtemp(prefix="tongban-pcsc-"))
-            )
+            if inherited:
+                _process_run_dir = Path(inherited).parent.parent
+            else:
+                _process_run_dir = Path(tempfile.mkdtemp(prefix="tongban-pcsc-"))
+                atexit.register(shutil.rmtree, _process_run_dir, True)
             os.environ[SOCKET_VAR] = str(_process_run_dir / "pcscd" / "pcscd.comm")
         self._dir = Path(tempfile.mkdtemp(prefix="tongban-vpcd-"))
         self.port = _free_port_pair()
