@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"sim sscard: {why}", file=sys.stderr)
         return 1
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, _terminate)  # unwind through the with-block: pcscd is stopped
     with PcscEnvironment(args.deck, tuple(args.fault)) as env:
         for key, value in env.env_vars.items():
             print(f"export {key}={value}")
@@ -49,6 +49,10 @@ def _run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+def _terminate(*_: object) -> None:
+    raise SystemExit(0)
 
 
 def _command(env, line: str) -> bool:

@@ -175,9 +175,16 @@ class PcscEnvironment:
         self.card.insert(applet)
         return applet
 
-    def remove(self) -> None:
+    def remove(self, wait: float = 3.0) -> None:
+        """Take the card out and wait (up to ``wait`` s) until pcscd has seen the slot empty.
+
+        vpcd only notices a closed connection on its next presence poll (every 400 ms); a card
+        inserted before that would look to pcscd like the old card still sitting there.
+        """
         assert self.card is not None, "environment not started"
         self.card.remove()
+        if wait > 0:
+            self._wait_slot_empty(wait)
 
     def restart_pcscd(self) -> None:
         """Kill pcscd and start it again, as a crash or a package upgrade would."""
@@ -223,6 +230,22 @@ class PcscEnvironment:
             time.sleep(0.05)
         self._stop_pcscd()
         raise RuntimeError(f"pcscd did not come up with the vpcd reader within {timeout:g}s")
+
+    def _wait_slot_empty(self, timeout: float) -> None:
+        from smartcard import scard
+
+        rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if rv != scard.SCARD_S_SUCCESS:
+            return  # pcscd is down: it will start with an empty slot
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                rv, states = scard.SCardGetStatusChange(context, 0, [(self.reader_name, scard.SCARD_STATE_UNAWARE)])
+                if rv != scard.SCARD_S_SUCCESS or not states[0][1] & scard.SCARD_STATE_PRESENT:
+                    return
+                time.sleep(0.02)
+        finally:
+            scard.SCardReleaseContext(context)
 
     def _stop_pcscd(self) -> None:
         process, self._pcscd = self._pcscd, None
