@@ -9,11 +9,14 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import LoadedConfig, Settings
 from kiosk.i18n import LANGUAGES, translator
 from kiosk.idle import IdleTimer
+
+if TYPE_CHECKING:
+    from kiosk.hardware import Hardware
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +30,21 @@ class Kiosk:
         self.language = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
+        self.hardware: Hardware | None = None  # devices, simulators, platform client, outbox, audit
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._apply_elder_timeouts()
+
+    def start_hardware(self) -> Hardware:
+        from kiosk.hardware import Hardware
+
+        self.hardware = Hardware.start(self.settings, self.data_dir)
+        return self.hardware
+
+    def close(self) -> None:
+        hardware, self.hardware = self.hardware, None
+        if hardware is not None:
+            hardware.stop()
 
     @property
     def settings(self) -> Settings:

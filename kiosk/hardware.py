@@ -31,6 +31,7 @@ class Simulators:
     """Handles on the simulators this run started, for the demo, the staff self-tests and tests."""
 
     idcard: Any = None  # drivers.sim.idcard.IdCardSimulator
+    sscard: Any = None  # drivers.sim.sscard.PcscEnvironment (private pcscd + virtual card)
     printer: Any = None  # drivers.sim.printer.PrinterEmulator
     camera_dir: Path | None = None  # where drivers.sim.camera.scene_video keeps its videos
     platform: Any = None  # drivers.sim.platform.PlatformSimulator
@@ -111,6 +112,7 @@ class Hardware:
             ("idcard", self._idcard, config.idcard.required),
             ("printer", self._printer, config.printer.required),
             ("camera", self._camera, config.camera.required),
+            ("sscard", self._sscard, config.sscard.required),
         ):
             device = builder()
             self.devices[name] = device
@@ -161,6 +163,24 @@ class Hardware:
         elif isinstance(source, str) and source.isdigit():
             source = int(source)
         return Camera(CameraConfig(source=source, width=setting.width, height=setting.height), name="camera")
+
+    def _sscard(self) -> Device:
+        from drivers.sscard import SocialSecurityCardReader
+
+        pattern: str | None = self.settings.devices.sscard.reader
+        if pattern == SIM:
+            from drivers.sim.sscard import PcscEnvironment, pcsc_available
+
+            available, why = pcsc_available()
+            if available:
+                self.sims.sscard = PcscEnvironment()
+                self.sims.sscard.start()
+                self._stops.append(self.sims.sscard.stop)
+                pattern = self.sims.sscard.reader_pattern
+            else:  # the reader then reports no_device, and the UI hides the social-security card option
+                log.warning("social-security card simulator unavailable: %s", why)
+                pattern = None
+        return SocialSecurityCardReader(reader_pattern=pattern)
 
     # -- platform and delivery ------------------------------------------------------------------
     def _token(self) -> str:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.contract import Code, DeviceError
-from drivers.identity import CardType, Identity, Sex, Source, id_number_valid
-from drivers.sscard.nations import NATIONS
+from drivers.identity import NATIONS, CardType, Identity, Sex, Source, id_number_valid
 
 _PAD = b"\x00\x20\xff"
 
@@ -78,7 +77,7 @@ def to_identity(values: dict[str, bytes], today: dt.date | None = None) -> Ident
     birth_date = bcd_date("birth_date", values["birth_date"])
     nation = None
     if "nation" in values:
-        nation = NATIONS.get(int(bcd_digits("nation", values["nation"])))
+        nation = NATIONS.get(f'{int(bcd_digits("nation", values["nation"])):02d}')
     warnings: list[str] = []
     if birth_date.strftime("%Y%m%d") != id_number[6:14]:
         warnings.append("birth_date_differs_from_id_number")
