@@ -105,11 +105,14 @@ class PrivacyScanner:
                               if self._text else None)  # fmt: skip
 
     # -- bytes and files ------------------------------------------------------------------------------------------
-    def scan_bytes(self, data: bytes, where: str, base: int = 0) -> list[Finding]:
+    def scan_bytes(self, data: bytes, where: str, base: int = 0, min_end: int = 0) -> list[Finding]:
+        """Matches in ``data`` (found at file offset ``base``) that end after ``min_end``."""
         if self._pattern is None:
             return []
         found = []
         for match in self._pattern.finditer(data):
+            if base + match.end() <= min_end:
+                continue  # in the overlap re-read before an appended tail: reported by the previous scan
             kind, value, encoding = self._needles[match.group(0)]
             found.append(Finding(where, kind, masked(kind, value), encoding, base + match.start()))
         return found
@@ -130,9 +133,10 @@ class PrivacyScanner:
         now = (stat.st_size, stat.st_mtime_ns)
         if incremental and before == now:
             return []
-        start = 0
+        start = old_end = 0
         if incremental and before and path.suffix == ".log" and stat.st_size >= before[0]:
-            start = max(0, before[0] - _OVERLAP)  # logs only grow until rotated
+            old_end = before[0]  # logs only grow until rotated
+            start = max(0, old_end - _OVERLAP)
         try:
             with path.open("rb") as handle:
                 handle.seek(start)
@@ -140,7 +144,7 @@ class PrivacyScanner:
         except OSError:
             return []
         self._seen[key] = now
-        return self.scan_bytes(data, key, start)
+        return self.scan_bytes(data, key, start, old_end)
 
     def scan_tree(self, root: Path, exclude: Iterable[str] = (), *, incremental: bool = True) -> list[Finding]:
         """Every regular file under ``root`` except those whose path relative to it matches an ``exclude`` glob."""
