@@ -146,7 +146,7 @@ def chaos(journeys: int, root: Path, seed: int, kill_every: tuple[float, float],
                     outcomes[int(seq_s)] = (what, message)
                     if what == "accepted":
                         accepted[int(seq_s)] = ref
-                    leaks += [str(f) for f in scanner.scan_tree(root, EXCLUDE + ["platform.sqlite3*"])]
+                    leaks += [str(f) for f in scanner.scan_tree(root, [*EXCLUDE, "platform.sqlite3*"])]
                 elif kind == "leak":
                     object_leaks.append(rest)
         interrupted = sorted(begun - set(outcomes))
@@ -165,7 +165,8 @@ def chaos(journeys: int, root: Path, seed: int, kill_every: tuple[float, float],
     wanted = set(accepted.values())
     return {
         "journeys": journeys, "begun": len(begun), "kills": kills, "interrupted": len(interrupted),
-        "outcomes": {k: sum(1 for w, _ in outcomes.values() if w == k) for k in sorted({w for w, _ in outcomes.values()})},
+        "outcomes": {k: sum(1 for w, _ in outcomes.values() if w == k) for k in sorted({w for w, _ in
+                                                                                    outcomes.values()})},
         "unclear": sum(1 for w, m in outcomes.values() if not m or w not in
                        ("accepted", "refused", "card_unreadable", "platform_unavailable")),
         "accepted": len(wanted),

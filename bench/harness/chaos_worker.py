@@ -54,8 +54,12 @@ def clear_faults(rig: KioskRig, fault: str | None) -> None:
 def main(data_dir: str, url: str, token_file: str, first: str, last: str, seed: str, *flags: str) -> int:
     faults = "--no-faults" not in flags
     rig = KioskRig.start(Path(data_dir), url, Path(token_file))
-    rig.outbox.add_listener(lambda event: rig.audit.record(f"outbox.{event.type}", "kiosk", reference=event.job.reference)
-                            if event.type in ("delivered", "failed") else None)  # fmt: skip
+
+    def audit_delivery(event) -> None:  # on the outbox thread: kills also land in audit writes
+        if event.type in ("delivered", "failed") and event.job is not None:
+            rig.audit.record(f"outbox.{event.type}", "kiosk", reference=event.job.reference)
+
+    rig.outbox.add_listener(audit_delivery)
     scanner = PrivacyScanner(personal_data())
     people = residents()
     rng = random.Random(int(seed))
