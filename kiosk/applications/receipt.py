@@ -40,7 +40,8 @@ def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: st
     info.append(KeyValue("受理时间", sub.submitted_at.strftime("%Y-%m-%d %H:%M")))
     info.append(KeyValue("办理机构", sub.office))
     info.append(KeyValue("承诺办结", promised_text(sub)))
-    materials = [KeyValue(line.name, line.label) for line in sub.materials]
+    # status first: long material names wrap under themselves, the status stays readable at a glance
+    materials = [Text(f"【{line.label}】{line.name}") for line in sub.materials]
     steps: list[Text | QR | Rule] = [Text(f"{n}. {step}") for n, step in enumerate(sub.next_steps, 1)]
     steps.append(QR(sub.progress_qr, module=5, ec="M", caption="扫码或在本机输入编号查询办理进度"))
     return Receipt(
