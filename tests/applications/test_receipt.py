@@ -160,7 +160,9 @@ def test_no_printer_gives_png(services, submitted):
 
 
 def test_agent_and_bundle_lines(services, submitted):
-    bundle_like = dataclasses.replace(submitted, is_bundle=True, title="失业一件事", item_names=("失业登记", "失业保险金申领"),
-                                      agent_name="周*国", agent_id="330199********0021")  # fmt: skip
+    bundle_like = dataclasses.replace(
+        submitted, is_bundle=True, title="失业一件事", item_names=("失业登记", "失业保险金申领"),
+        agent_name="周*国", agent_id="330199********0021",
+    )  # fmt: skip
     text = text_of(services, bundle_like)
     assert "一件事：失业一件事" in text and "· 失业登记" in text and "代办人：周*国  330199********0021" in text
