@@ -118,6 +118,8 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
         return {**result, "stage": "application", "error": str(exc)}, EXIT_REFUSED
     result["route"] = {"kind": app.route.kind.value, "region_code": app.route.region_code, "office": app.route.office,
                        "message": app.route.message, "where_to_go": list(app.route.where_to_go)}  # fmt: skip
+    if not app.route.accepted:  # says where to go instead
+        return {**result, "stage": "route"}, EXIT_REFUSED
     try:
         _materials(app, script.get("materials", {}), base)
     except MaterialRefused as exc:
