@@ -47,7 +47,7 @@ class Router:
     def office_of(self, region: str) -> str | None:
         """The configured office for a region: the longest matching prefix, or None."""
         best = None
-        for prefix, office in self.settings.offices.items():
+        for prefix, office in self.settings.offices:
             if region.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
                 best = (prefix, office)
         return best[1] if best else None

@@ -193,7 +193,9 @@ class RoutingSection(Section):
     region_name: str = Field("示例县", min_length=1, max_length=30)
     local_prefixes: tuple[str, ...] = ()  # registration regions served as local residents; empty: (region,)
     hotline: str = Field("12345", pattern=r"^[0-9-]{3,20}$")  # printed when an item has no consult phone
-    offices: dict[str, str] = {}  # division-code prefix (2, 4 or 6 digits) → handling office; longest wins
+    # division-code prefix (2, 4 or 6 digits) → handling office, longest wins. A TOML table; kept as sorted
+    # pairs so Settings stays hashable like every other section.
+    offices: tuple[tuple[str, str], ...] = ()
 
     @field_validator("local_prefixes")
     @classmethod
@@ -203,10 +205,19 @@ class RoutingSection(Section):
                 raise ValueError(f"region prefix must be 2, 4 or 6 digits: {prefix!r}")
         return value
 
+    @field_validator("offices", mode="before")
+    @classmethod
+    def _table_to_pairs(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return tuple(sorted((str(k), v) for k, v in value.items()))
+        return value
+
     @field_validator("offices")
     @classmethod
-    def _offices(cls, value: dict[str, str]) -> dict[str, str]:
-        for prefix, office in value.items():
+    def _offices(cls, value: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        if len({prefix for prefix, _ in value}) != len(value):
+            raise ValueError("an office prefix is listed twice")
+        for prefix, office in value:
             if not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
                 raise ValueError(f"office key must be a 2, 4 or 6-digit division prefix: {prefix!r}")
             if not office.strip() or len(office) > 60:

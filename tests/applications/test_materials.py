@@ -109,6 +109,9 @@ def test_agent_application_carries_both_identities_and_the_authorisation(local, 
     assert body["applicant"]["id_number"] == principal.id_number
     assert body["agent"]["id_number"] == h.LOCAL["id_number"]
     assert sub.agent_name == "周*国" and sub.applicant_name == "周*太"
+    local.services.outbox.start()
+    assert local.services.outbox.wait_idle(10)
+    assert sub.state == "delivered"  # the simulator validated both persons and every material
 
 
 def test_agent_materials_added_when_the_item_does_not_list_them(local, h):

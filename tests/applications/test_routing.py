@@ -42,6 +42,11 @@ def test_longest_prefix_wins(router, catalog):
     assert router.route([item], "330781").office == "浙江省户籍地乡镇（街道）便民服务中心"
 
 
+def test_routing_settings_stay_hashable(settings):
+    assert hash(settings) == hash(settings.model_copy())
+    assert dict(settings.routing.offices)["110105"] == "北京市朝阳区政务服务中心"
+
+
 def test_no_configured_office_falls_back_to_the_items_handling_office(catalog):
     router = Router(RoutingSection(region="330199", offices={}))
     route = router.route([catalog.item(ELDER_ALLOWANCE)], "330781")
@@ -104,6 +109,7 @@ def test_local_prefixes_widen_the_local_area(catalog):
         ({"offices": {"3": "x"}}, "routing.offices"),
         ({"offices": {"110105": ""}}, "routing.offices"),
         ({"local_prefixes": ["33a"]}, "routing.local_prefixes"),
+        ({"offices": [["110105", "a"], ["110105", "b"]]}, "routing.offices"),
         ({"unknown": 1}, "routing.unknown"),
     ],
 )
