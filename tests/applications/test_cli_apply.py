@@ -63,5 +63,5 @@ def test_bad_scripts_and_refusals(tmp_path, sim, h, script, stage):
     path = tmp_path / "s.json"
     path.write_text(script if isinstance(script, str) else json.dumps(script), "utf-8")
     code, result = run("--script", str(path), "--platform", sim.url, "--token", h.TOKEN, cwd=tmp_path)
-    assert result["stage"] == stage and not result["ok"]
+    assert result["stage"] == stage and not result["ok"], result
     assert code == (2 if stage == "script" else 1)
