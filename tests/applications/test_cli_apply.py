@@ -53,11 +53,17 @@ def test_own_simulator_when_no_platform_is_given(tmp_path):
     assert result["stage"] == "route" and "户籍地：北京市朝阳区政务服务中心" in result["route"]["where_to_go"]
 
 
+# A well-formed card of someone the platform has no record of.
+STRANGER = {"type": "resident", "name": "周不存", "sex": "1", "nation": "01", "birth": "19800101",
+            "address": "示例县人民路1号", "id_number": "330199198001010017", "authority": "示例县公安局",
+            "valid_from": "20200101", "valid_to": "20400101"}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "script, stage",
     [("not json", "script"), ({"item": "330199000300220000"}, "script"),
      ({"card": "no-such-card", "item": "330199000300220000"}, "script"),
-     ({"card": "resident-li", "item": "330199000300220000"}, "verification")],  # not a platform resident
+     ({"card": STRANGER, "item": "330199000300220000"}, "verification")],  # not a platform resident
 )  # fmt: skip
 def test_bad_scripts_and_refusals(tmp_path, sim, h, script, stage):
     path = tmp_path / "s.json"

@@ -33,7 +33,7 @@ def test_social_security_card_method(session, sim, h):
         ("陈静", "320102198004200026", False, "card_invalid"),
         ("赵磊", "370202197509090010", True, "face_mismatch"),
         ("张三", "110105199003071239", False, "name_mismatch"),
-        ("无名", "110101199003072340", False, "no_record"),
+        ("无名", "330199198001010017", False, "no_record"),
     ],
 )
 def test_refusals_in_plain_words(session, h, name, number, face, reason):
