@@ -46,3 +46,9 @@ def test_mutated_answer_structures_reuse_the_client_tests_mutations(name, data):
     value = data.draw(client_tests.mutations(GOOD[name]))
     result = outcome(name, data.draw(st.sampled_from([200, 201])), value, None)
     assert result is not None
+
+
+def test_a_non_ascii_digit_retry_after_is_ignored_not_a_crash():
+    # found by the fuzz profile: "²".isdigit() is True but int("²") raises ValueError
+    error = outcome("certificates", 503, b"{}", "²")
+    assert isinstance(error, RetryableError) and error.retry_after is None
