@@ -89,3 +89,11 @@ def test_rendering_what_the_head_accepted_never_fails(data):
     for printout in printouts[:2]:
         picture = render(printout, PAPER_58.dots)
         picture.save(io.BytesIO(), "PNG")
+
+
+def test_an_empty_raster_image_prints_nothing():
+    # found by fuzzing: GS v 0 with a height of 0 made the print head raise PIL's ValueError
+    head = PrintHead(PAPER_58.dots)
+    for op in EscPosParser(strict=False).feed(b"\x1dv0\x01\x00\x18\x00\x00"):
+        head.apply(op)
+    head.take()
