@@ -1,0 +1,34 @@
+"""Confirm: a summary of everything, masked (never a full name, ID or phone number on screen), then submit."""
+
+from __future__ import annotations
+
+from kivy.factory import Factory
+
+from screens.widgets import KioskScreen
+
+STATUS_WORDS = {
+    "provided": "Photographed",
+    "ecert": "Fetched as an e-certificate",
+    "commitment": "Commitment signed",
+    "deferred": "To supply later",
+    "pending": "Not needed",
+    "counter": "Hand in at the counter",
+}
+
+
+class ConfirmScreen(KioskScreen):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(prompt="Check the summary, then submit", **kwargs)
+
+    def on_pre_enter(self, *_args: object) -> None:
+        t = self.app.core.t
+        box = self.ids.rows
+        box.clear_widgets()
+        for label, value in self.journey.summary():
+            box.add_widget(Factory.SummaryRow(label=t(label), value=t(STATUS_WORDS.get(value, value))))
+
+    def submit(self) -> None:
+        self.app.navigate("submitting")
+
+    def wipe(self) -> None:
+        self.ids.rows.clear_widgets()
