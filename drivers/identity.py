@@ -96,9 +96,14 @@ class Identity:
 
     @property
     def registration_region(self) -> str | None:
-        """The 6-digit division code used for 社区通办 routing."""
+        """The 6-digit division code used for 社区通办 routing.
+
+        Permit and foreigner numbers (81/82/83…, 9…, letters) carry no household-registration code.
+        """
         if self.region_code:
             return self.region_code
+        if self.id_type != "resident":
+            return None
         if len(self.id_number) >= 6 and self.id_number[:6].isdigit():
             return self.id_number[:6]
         return None

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from kiosk import logs
-from kiosk.config import LoadedConfig, load_settings
+from kiosk.config import LoadedConfig, Settings, load_settings
 from kiosk.core import Kiosk
 
 log = logging.getLogger(__name__)
@@ -18,10 +18,17 @@ def default_data_dir() -> Path:
     return Path(base) / "tongban"
 
 
+def resolve_data_dir(given: Path | None, settings: Settings) -> Path:
+    """``--data-dir``, else ``kiosk.data_dir`` from the configuration, else the XDG data folder."""
+    if given is not None:
+        return given
+    return Path(settings.kiosk.data_dir) if settings.kiosk.data_dir else default_data_dir()
+
+
 def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     """Configuration (refused layers are logged, the last good one runs), logging, then the core."""
     first = load_settings(site_file=config_file, state_dir=None)
-    chosen = data_dir or (Path(first.settings.kiosk.data_dir) if first.settings.kiosk.data_dir else default_data_dir())
+    chosen = resolve_data_dir(data_dir, first.settings)
     chosen.mkdir(parents=True, exist_ok=True)
     logs.setup(chosen / "logs", first.settings.kiosk.log_level)
     loaded: LoadedConfig = load_settings(site_file=config_file, state_dir=chosen / "state")

@@ -14,6 +14,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from kiosk import watchdog
 from kiosk.core import Kiosk
 from kiosk.fonts import find_cjk_font
 from kiosk.idle import IdlePhase
@@ -68,6 +69,7 @@ class TongbanApp(App):
         self.lang = core.language
         self.elder = core.elder_mode
         self.theme = Theme.make(Window.size, self.elder, core.settings.elder.scale)
+        self._watchdog = watchdog.WatchdogFeeder()
         core.subscribe(self._on_core_event)
 
     def t(self, message: str, *_bindings: object) -> str:
@@ -101,6 +103,7 @@ class TongbanApp(App):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
+        Clock.schedule_interval(lambda _dt: self._watchdog.tick(), 1.0)
         return manager
 
     # -- devices -----------------------------------------------------------------------------
@@ -131,6 +134,17 @@ class TongbanApp(App):
             handler = getattr(screen, "on_device_event", None)
             if handler is not None:
                 handler(role, event)
+
+    def on_start(self) -> None:
+        # Two hops: the first callback runs in frame 1's tick, the second after frame 1 was drawn.
+        Clock.schedule_once(lambda _dt: Clock.schedule_once(self._first_frame_drawn, 0), 0)
+
+    def _first_frame_drawn(self, _dt: float) -> None:
+        """Tell systemd (Type=notify) the kiosk is up; the start-up bench listens for the same message."""
+        watchdog.ready("home screen shown")
+
+    def on_stop(self) -> None:
+        watchdog.stopping()
 
     # -- lockdown: a resident cannot leave the kiosk app -----------------------------------
     def _refuse_close(self, *_args: object, **_kwargs: object) -> bool:

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 
 def data_dir(given: str | None) -> Path:
-    """--data-dir, else ``kiosk.data_dir`` from the configuration, else ~/.local/share/tongban."""
-    if given:
-        return Path(given)
     from kiosk.config import load_settings
+    from kiosk.launch import resolve_data_dir
 
-    configured = load_settings().settings.kiosk.data_dir
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "tongban"
+    return resolve_data_dir(Path(given) if given else None, load_settings().settings)
 
 
 def _open(args: argparse.Namespace):

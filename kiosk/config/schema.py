@@ -161,6 +161,26 @@ class StaffSection(Section):
         return members
 
 
+class FleetSection(Section):
+    """Signed configuration bundles from the operators' TUF repository (see docs/fleet.md)."""
+
+    repo_url: str = ""  # base URL holding metadata/ and targets/; empty: fleet updates off
+    group: str = Field("all", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")  # rollout ring, e.g. "pilot"
+    poll_interval_s: int = Field(900, ge=30, le=86400)
+    jitter: float = Field(0.2, ge=0.0, le=0.9)  # each wait is the interval ± this fraction, so a fleet spreads out
+    trusted_root: str = ""  # root.json shipped at install; empty: <config dir>/fleet-root.json
+    mqtt_broker: str = ""  # host:port of the optional "new version exists" nudge; empty: no nudge
+    mqtt_topic: str = "tongban/fleet/{group}"
+
+    @field_validator("repo_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        # TUF signs content, so plain http (a CDN, a county web server) is acceptable transport.
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL, or empty to turn fleet updates off")
+        return value.rstrip("/")
+
+
 class Settings(Section):
     kiosk: KioskSection = KioskSection()
     display: DisplaySection = DisplaySection()
@@ -170,3 +190,4 @@ class Settings(Section):
     platform: PlatformSection = PlatformSection()
     home: HomeSection = HomeSection()
     staff: StaffSection = StaffSection()
+    fleet: FleetSection = FleetSection()

@@ -1,0 +1,9 @@
+"""Simulator of the government service platform's gateway (the kiosk ↔ platform contract v1).
+
+Standalone: imports only the standard library, chinese-calendar and ``drivers.identity``, never ``kiosk``.
+"""
+
+from drivers.sim.platform.faults import ENDPOINTS, Fault
+from drivers.sim.platform.server import PlatformSimulator, make_qr_payload
+
+__all__ = ["ENDPOINTS", "Fault", "PlatformSimulator", "make_qr_payload"]

@@ -1,0 +1,91 @@
+"""Request-body validation of the platform simulator: every problem becomes one entry of the 422 ``fields``."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from typing import Any
+
+from drivers.identity import id_number_valid
+
+ID_TYPES = ("resident", "hmt_permit", "foreign_permanent")
+METHODS = ("idcard", "sscard", "eid_qr", "essc_qr")
+PROVIDED_AS = {
+    "file": "file_id",
+    "certificate": "certificate_number",
+    "commitment": "signature_file_id",
+    "deferred": None,
+}
+_REGION = re.compile(r"^\d{6}$")
+_PHONE = re.compile(r"^\+?\d{5,20}$")
+
+
+class Errors(dict[str, str]):
+    def need_str(self, obj: dict[str, Any], key: str, where: str, *, max_len: int = 200, optional: bool = False) -> str:
+        value = obj.get(key)
+        if value is None and optional:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self[where] = "required, a non-empty string"
+            return ""
+        if len(value) > max_len:
+            self[where] = f"at most {max_len} characters"
+        return value
+
+    def need_enum(self, obj: dict[str, Any], key: str, where: str, allowed: tuple[str, ...]) -> str:
+        value = obj.get(key)
+        if value not in allowed:
+            self[where] = f"one of {', '.join(allowed)}"
+            return ""
+        return value
+
+
+def person(errors: Errors, value: Any, where: str) -> str:
+    """Check an applicant/agent object; returns its id_number (or "")."""
+    if not isinstance(value, dict):
+        errors[where] = "required, an object"
+        return ""
+    id_type = errors.need_enum(value, "id_type", f"{where}.id_type", ID_TYPES)
+    number = errors.need_str(value, "id_number", f"{where}.id_number", max_len=32)
+    if number and id_type in ID_TYPES and not id_number_valid(number):
+        errors[f"{where}.id_number"] = "not a valid 18-character number (check digit)"
+    errors.need_str(value, "name", f"{where}.name", max_len=100)
+    phone = value.get("phone")
+    if phone is not None and not (isinstance(phone, str) and _PHONE.match(phone)):
+        errors[f"{where}.phone"] = "digits, or null"
+    region = value.get("region_code")
+    if not (isinstance(region, str) and _REGION.match(region)):
+        errors[f"{where}.region_code"] = "a 6-digit division code"
+    return number
+
+
+def timestamp(errors: Errors, value: Any, where: str) -> None:
+    try:
+        parsed = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        errors[where] = "an ISO 8601 time with offset"
+
+
+def region_code(errors: Errors, value: Any, where: str) -> None:
+    if not (isinstance(value, str) and _REGION.match(value)):
+        errors[where] = "a 6-digit division code"
+
+
+def face_jpeg(errors: Errors, value: Any) -> None:
+    if value is None:
+        return
+    try:
+        raw = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+    except (binascii.Error, ValueError):
+        raw = b""
+    if not raw.startswith(b"\xff\xd8"):
+        errors["face_jpeg_b64"] = "base64 of a JPEG image"
+
+
+def content_matches(content_type: str, data: bytes) -> bool:
+    magic = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}
+    return content_type in magic and data.startswith(magic[content_type])

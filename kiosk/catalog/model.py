@@ -1,0 +1,409 @@
+"""The service catalog's data model: departments, items (事项) with their full guide, and 一件事 bundles.
+
+Field names follow the national exchange fields (see ``kiosk.catalog.exchange`` for the mapping). Every model
+forbids unknown fields, so a typo in a catalog file is an error rather than a silently missing guide element.
+Form-field validation lives here too (``validate_field``) so the field types and their rules stay in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from drivers.identity import id_number_valid
+
+_SLUG = r"^[a-z][a-z0-9_]*$"
+_CODE = r"^[0-9A-Za-z-]{4,40}$"
+_PHONE = re.compile(r"^(0\d{2,3}-?\d{7,8}(-\d{1,5})?|1[3-9]\d{9}|12345|9\d{4})$")
+_MOBILE_OR_LANDLINE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ItemType(StrEnum):
+    IMMEDIATE = "即办件"  # decided on the spot
+    PROMISED = "承诺件"  # decided within the promised time limit
+
+
+class MaterialForm(StrEnum):
+    ORIGINAL = "原件"
+    COPY = "复印件"
+    ORIGINAL_AND_COPY = "原件和复印件"
+    ELECTRONIC = "电子材料"
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    PHONE = "phone"
+    DATE = "date"
+    CHOICE = "choice"
+    NUMBER = "number"
+    BANK_ACCOUNT = "bank_account"
+    ID_NUMBER = "id_number"
+    BOOLEAN = "boolean"
+
+
+class Department(_Strict):
+    code: str = Field(pattern=_CODE, description="统一社会信用代码 of the handling department")
+    name: str = Field(min_length=2, description="full name, e.g. 示例县人力资源和社会保障局")
+    short_name: str = Field(min_length=2, description="everyday name shown on buttons, e.g. 人社局")
+    phone: str
+    address: str = Field(min_length=2)
+    hours: str = Field(min_length=2)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not _PHONE.match(value):
+            raise ValueError(f"not a telephone number: {value!r}")
+        return value
+
+
+class Material(_Strict):
+    code: str = Field(pattern=_SLUG, description="stable key; the same code in two items is the same material")
+    name: str = Field(min_length=1)
+    required: bool = True
+    form: MaterialForm = MaterialForm.ORIGINAL
+    count: int = Field(default=1, ge=1, le=20, description="份数")
+    blank_form: str | None = Field(default=None, description="reference to the blank form to fill in")
+    sample: str | None = Field(default=None, description="reference to a filled-in sample")
+    ecert: str | None = Field(default=None, pattern=_SLUG, description="电子证照 code that can stand in for it")
+    commitment_allowed: bool = Field(default=False, description="告知承诺制: a signed commitment may replace it")
+    deferrable: bool = Field(default=False, description="容缺受理: may be supplied after acceptance")
+    key: bool = Field(default=False, description="key material: never deferrable")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _key_not_deferrable(self) -> Material:
+        if self.key and self.deferrable:
+            raise ValueError("a key material cannot be deferrable (容缺受理 excludes key materials)")
+        return self
+
+
+class FieldValidation(_Strict):
+    pattern: str | None = None
+    min_length: int | None = Field(default=None, ge=0)
+    max_length: int | None = Field(default=None, ge=1)
+    min: float | None = None
+    max: float | None = None
+    not_future: bool = False
+    not_past: bool = False
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"pattern does not compile: {exc}") from exc
+        return value
+
+
+class FormField(_Strict):
+    key: str = Field(pattern=_SLUG)
+    label: str = Field(min_length=1)
+    type: FieldType = FieldType.TEXT
+    required: bool = True
+    options: tuple[str, ...] = ()
+    hint: str | None = None
+    validation: FieldValidation = FieldValidation()
+
+    @model_validator(mode="after")
+    def _options_for_choice(self) -> FormField:
+        if self.type is FieldType.CHOICE and len(self.options) < 2:
+            raise ValueError("a choice field needs at least two options")
+        if self.type is not FieldType.CHOICE and self.options:
+            raise ValueError("options are only for choice fields")
+        if len(set(self.options)) != len(self.options):
+            raise ValueError("duplicate option")
+        return self
+
+
+class CommunityService(_Strict):
+    """社区通办: accepted at this centre for residents whose household is registered elsewhere."""
+
+    regions: Literal["all"] | tuple[str, ...] = Field(description='"all" or administrative-code prefixes, e.g. "33"')
+    handling_office: str = Field(min_length=2, description="who handles it in the applicant's home region")
+
+    @field_validator("regions")
+    @classmethod
+    def _prefixes(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        if value == "all":
+            return value
+        if not value:
+            raise ValueError('give region prefixes or "all"')
+        for prefix in value:
+            if not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
+                raise ValueError(f"region prefix must be 2, 4 or 6 digits: {prefix!r}")
+        return value
+
+    def accepts(self, region_code: str) -> bool:
+        """True when a resident registered in ``region_code`` (6 digits) may apply here."""
+        return self.regions == "all" or any(region_code.startswith(p) for p in self.regions)
+
+
+class Item(_Strict):
+    code: str = Field(pattern=_CODE, description="实施编码 (implementation code): the key used everywhere")
+    basic_code: str = Field(pattern=_CODE, description="基本编码 (basic code) of the national item list")
+    name: str = Field(min_length=2)
+    aliases: tuple[str, ...] = ()
+    department_code: str = Field(pattern=_CODE)
+    department: str = Field(min_length=2, description="handling department's full name")
+    item_type: ItemType
+    audience: tuple[Literal["自然人", "法人"], ...] = ("自然人",)
+    legal_basis: tuple[str, ...] = Field(min_length=1)
+    conditions: tuple[str, ...] = Field(min_length=1)
+    process: tuple[str, ...] = Field(min_length=1)
+    statutory_days: int = Field(ge=0, description="法定办结时限, working days")
+    promised_days: int = Field(ge=0, description="承诺办结时限, working days")
+    fee: str = "不收费"
+    fee_basis: str | None = None
+    consult_phone: str
+    complaint: str = Field(min_length=2)
+    place: str = Field(min_length=2)
+    hours: str = Field(min_length=2)
+    visits: int = Field(ge=0, le=5, description="到现场次数; 0 = 零跑动")
+    online: bool = False
+    at_terminal: bool = False
+    result: str = Field(min_length=1)
+    materials: tuple[Material, ...] = ()
+    form: tuple[FormField, ...] = ()
+    community: CommunityService | None = None
+
+    @field_validator("consult_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if not _PHONE.match(value):
+            raise ValueError(f"not a telephone number: {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Item:
+        if self.promised_days > self.statutory_days:
+            raise ValueError(
+                f"promised_days ({self.promised_days}) exceeds statutory_days ({self.statutory_days})"
+            )
+        if self.item_type is ItemType.IMMEDIATE and self.promised_days != 0:
+            raise ValueError("an 即办件 has promised_days 0")
+        if self.fee != "不收费" and not self.fee_basis:
+            raise ValueError("a charged item needs fee_basis")
+        for what, keys in (("material", [m.code for m in self.materials]), ("form field", [f.key for f in self.form])):
+            dupes = sorted({k for k in keys if keys.count(k) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {what} code: {', '.join(dupes)}")
+        if self.name in self.aliases:
+            raise ValueError("an alias repeats the name")
+        return self
+
+    @property
+    def deferrable_materials(self) -> tuple[Material, ...]:
+        return tuple(m for m in self.materials if m.deferrable)
+
+
+@dataclass(frozen=True)
+class MergedMaterial:
+    """One material of a bundle, asked for once although several of its items need it."""
+
+    material: Material
+    item_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MergedMaterials:
+    materials: tuple[MergedMaterial, ...]
+    item_by_item: int  # how many materials the items would ask for one by one
+
+    @property
+    def saved(self) -> int:
+        """How many fewer materials the resident supplies than item by item."""
+        return self.item_by_item - len(self.materials)
+
+
+class Bundle(_Strict):
+    """一件事: the items of one life event, applied for with one form and one set of materials."""
+
+    code: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=2)
+    life_event: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    items: tuple[str, ...] = Field(min_length=2, description="implementation codes, in the order they are shown")
+    _resolved: tuple[Item, ...] = PrivateAttr(default=())
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        dupes = sorted({c for c in value if value.count(c) > 1})
+        if dupes:
+            raise ValueError(f"item listed twice: {', '.join(dupes)}")
+        return value
+
+    def bind(self, items: Sequence[Item]) -> None:
+        """Attach the resolved items (done by the catalog at load)."""
+        self._resolved = tuple(items)
+
+    @property
+    def resolved_items(self) -> tuple[Item, ...]:
+        if not self._resolved:
+            raise RuntimeError(f"bundle {self.code} is not bound to a catalog")
+        return self._resolved
+
+    @property
+    def at_terminal(self) -> bool:
+        return all(item.at_terminal for item in self.resolved_items)
+
+    def merged_materials(self) -> MergedMaterials:
+        """Materials of every item, a shared material (same code) asked for once.
+
+        The merged entry is required if any item requires it, asks for the largest count, and keeps the
+        commitment / deferral options only when every item allows them (the strictest item wins).
+        """
+        merged: dict[str, list[tuple[str, Material]]] = {}
+        total = 0
+        for item in self.resolved_items:
+            for material in item.materials:
+                merged.setdefault(material.code, []).append((item.code, material))
+                total += 1
+        out = []
+        for uses in merged.values():
+            first = uses[0][1]
+            mats = [m for _, m in uses]
+            combined = first.model_copy(
+                update={
+                    "required": any(m.required for m in mats),
+                    "count": max(m.count for m in mats),
+                    "key": any(m.key for m in mats),
+                    "commitment_allowed": all(m.commitment_allowed for m in mats),
+                    "deferrable": all(m.deferrable for m in mats) and not any(m.key for m in mats),
+                    "ecert": next((m.ecert for m in mats if m.ecert), None),
+                }
+            )
+            out.append(MergedMaterial(combined, tuple(code for code, _ in uses)))
+        return MergedMaterials(tuple(out), total)
+
+    def merged_form(self) -> tuple[FormField, ...]:
+        """One combined form: fields merged by key (required if any item requires it)."""
+        fields: dict[str, FormField] = {}
+        for item in self.resolved_items:
+            for field in item.form:
+                seen = fields.get(field.key)
+                if seen is None:
+                    fields[field.key] = field
+                elif field.required and not seen.required:
+                    fields[field.key] = seen.model_copy(update={"required": True})
+        return tuple(fields.values())
+
+    def form_conflicts(self) -> list[str]:
+        """Keys used by two items with different types or options (the combined form cannot hold both)."""
+        seen: dict[str, FormField] = {}
+        problems = []
+        for item in self.resolved_items:
+            for field in item.form:
+                first = seen.setdefault(field.key, field)
+                if (first.type, first.options) != (field.type, field.options):
+                    problems.append(f"form field {field.key!r} differs between items ({first.type} vs {field.type})")
+        return problems
+
+
+# --- form-field validation -------------------------------------------------------------------------------------
+
+# Messages are shown to residents; the UI passes them through gettext.
+_MESSAGES = {
+    "required": "此项必填",
+    "phone": "请输入11位手机号码或带区号的固定电话",
+    "date": "请输入正确的日期（年-月-日）",
+    "future": "日期不能晚于今天",
+    "past": "日期不能早于今天",
+    "choice": "请从选项中选择",
+    "number": "请输入数字",
+    "min": "数值不能小于{}",
+    "max": "数值不能大于{}",
+    "bank_account": "银行账号应为12至19位数字，请核对",
+    "id_number": "身份证号码不正确，请核对",
+    "min_length": "至少输入{}个字",
+    "max_length": "最多输入{}个字",
+    "pattern": "格式不正确",
+    "boolean": "请选择是或否",
+}
+
+
+def validate_field(field: FormField, value: object, *, today: dt.date | None = None) -> str | None:
+    """Check one form value against its field; returns a message for the resident, or None when it is fine.
+
+    ``value`` is what the screen collected: a string (stripped here), or a date / number / bool already typed.
+    Bank accounts are checked for 12–19 digits only: not every Chinese bank account number carries a Luhn
+    check digit, so refusing on Luhn would turn away valid accounts.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return _MESSAGES["required"] if field.required else None
+    rules = field.validation
+    text = value.strip() if isinstance(value, str) else value
+    match field.type:
+        case FieldType.PHONE:
+            if not isinstance(text, str) or not _MOBILE_OR_LANDLINE.match(text):
+                return _MESSAGES["phone"]
+        case FieldType.DATE:
+            if isinstance(text, dt.datetime):
+                text = text.date()
+            if isinstance(text, str):
+                try:
+                    text = dt.date.fromisoformat(text)
+                except ValueError:
+                    return _MESSAGES["date"]
+            if not isinstance(text, dt.date):
+                return _MESSAGES["date"]
+            today = today or dt.date.today()
+            if rules.not_future and text > today:
+                return _MESSAGES["future"]
+            if rules.not_past and text < today:
+                return _MESSAGES["past"]
+            return None
+        case FieldType.CHOICE:
+            return None if text in field.options else _MESSAGES["choice"]
+        case FieldType.BOOLEAN:
+            return None if isinstance(text, bool) or text in ("是", "否") else _MESSAGES["boolean"]
+        case FieldType.NUMBER:
+            if isinstance(text, bool):
+                return _MESSAGES["number"]
+            try:
+                number = Decimal(str(text))
+            except InvalidOperation:
+                return _MESSAGES["number"]
+            if not number.is_finite():
+                return _MESSAGES["number"]
+            if rules.min is not None and number < Decimal(str(rules.min)):
+                return _MESSAGES["min"].format(_plain(rules.min))
+            if rules.max is not None and number > Decimal(str(rules.max)):
+                return _MESSAGES["max"].format(_plain(rules.max))
+            return None
+        case FieldType.BANK_ACCOUNT:
+            digits = text.replace(" ", "") if isinstance(text, str) else ""
+            if not (digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19):
+                return _MESSAGES["bank_account"]
+            text = digits
+        case FieldType.ID_NUMBER:
+            if not isinstance(text, str) or not id_number_valid(text.upper()):
+                return _MESSAGES["id_number"]
+    if not isinstance(text, str):
+        return _MESSAGES["pattern"]
+    if rules.min_length is not None and len(text) < rules.min_length:
+        return _MESSAGES["min_length"].format(rules.min_length)
+    if rules.max_length is not None and len(text) > rules.max_length:
+        return _MESSAGES["max_length"].format(rules.max_length)
+    if rules.pattern is not None and not re.fullmatch(rules.pattern, text):
+        return _MESSAGES["pattern"]
+    return None
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
