@@ -54,7 +54,8 @@ class Services:
 
 
 def build_services(core: Any, backend: Backend | None = None, devices: dict[str, Device] | None = None) -> Services:
-    from kiosk.catalog import SearchIndex, load_catalog
+    from kiosk.catalog import load_catalog
+    from kiosk.catalog.search import SearchIndex
     from kiosk.paths import config_dir
 
     catalog = load_catalog(config_dir() / "catalog")
