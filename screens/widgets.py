@@ -265,3 +265,37 @@ class CameraView(Image):
         self.live = False
         self.texture = None
         self._seq = -1
+
+
+class GuideLine(Label):
+    muted: bool = BooleanProperty(False)
+
+
+class MaterialRow(BoxLayout):
+    code: str = StringProperty("")
+    name: str = StringProperty("")
+    state_text: str = StringProperty("")
+    done: bool = BooleanProperty(False)
+    counter: bool = BooleanProperty(False)
+
+
+class FormRow(ButtonBehavior, BoxLayout):
+    key: str = StringProperty("")
+    label: str = StringProperty("")
+    value: str = StringProperty("")
+    hint: str = StringProperty("")
+    error: str = StringProperty("")
+    focused: bool = BooleanProperty(False)
+
+
+class SummaryRow(BoxLayout):
+    """A label–value row (confirm screen, receipt on screen)."""
+
+    label: str = StringProperty("")
+    value: str = StringProperty("")
+
+
+class TimelineRow(BoxLayout):
+    when: str = StringProperty("")
+    what: str = StringProperty("")
+    note: str = StringProperty("")
