@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from drivers.identity import Identity
+from kiosk.i18n import N_
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ class MaterialStatus(enum.StrEnum):
     COUNTER = "counter"  # cannot be supplied at this kiosk: hand it in at the counter
 
 
-SATISFIED = frozenset({MaterialStatus.PROVIDED, MaterialStatus.ECERT, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED})
+SATISFIED = frozenset(
+    {MaterialStatus.PROVIDED, MaterialStatus.ECERT, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED}
+)
 
 
 class EndReason(enum.StrEnum):
@@ -203,11 +206,11 @@ class Session:
 
 # Reasons the platform or a device may give, in plain words (message ids; the UI translates them).
 PLAIN_REASONS = {
-    "face_mismatch": "The photo does not match the card. Please try again, or go to the counter.",
-    "card_invalid": "This card cannot be used. Please go to the counter.",
-    "qr_expired": "The code has expired. Please refresh it on your phone and scan again.",
-    "unreachable": "The service platform cannot be reached right now.",
-    "no_face": "We could not see your face. Please look at the camera.",
+    "face_mismatch": N_("The photo does not match the card. Please try again, or go to the counter."),
+    "card_invalid": N_("This card cannot be used. Please go to the counter."),
+    "qr_expired": N_("The code has expired. Please refresh it on your phone and scan again."),
+    "unreachable": N_("The service platform cannot be reached right now."),
+    "no_face": N_("We could not see your face. Please look at the camera."),
 }
 
 
@@ -459,12 +462,13 @@ class Journey:
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) rows for the confirm screen, masked: never a full name, ID or phone number."""
         s, target = self.session, self._target()
-        rows = [("Service", target.name)]
+        rows = [(N_("Service"), target.name)]
         if s.identity is not None:
-            rows += [("Applicant", mask_name(s.identity.name)), ("ID number", mask_id_number(s.identity.id_number))]
+            rows += [(N_("Applicant"), mask_name(s.identity.name)),
+                     (N_("ID number"), mask_id_number(s.identity.id_number))]
         routed = target.community_routing(s.identity.registration_region if s.identity else None)
         if routed:
-            rows.append(("Handled by", routed))
+            rows.append((N_("Handled by"), routed))
         for entry in s.materials:
             rows.append((entry.name, str(entry.status)))
         for spec in target.form:
@@ -487,7 +491,7 @@ class Journey:
             except Exception as error:
                 log.exception("submission failed")
                 if generation == self._generation:
-                    self.session.error = "The application could not be saved. Please go to the counter."
+                    self.session.error = N_("The application could not be saved. Please go to the counter.")
                     self.emit("submit_failed", detail=type(error).__name__)
                 return
             if generation != self._generation:
@@ -503,18 +507,19 @@ class Journey:
         s, sub = self.session, self.session.submission
         if sub is None:
             return []
-        rows = [("Service", self._target().name)]
+        rows = [(N_("Service"), self._target().name)]
         if s.identity is not None:
-            rows += [("Applicant", mask_name(s.identity.name)), ("ID number", mask_id_number(s.identity.id_number))]
-        rows.append(("Application number" if not sub.queued else "Local reference", sub.number))
-        rows.append(("Handled by", sub.handling_org))
+            rows += [(N_("Applicant"), mask_name(s.identity.name)),
+                     (N_("ID number"), mask_id_number(s.identity.id_number))]
+        rows.append((N_("Application number") if not sub.queued else N_("Local reference"), sub.number))
+        rows.append((N_("Handled by"), sub.handling_org))
         if sub.promised_by:
-            rows.append(("Promised by", sub.promised_by))
+            rows.append((N_("Promised by"), sub.promised_by))
         for entry in s.materials:
             if entry.status is MaterialStatus.DEFERRED:
-                rows.append(("To supply later", entry.name))
+                rows.append((N_("To supply later"), entry.name))
             elif entry.status is MaterialStatus.COUNTER:
-                rows.append(("Hand in at the counter", entry.name))
+                rows.append((N_("Hand in at the counter"), entry.name))
         return rows
 
     def evaluate(self, level: int, reasons: Sequence[str]) -> None:
@@ -608,7 +613,7 @@ def receipt_document(journey: Journey, t: Callable[[str], str], site_name: str):
     sub = journey.session.submission
     if sub is None:
         raise RuntimeError("nothing submitted")
-    rows = [KeyValue(t(label), value if label != "Handled by" else value) for label, value in journey.receipt_lines()]
+    rows = [KeyValue(t(label), value) for label, value in journey.receipt_lines()]
     blocks: list = [*rows]
     if sub.queued:
         blocks.append(Text(t("Not yet delivered: it is sent automatically. Use the reference above to ask."),

@@ -84,7 +84,19 @@ class SimRig:
             self._started.append(camera.close)
             self.cameras[scene] = camera
         self.devices["camera"] = self.cameras["face"]
+        self.wait_online([*self.devices.values(), *self.cameras.values()])
         return backend
+
+    @staticmethod
+    def wait_online(devices, timeout: float = 15.0) -> bool:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(str(d.status().state) == "online" for d in devices):
+                return True
+            time.sleep(0.05)
+        return False
 
     def receipt_camera(self, payload: str):
         """A camera that sees a receipt QR carrying ``payload`` (for the progress lookup)."""
@@ -105,6 +117,7 @@ class SimRig:
         camera.open()
         self._started.append(camera.close)
         self.cameras["qr"] = camera
+        self.wait_online([camera])
         return camera
 
     def place_card(self) -> None:

@@ -17,6 +17,7 @@ from kivy.uix.screenmanager import FadeTransition, ScreenManager
 from kiosk import watchdog
 from kiosk.core import Kiosk
 from kiosk.fonts import find_cjk_font
+from kiosk.i18n import N_
 from kiosk.idle import IdlePhase
 from kiosk.journey import EndReason
 from screens.theme import Theme
@@ -32,8 +33,8 @@ SCREENS = (
     "home", "search", "browse", "guide", "help", "progress", "identify", "face", "materials", "form",
     "confirm", "submitting", "receipt", "evaluate", "goodbye",
 )
-# Screens that hold a resident session: leaving to home from here ends it.
-_SESSION_SCREENS = frozenset(SCREENS) - {"home", "search", "browse", "guide", "help", "progress"}
+# Screens where the card must stay on the reader: pulling it pauses the session (put it back or it ends).
+_CARD_SCREENS = frozenset({"face", "materials", "form", "confirm"})
 
 
 def load_kv(name: str) -> None:
@@ -120,15 +121,13 @@ class TongbanApp(App):
         """Card readers feed the journey; every status change re-evaluates the degraded modes."""
         self.services.refresh_degraded()
         journey = self.services.journey
-        if event.kind == "identity_read" and journey.session.identity is not None and self.root is not None:
-            if self.root.current in _SESSION_SCREENS and self.root.current != "identify":
-                if journey.identity_read(event.payload["identity"]):
-                    self._close_card_dialog()
-        elif event.kind == "card_removed" and role in ("idcard", "sscard"):
-            if self.root is not None and self.root.current in _SESSION_SCREENS - {"identify", "receipt",
-                                                                               "evaluate", "goodbye", "submitting"}:
-                journey.card_removed()
-                self._open_card_dialog()
+        current = self.root.current if self.root is not None else None
+        if event.kind == "identity_read" and journey.session.identity is not None and current in _CARD_SCREENS:
+            if journey.identity_read(event.payload["identity"]):
+                self._close_card_dialog()
+        elif event.kind == "card_removed" and role in ("idcard", "sscard") and current in _CARD_SCREENS:
+            journey.card_removed()
+            self._open_card_dialog()
         if self.root is not None:
             screen = self.root.current_screen
             handler = getattr(screen, "on_device_event", None)
@@ -288,9 +287,9 @@ class TongbanApp(App):
             self._close_idle_dialog()
             reason = payload.get("reason")
             self.notice = {
-                "idle": "The session ended because there was no activity. Nothing of it was kept.",
-                "card_removed": "The card was taken away, so the session ended. Nothing of it was kept.",
-                "other_card": "Another card was placed, so the session ended. Please start again.",
+                "idle": N_("The session ended because there was no activity. Nothing of it was kept."),
+                "card_removed": N_("The card was taken away, so the session ended. Nothing of it was kept."),
+                "other_card": N_("Another card was placed, so the session ended. Please start again."),
             }.get(reason, "")
             self.go_home()
         if self.root is not None:

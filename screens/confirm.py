@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from kivy.factory import Factory
 
+from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 STATUS_WORDS = {
-    "provided": "Photographed",
-    "ecert": "Fetched as an e-certificate",
-    "commitment": "Commitment signed",
-    "deferred": "To supply later",
-    "pending": "Not needed",
-    "counter": "Hand in at the counter",
+    "provided": N_("Photographed"),
+    "ecert": N_("Fetched as an e-certificate"),
+    "commitment": N_("Commitment signed"),
+    "deferred": N_("To supply later"),
+    "pending": N_("Not needed"),
+    "counter": N_("Hand in at the counter"),
 }
 
 

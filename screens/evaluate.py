@@ -6,22 +6,23 @@ from kivy.properties import ListProperty, NumericProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 LEVELS = (
-    (5, "Very satisfied"),
-    (4, "Satisfied"),
-    (3, "Fairly satisfied"),
-    (2, "Dissatisfied"),
-    (1, "Very dissatisfied"),
+    (5, N_("Very satisfied")),
+    (4, N_("Satisfied")),
+    (3, N_("Fairly satisfied")),
+    (2, N_("Dissatisfied")),
+    (1, N_("Very dissatisfied")),
 )
 REASONS = (
-    "Too many steps",
-    "Unclear what materials were needed",
-    "Took too long",
-    "The machine was hard to use",
-    "Staff attitude",
-    "Something else",
+    N_("Too many steps"),
+    N_("Unclear what materials were needed"),
+    N_("Took too long"),
+    N_("The machine was hard to use"),
+    N_("Staff attitude"),
+    N_("Something else"),
 )
 
 

@@ -6,18 +6,19 @@ from __future__ import annotations
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 GUIDANCE = {
-    "ok": "Hold still…",
-    "no_face": "Look straight at the camera",
-    "many_faces": "Only one person in front of the camera, please",
-    "too_far": "Come a little closer",
-    "too_close": "Move back a little",
-    "off_centre": "Move your face into the oval",
-    "blurry": "Hold still",
-    "too_dark": "Your face is too dark: face the light",
-    "too_bright": "Too bright: step out of the glare",
+    "ok": N_("Hold still…"),
+    "no_face": N_("Look straight at the camera"),
+    "many_faces": N_("Only one person in front of the camera, please"),
+    "too_far": N_("Come a little closer"),
+    "too_close": N_("Move back a little"),
+    "off_centre": N_("Move your face into the oval"),
+    "blurry": N_("Hold still"),
+    "too_dark": N_("Your face is too dark: face the light"),
+    "too_bright": N_("Too bright: step out of the glare"),
 }
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 HELP_STEPS = (
-    "1. Find your service: search by its first letters, or choose a category.",
-    "2. Prove who you are: put your ID card on the reader, then look at the camera.",
-    "3. Hand over your materials: most are fetched for you; photograph the others here.",
-    "4. Check and submit, then take your receipt. Its QR code shows the progress.",
+    N_("1. Find your service: search by its first letters, or choose a category."),
+    N_("2. Prove who you are: put your ID card on the reader, then look at the camera."),
+    N_("3. Hand over your materials: most are fetched for you; photograph the others here."),
+    N_("4. Check and submit, then take your receipt. Its QR code shows the progress."),
 )
 
 

@@ -12,17 +12,18 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.contract import Code
+from kiosk.i18n import N_
 from kiosk.privacy import mask_name
 from screens.widgets import KioskScreen
 
 # Completion / event codes in plain words (message ids).
 PLAIN_ERRORS = {
-    str(Code.MEDIA_REMOVED): "The card was moved while it was being read. Please leave it still on the reader.",
-    str(Code.INVALID_DATA): "The card could not be read. Please put it on the reader again.",
-    str(Code.TIMEOUT): "The card could not be read in time. Please put it on the reader again.",
-    str(Code.NOT_AUTHORISED): "The reader is not working. Please go to the counter.",
-    str(Code.HARDWARE_ERROR): "The reader is not working. Please go to the counter.",
-    str(Code.DEVICE_NOT_READY): "The reader is not working. Please go to the counter.",
+    str(Code.MEDIA_REMOVED): N_("The card was moved while it was being read. Please leave it still on the reader."),
+    str(Code.INVALID_DATA): N_("The card could not be read. Please put it on the reader again."),
+    str(Code.TIMEOUT): N_("The card could not be read in time. Please put it on the reader again."),
+    str(Code.NOT_AUTHORISED): N_("The reader is not working. Please go to the counter."),
+    str(Code.HARDWARE_ERROR): N_("The reader is not working. Please go to the counter."),
+    str(Code.DEVICE_NOT_READY): N_("The reader is not working. Please go to the counter."),
 }
 METHODS = ("idcard", "sscard", "qr")
 
@@ -52,7 +53,8 @@ class IdentifyScreen(KioskScreen):
         self.sscard_ok = services.ready("sscard")
         self.qr_ok = services.ready("camera", "qr")
         if not (self.idcard_ok or self.sscard_ok or self.qr_ok):
-            self.error_text = self.app.core.t("No way to prove who you are is working right now. Please go to the counter.")
+            self.error_text = self.app.core.t(
+                "No way to prove who you are is working right now. Please go to the counter.")
 
     def on_leave(self, *_args: object) -> None:
         self._stop()

@@ -8,23 +8,25 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.i18n import N_
 from kiosk.journey import MaterialStatus
 from screens.widgets import KioskScreen
 
 STATUS_WORDS = {
-    MaterialStatus.PENDING: "Still needed",
-    MaterialStatus.PROVIDED: "Photographed",
-    MaterialStatus.ECERT: "Fetched as an e-certificate",
-    MaterialStatus.COMMITMENT: "Commitment signed",
-    MaterialStatus.DEFERRED: "To supply later",
-    MaterialStatus.COUNTER: "Hand in at the counter",
+    MaterialStatus.PENDING: N_("Still needed"),
+    MaterialStatus.PROVIDED: N_("Photographed"),
+    MaterialStatus.ECERT: N_("Fetched as an e-certificate"),
+    MaterialStatus.COMMITMENT: N_("Commitment signed"),
+    MaterialStatus.DEFERRED: N_("To supply later"),
+    MaterialStatus.COUNTER: N_("Hand in at the counter"),
 }
+OPTION_WORDS = {"capture": N_("Take a photo"), "commit": N_("Sign a commitment"), "defer": N_("Supply later")}
 DOC_GUIDANCE = {
-    "ok": "Hold still…",
-    "no_page": "Put the page flat under the camera",
-    "page_too_small": "Bring the page closer",
-    "blurry": "Hold the page still",
-    "glare": "Tilt the page away from the light",
+    "ok": N_("Hold still…"),
+    "no_page": N_("Put the page flat under the camera"),
+    "page_too_small": N_("Bring the page closer"),
+    "blurry": N_("Hold the page still"),
+    "glare": N_("Tilt the page away from the light"),
 }
 COMMITMENT_TEXT = ("I promise that I meet the conditions and that the material “{name}” exists and is true. "
                    "I accept the legal consequences if it is not.")
@@ -66,7 +68,7 @@ class MaterialsScreen(KioskScreen):
             actions = row.ids.actions
             if entry.status is MaterialStatus.PENDING:
                 for option in journey.options(entry):
-                    label = {"capture": "Take a photo", "commit": "Sign a commitment", "defer": "Supply later"}[option]
+                    label = OPTION_WORDS[option]
                     actions.add_widget(Factory.KGhostButton(text=t(label), on_release=lambda _b, o=option,
                                                             c=entry.code: self.act(o, c)))
             elif entry.status in (MaterialStatus.PROVIDED, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED):
@@ -128,9 +130,9 @@ class MaterialsScreen(KioskScreen):
     def on_device_event(self, role: str, event) -> None:
         if role == "camera" and event.kind == "document_guidance" and self._command is not None:
             self.guidance = self.app.core.t(DOC_GUIDANCE.get(event.payload.get("reason"), DOC_GUIDANCE["no_page"]))
-        elif role == "camera" and event.kind == "status" and self.mode == "capture":
-            if not self.app.services.ready("camera", "document"):
-                self.start_capture()  # falls back to the list with counter markers: never a dead screen
+        elif (role == "camera" and event.kind == "status" and self.mode == "capture"
+              and not self.app.services.ready("camera", "document")):
+            self.start_capture()  # falls back to the list with counter markers: never a dead screen
 
     def _shot(self, done) -> None:
         self._command = None

@@ -7,18 +7,19 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 PREFIX = "TB"  # platform application numbers: TB + date + sequence
 QR_PREFIX = "tongban:progress:"
 STATUS_WORDS = {
-    "accepted": "Accepted",
-    "in_review": "In review",
-    "need_more": "More materials needed",
-    "approved": "Approved",
-    "rejected": "Not approved",
-    "completed": "Completed",
-    "queued": "Waiting to be sent",
+    "accepted": N_("Accepted"),
+    "in_review": N_("In review"),
+    "need_more": N_("More materials needed"),
+    "approved": N_("Approved"),
+    "rejected": N_("Not approved"),
+    "completed": N_("Completed"),
+    "queued": N_("Waiting to be sent"),
 }
 
 

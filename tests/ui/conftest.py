@@ -35,6 +35,27 @@ def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
     return predicate()
 
 
+class _SettledDriver:
+    """The UI driver, but every tap first waits for a screen transition to finish (the ScreenManager ignores
+    touches during one, as a resident's finger would be ignored)."""
+
+    def __init__(self, ui) -> None:
+        self._ui = ui
+
+    def __getattr__(self, name):
+        return getattr(self._ui, name)
+
+    def tap(self, widget) -> None:
+        manager = self._ui.app.root
+        wait_until(self._ui, lambda: not manager.transition.is_active, 5)
+        self._ui.tick(1)
+        self._ui.tap(widget)
+
+
+def settled_tap(ui):
+    return _SettledDriver(ui)
+
+
 def walk(widget, visible_only: bool = True):
     """Widgets in the tree; with ``visible_only``, subtrees of hidden widgets are skipped."""
     if visible_only and (widget.opacity == 0 or widget.height <= 0 or widget.width <= 0):
