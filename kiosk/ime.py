@@ -32,12 +32,16 @@ def _tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     from pypinyin.pinyin_dict import pinyin_dict
 
     chars: dict[str, list[str]] = {}
+    secondary: set[tuple[str, str]] = set()
     for codepoint, readings in pinyin_dict.items():
         ch = chr(codepoint)
-        for reading in readings.split(","):
-            chars.setdefault(_toneless(reading), []).append(ch)
+        for position, reading in enumerate(readings.split(",")):
+            key = _toneless(reading)
+            chars.setdefault(key, []).append(ch)
+            if position:
+                secondary.add((key, ch))  # the first reading is the common one: 儿 is "er" before "ren"
     for key, found in chars.items():
-        chars[key] = sorted(set(found), key=_rank)
+        chars[key] = sorted(set(found), key=lambda c, k=key: ((k, c) in secondary, *_rank(c)))
     phrases: dict[str, list[str]] = {}
     for phrase, readings in phrases_dict.items():
         key = "".join(_toneless(r[0]) for r in readings)
@@ -47,19 +51,21 @@ def _tables() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     return chars, phrases
 
 
-def candidates(letters: str, limit: int = 12) -> list[str]:
-    """Hanzi for the typed letters: whole phrases first, then characters of the first syllable."""
+def candidates(letters: str, limit: int = 12) -> list[tuple[str, int]]:
+    """(hanzi, letters it consumes) for what was typed: the longest phrase the letters start with first, then
+    the characters of the first syllable. Picking one removes that many letters from the front."""
     letters = letters.lower().replace("v", "u")
     if not letters:
         return []
     chars, phrases = _tables()
-    out = list(phrases.get(letters, []))
-    if letters in chars:
-        out += chars[letters]
-    else:  # the first syllable that the letters start with (longest first)
-        for end in range(min(6, len(letters)), 0, -1):
-            if letters[:end] in chars:
-                out += chars[letters[:end]]
-                break
+    out: list[tuple[str, int]] = []
+    for end in range(len(letters), 1, -1):
+        if letters[:end] in phrases:
+            out += [(p, end) for p in phrases[letters[:end]][:4]]
+            break
+    for end in range(min(6, len(letters)), 0, -1):  # the first syllable (longest first)
+        if letters[:end] in chars:
+            out += [(c, end) for c in chars[letters[:end]]]
+            break
     seen: set[str] = set()
-    return [c for c in out if not (c in seen or seen.add(c))][:limit]
+    return [c for c in out if not (c[0] in seen or seen.add(c[0]))][:limit]

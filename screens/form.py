@@ -31,6 +31,7 @@ class FormScreen(KioskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Fill in the form. Touch a field to type", **kwargs)
         self._rows: dict[str, object] = {}
+        self._cand_pairs: list[tuple[str, int]] = []
 
     def on_pre_enter(self, *_args: object) -> None:
         self.journey.prefill_form()
@@ -60,7 +61,7 @@ class FormScreen(KioskScreen):
     def focus(self, key: str) -> None:
         self.focus_key = key
         self.letters = ""
-        self.cands = []
+        self._update_cands()
         spec = next((f for f in self._fields() if f.key == key), None)
         if spec is None:
             self.keyboard = ""
@@ -109,12 +110,19 @@ class FormScreen(KioskScreen):
             self.set_value("")
         else:
             self.letters += key
-        self.cands = candidates(self.letters, 8) if self.letters else []
+        self._update_cands()
 
-    def pick(self, text: str) -> None:
+    def pick(self, index: int) -> None:
+        if index >= len(self._cand_pairs):
+            return
+        text, consumed = self._cand_pairs[index]
         self.set_value(self._value() + text)
-        self.letters = ""
-        self.cands = []
+        self.letters = self.letters[consumed:]
+        self._update_cands()
+
+    def _update_cands(self) -> None:
+        self._cand_pairs = candidates(self.letters, 8) if self.letters else []
+        self.cands = [text for text, _ in self._cand_pairs]
 
     def next(self) -> None:
         errors = self.journey.validate_form()
