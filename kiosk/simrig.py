@@ -35,6 +35,7 @@ class SimRig:
     devices: dict = field(default_factory=dict)
     cameras: dict = field(default_factory=dict)  # scene → Camera
     _started: list = field(default_factory=list)
+    card_fields: dict = field(default_factory=lambda: dict(DEMO_CARD))
 
     def start(self, backend_wait_s: float = 8.0):
         """Start everything; returns the journey backend on the platform simulator."""

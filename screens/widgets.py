@@ -299,3 +299,26 @@ class TimelineRow(BoxLayout):
     when: str = StringProperty("")
     what: str = StringProperty("")
     note: str = StringProperty("")
+
+
+def personal_strings_left(app, needles: list[str]) -> list[str]:
+    """Where any of ``needles`` (a resident's name, ID number, phone) still appears: every widget of every screen
+    and of the window (dialogs), every string, list or dict property, and the journey's session."""
+    from kivy.core.window import Window
+
+    def walk(widget):
+        yield widget
+        for child in widget.children:
+            yield from walk(child)
+
+    found = []
+    for root in [*app.root.screens, *Window.children]:
+        for widget in walk(root):
+            for name in widget.properties():
+                value = getattr(widget, name, None)
+                text = value if isinstance(value, str) else (repr(value) if isinstance(value, list | dict) else "")
+                if any(needle in text for needle in needles):
+                    found.append(f"{type(widget).__name__}.{name}")
+    session_text = repr(vars(app.services.journey.session))
+    found += [f"session: {needle[:1]}…" for needle in needles if needle in session_text]
+    return found
