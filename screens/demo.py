@@ -96,6 +96,9 @@ class DemoRunner:
         from kivy.clock import Clock
         from kivy.core.window import Window
 
+        if self.app.root is not None and self.app.root.transition.is_active:  # never a picture of a cross-fade
+            Clock.schedule_once(lambda _dt: self._shoot(step, acted_s, waited_s), 0.05)
+            return
         if not step.shoot:
             self._record(step, None, acted_s, waited_s)
             Clock.schedule_once(lambda _dt: self._next(), 0)
@@ -136,7 +139,13 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
         app.attach_device(role, device)
     app.muted = True  # the demo runs unattended; prompts are still synthesised and cached
     runner = DemoRunner(app, out, steps if steps is not None else journey_steps(rig, out))
-    app.bind(on_start=runner.start)
+    def start(*_args: object) -> None:
+        from kivy.uix.screenmanager import NoTransition
+
+        app.root.transition = NoTransition()  # every picture shows one screen, never a cross-fade
+        runner.start()
+
+    app.bind(on_start=start)
     try:
         app.run()
     finally:
@@ -244,8 +253,9 @@ def journey_steps(rig, out: Path) -> list[Step]:
 
     def printed(app):
         receipt = _screen(app, "receipt")
-        if receipt.state != "printed":
+        if receipt.state not in ("printed", "on_screen"):
             return False
+        app.demo_record["receipt"] = receipt.state
         jobs = rig.printer_emulator.jobs
         if jobs and jobs[-1].png:
             import shutil
@@ -261,7 +271,7 @@ def journey_steps(rig, out: Path) -> list[Step]:
         _screen(app, "progress").start_scan()
 
     def wiped(app):
-        app.go_home()
+        _press(_screen(app, "goodbye").ids.finish)  # ends the session: the journey wipes it
         from screens.widgets import personal_strings_left
 
         state["left"] = personal_strings_left(app, [rig.card_fields["name"], rig.card_fields["id_number"],

@@ -28,7 +28,7 @@ DOC_GUIDANCE = {
     "blurry": N_("Hold the page still"),
     "glare": N_("Tilt the page away from the light"),
 }
-COMMITMENT_TEXT = ("I promise that I meet the conditions and that the material “{name}” exists and is true. "
+COMMITMENT_TEXT = N_("I promise that I meet the conditions and that the material “{name}” exists and is true. "
                    "I accept the legal consequences if it is not.")
 
 

@@ -5,6 +5,7 @@ never left without their number. A queued application (platform unreachable) car
 from __future__ import annotations
 
 import io
+import logging
 
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
@@ -13,6 +14,8 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.journey import RECEIPT_QR_PREFIX, receipt_document
 from screens.widgets import KioskScreen
+
+log = logging.getLogger(__name__)
 
 
 def qr_texture(data: str):
@@ -56,6 +59,7 @@ class ReceiptScreen(KioskScreen):
         services.refresh_degraded()
         printer = services.device("printer")
         if printer is None or not services.printer_can_print():
+            log.warning("printer cannot print (%s): receipt shown on screen", printer.status() if printer else "none")
             self.state = "on_screen"
             self.app.say("The printer cannot print now. Please photograph the code on the screen")
             return
@@ -72,6 +76,7 @@ class ReceiptScreen(KioskScreen):
             return
         self.state = "printed" if done.ok else "on_screen"
         if not done.ok:
+            log.warning("receipt not printed: %s %s", done.code, done.detail)
             self.app.say("The printer cannot print now. Please photograph the code on the screen")
 
     def finish(self) -> None:

@@ -26,6 +26,8 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+from kiosk.i18n import N_
+
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +97,10 @@ class KeyButton(KButton):
 
 
 def _key_label(key: str) -> str:
-    return {"backspace": "⌫", "clear": "C"}.get(key, key.upper() if len(key) == 1 else key)
+    """Letters upper case (as printed on keyboards); the two editing keys in words, since the CJK font has no ⌫."""
+    app = App.get_running_app()
+    words = {"backspace": N_("Delete"), "clear": N_("Clear")}
+    return app.core.t(words[key]) if key in words else key.upper()
 
 
 class PinyinKeyboard(KeyBase):
