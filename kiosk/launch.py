@@ -31,7 +31,10 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     chosen = resolve_data_dir(data_dir, first.settings)
     chosen.mkdir(parents=True, exist_ok=True)
     logs.setup(chosen / "logs", first.settings.kiosk.log_level)
-    loaded: LoadedConfig = load_settings(site_file=config_file, state_dir=chosen / "state")
+    from kiosk.fleet.applied import current_layer  # the last verified remote bundle, if one was applied
+
+    remote = current_layer(chosen)
+    loaded: LoadedConfig = load_settings(site_file=config_file, remote=remote, state_dir=chosen / "state")
     for outcome in loaded.outcomes:
         if outcome.applied:
             log.info("configuration layer %s applied from %s", outcome.name, outcome.source)
@@ -42,4 +45,4 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
                 "; ".join(outcome.errors),
                 "its last good copy" if outcome.fallback else "the layers below it",
             )
-    return Kiosk(loaded, chosen)
+    return Kiosk(loaded, chosen, config_file)

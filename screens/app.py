@@ -144,6 +144,7 @@ class TongbanApp(App):
 
     def on_stop(self) -> None:
         watchdog.stopping()
+        self.core.close()
 
     # -- lockdown: a resident cannot leave the kiosk app -----------------------------------
     def _refuse_close(self, *_args: object, **_kwargs: object) -> bool:

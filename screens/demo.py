@@ -125,6 +125,7 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
 
     out.mkdir(parents=True, exist_ok=True)
     core = start_core(config, out / "data")
+    core.start_hardware()
     core.set_elder_mode(elder)
     configure((1080, 1920) if orientation == "portrait" else (1920, 1080), fullscreen=False)
     from kiosk.simrig import SimRig

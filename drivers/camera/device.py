@@ -180,6 +180,19 @@ class Camera(Device):
 
         return unsubscribe
 
+    def switch_source(self, source: str | int, timeout: float = 5.0) -> Command:
+        """Reopen on another source (a site swapping cameras; the simulator changing scene)."""
+
+        def body(token: CancelToken) -> str:
+            self._disconnect()
+            self.source = parse_source(source)
+            with self._cond:
+                self._latest = None
+            self._connect()
+            return self.source.display
+
+        return self.submit("switch_source", body, timeout)
+
     def snapshot(self, timeout: float = 3.0) -> Command:
         """The next fresh frame (value: :class:`Frame`)."""
         return self.submit("snapshot", lambda token: self._next_frame(token, self._seq), timeout)

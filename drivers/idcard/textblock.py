@@ -10,8 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from drivers.idcard.errors import CardDataError
-from drivers.idcard.tables import NATIONS, PROVINCES
-from drivers.identity import CardType, Identity, Sex, Source, check_digit
+from drivers.idcard.tables import PROVINCES
+from drivers.identity import NATIONS, CardType, Identity, Sex, Source, check_digit
 
 TEXT_LEN = 256
 PHOTO_LEN = 1024

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 
@@ -14,18 +13,13 @@ def register(cli) -> None:
     p.set_defaults(func=_pull)
 
 
-def _data_dir(setting: str) -> Path:
-    if setting:
-        return Path(setting)
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "tongban"
-
-
 def _pull(args) -> int:
     from kiosk.config import load_settings
     from kiosk.fleet.updater import FleetUpdater, current_layer
+    from kiosk.launch import resolve_data_dir
 
     local = load_settings(site_file=args.config).settings
-    data_dir = args.data_dir or _data_dir(local.kiosk.data_dir)
+    data_dir = resolve_data_dir(args.data_dir, local)
     # The applied bundle may itself tune the fleet section (group, interval), as it does for the running kiosk.
     settings = load_settings(site_file=args.config, remote=current_layer(data_dir)).settings
     # From the command line there is no resident session to wait for.

@@ -40,6 +40,7 @@ def _run(args: argparse.Namespace) -> int:
     from kiosk.launch import start_core
 
     core = start_core(args.config, args.data_dir)
+    core.start_hardware()
     display = core.settings.display
     size = args.size or display.resolved_size
     fullscreen = display.fullscreen if args.fullscreen is None else args.fullscreen

@@ -27,6 +27,12 @@ from typing import Any, Literal
 
 from kiosk.config import Layer, load_settings
 from kiosk.config.loader import defaults_layer
+from kiosk.fleet.applied import (  # re-exported: the accessors of what is applied
+    applied_version,
+    current_bundle,
+    current_layer,
+    fleet_dir,
+)
 from kiosk.fleet.bundle import Bundle, BundleError, check_bundle, check_catalog, read_bundle, unpack
 from kiosk.fleet.repo import group_target
 
@@ -59,53 +65,6 @@ class PullResult:
             return f"nothing applied: {self.reason}"
         running = "no bundle" if self.version is None else f"version {self.version}"
         return f"nothing applied ({self.outcome}): {self.reason}; still running {running}"
-
-
-# -- what is applied ------------------------------------------------------------------------------
-
-
-def fleet_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / "fleet"
-
-
-def current_bundle(data_dir: Path) -> Bundle | None:
-    """The applied bundle, or None when none was ever applied (or it can no longer be read)."""
-    link = fleet_dir(data_dir) / "current"
-    if not link.is_dir():
-        return None
-    try:
-        return read_bundle(link.resolve())
-    except BundleError as error:
-        log.error("applied fleet bundle unreadable: %s", error)
-        return None
-
-
-def current_layer(data_dir: Path) -> Layer | None:
-    """The applied bundle's settings as the ``remote`` layer for ``kiosk.config.load_settings``."""
-    bundle = current_bundle(data_dir)
-    if bundle is None:
-        return None
-    return Layer("remote", f"fleet bundle v{bundle.version}", bundle.settings)
-
-
-def applied_version(data_dir: Path) -> int | None:
-    bundle = current_bundle(data_dir)
-    return None if bundle is None else bundle.version
-
-
-def applied_catalog_dir(data_dir: Path) -> Path | None:
-    bundle = current_bundle(data_dir)
-    return None if bundle is None else bundle.catalog_dir
-
-
-def applied_holidays(data_dir: Path) -> dict[int, Any]:
-    bundle = current_bundle(data_dir)
-    return {} if bundle is None else bundle.holidays()
-
-
-def active_notices(data_dir: Path, at: dt.datetime | None = None) -> list[Any]:
-    bundle = current_bundle(data_dir)
-    return [] if bundle is None else bundle.active_notices(at)
 
 
 # -- refusal reasons --------------------------------------------------------------------------------

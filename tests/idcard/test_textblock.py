@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from drivers.contract import Code
 from drivers.idcard import CardDataError, decode_text
-from drivers.idcard.tables import NATIONS
 from drivers.idcard.textblock import card_type_of, split_read_data
-from drivers.identity import CardType, Sex, Source, check_digit
+from drivers.identity import NATIONS, CardType, Sex, Source, check_digit
 from drivers.sim.idcard import encode_text, load_deck
 
 DECK = {card.id: card for card in load_deck()}

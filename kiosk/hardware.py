@@ -1,0 +1,217 @@
+"""The kiosk's devices and services as configured: real ones, or simulators where a setting says ``sim``.
+
+``Hardware.start(settings, data_dir)`` opens every device (a missing one is a status, retried in the
+background), starts the platform simulator when ``platform.url = "sim"``, the outbox, the audit trail and
+the device supervisor. ``stop()`` undoes it all. Simulators sit on the far side of the real transports
+(a pty, loopback TCP, a video file, HTTP on loopback), so the drivers run exactly as they would on a kiosk.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from drivers.contract import Device
+from kiosk.config import Settings
+
+log = logging.getLogger(__name__)
+
+SIM = "sim"
+SIM_TOKEN_FILE = "platform-sim.token"
+# The simulated ID card reader's photos are JPEG stand-ins; this decoder shows them like a vendor WLT plug-in would.
+SIM_PHOTO_DECODER = "drivers.sim.idcard.photo:decode_standin"
+
+
+@dataclass
+class Simulators:
+    """Handles on the simulators this run started, for the demo, the staff self-tests and tests."""
+
+    idcard: Any = None  # drivers.sim.idcard.IdCardSimulator
+    sscard: Any = None  # drivers.sim.sscard.PcscEnvironment (private pcscd + virtual card)
+    printer: Any = None  # drivers.sim.printer.PrinterEmulator
+    camera_dir: Path | None = None  # where drivers.sim.camera.scene_video keeps its videos
+    platform: Any = None  # drivers.sim.platform.PlatformSimulator
+
+    def camera_scene(self, scene: str) -> Path:
+        """The looping video of one simulated scene (face, document, qr …)."""
+        from drivers.sim.camera import scene_video
+
+        if self.camera_dir is None:
+            raise RuntimeError("the camera is not simulated in this configuration")
+        return scene_video(self.camera_dir, scene)
+
+
+@dataclass
+class Hardware:
+    settings: Settings
+    data_dir: Path
+    devices: dict[str, Device] = field(default_factory=dict)
+    sims: Simulators = field(default_factory=Simulators)
+    client: Any = None  # kiosk.platform.PlatformClient
+    token: str = ""  # the device token the client sends (a health check of a new gateway reuses it)
+    outbox: Any = None  # kiosk.platform.Outbox
+    audit: Any = None  # kiosk.audit.AuditTrail
+    supervisor: Any = None  # kiosk.supervisor.Supervisor
+    _stops: list[Callable[[], None]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, settings: Settings, data_dir: Path, *, devices: bool = True, delivery: bool = True) -> Hardware:
+        hardware = cls(settings, Path(data_dir))
+        try:
+            hardware._start_audit()
+            if devices:
+                hardware._start_devices()
+            if delivery:
+                hardware._start_platform()
+        except BaseException:
+            hardware.stop()
+            raise
+        return hardware
+
+    def stop(self) -> None:
+        """Stop in reverse order of start; one failing step does not keep the others running."""
+        while self._stops:
+            step = self._stops.pop()
+            try:
+                step()
+            except Exception:
+                log.exception("stopping %s failed", getattr(step, "__qualname__", step))
+
+    def __enter__(self) -> Hardware:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def device(self, name: str) -> Device | None:
+        return self.devices.get(name)
+
+    @property
+    def sim_dir(self) -> Path:
+        path = self.data_dir / "sim"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # -- audit and supervision -------------------------------------------------------------
+    def _start_audit(self) -> None:
+        from kiosk.audit import FILE_NAME, AuditTrail
+
+        self.audit = AuditTrail(self.data_dir / FILE_NAME)
+        self._stops.append(self.audit.close)
+
+    def _start_devices(self) -> None:
+        from kiosk.supervisor import Supervisor
+
+        self.supervisor = Supervisor(self.data_dir, self.audit)
+        self._stops.append(self.supervisor.close)
+        config = self.settings.devices
+        for name, builder, required in (
+            ("idcard", self._idcard, config.idcard.required),
+            ("printer", self._printer, config.printer.required),
+            ("camera", self._camera, config.camera.required),
+            ("sscard", self._sscard, config.sscard.required),
+        ):
+            device = builder()
+            self.devices[name] = device
+            self.supervisor.add(device, required)
+            device.open()
+            self._stops.append(device.close)
+
+    # -- devices ----------------------------------------------------------------------------
+    def _idcard(self) -> Device:
+        from drivers.idcard import IdCardReader
+
+        setting = self.settings.devices.idcard
+        port, decoder = setting.port, None
+        if port == SIM:
+            from drivers.sim.idcard import IdCardSimulator
+
+            self.sims.idcard = IdCardSimulator(baud=setting.baud).start()
+            self._stops.append(self.sims.idcard.stop)
+            port, decoder = self.sims.idcard.port, SIM_PHOTO_DECODER
+        return IdCardReader(port, setting.baud, name="idcard", photo_decoder=decoder)
+
+    def _printer(self) -> Device:
+        from drivers.printer import PAPER_58, PAPER_80, ThermalPrinter
+
+        setting = self.settings.devices.printer
+        paper = PAPER_58 if setting.paper_width_mm == 58 else PAPER_80
+        uri = setting.uri
+        if uri == SIM:
+            from drivers.sim.printer import PrinterEmulator
+
+            out = self.sim_dir / "printer"
+            out.mkdir(exist_ok=True)
+            self.sims.printer = PrinterEmulator(host="127.0.0.1", port=0, out_dir=out, dots=paper.dots)
+            self.sims.printer.start()
+            self._stops.append(self.sims.printer.stop)
+            uri = f"tcp://127.0.0.1:{self.sims.printer.port}"
+        return ThermalPrinter(uri, paper, name="printer")
+
+    def _camera(self) -> Device:
+        from drivers.camera import Camera, CameraConfig
+
+        setting = self.settings.devices.camera
+        source: str | int = setting.source
+        if source == SIM:
+            self.sims.camera_dir = self.sim_dir / "camera"
+            self.sims.camera_dir.mkdir(exist_ok=True)
+            source = str(self.sims.camera_scene("face"))
+        elif isinstance(source, str) and source.isdigit():
+            source = int(source)
+        return Camera(CameraConfig(source=source, width=setting.width, height=setting.height), name="camera")
+
+    def _sscard(self) -> Device:
+        from drivers.sscard import SocialSecurityCardReader
+
+        pattern: str | None = self.settings.devices.sscard.reader
+        if pattern == SIM:
+            from drivers.sim.sscard import PcscEnvironment, pcsc_available
+
+            available, why = pcsc_available()
+            if available:
+                self.sims.sscard = PcscEnvironment()
+                self.sims.sscard.start()
+                self._stops.append(self.sims.sscard.stop)
+                pattern = self.sims.sscard.reader_pattern
+            else:  # the reader then reports no_device, and the UI hides the social-security card option
+                log.warning("social-security card simulator unavailable: %s", why)
+                pattern = None
+        return SocialSecurityCardReader(reader_pattern=pattern)
+
+    # -- platform and delivery ------------------------------------------------------------------
+    def _token(self) -> str:
+        platform = self.settings.platform
+        if platform.credentials_file:
+            return Path(platform.credentials_file).read_text("utf-8").strip()
+        if platform.url != SIM:
+            raise RuntimeError("platform.credentials_file is required for a real platform gateway")
+        token_file = self.sim_dir / SIM_TOKEN_FILE
+        if not token_file.exists():
+            token_file.write_text(secrets.token_urlsafe(24), "utf-8")
+            token_file.chmod(0o600)
+        return token_file.read_text("utf-8").strip()
+
+    def _start_platform(self) -> None:
+        from kiosk.platform import PlatformClient
+        from kiosk.platform.outbox import Outbox
+
+        platform = self.settings.platform
+        token = self.token = self._token()
+        url = platform.url
+        if url == SIM:
+            from drivers.sim.platform import PlatformSimulator
+
+            self.sims.platform = PlatformSimulator(self.sim_dir / "platform.sqlite3", token=token)
+            self.sims.platform.start()
+            self._stops.append(self.sims.platform.stop)
+            url = self.sims.platform.url
+        kiosk_id = self.settings.kiosk.id
+        self.client = PlatformClient(url, token, kiosk_id, ca_bundle=platform.ca_bundle or None)
+        self.outbox = Outbox(self.data_dir, self.client, kiosk_id)
+        self.outbox.start()
+        self._stops.append(self.outbox.close)
