@@ -18,10 +18,14 @@ def _start_identified(ui, rig, code="330199000400620000"):
 
     app = ui.app
     services = app.services
+    if services.device("camera") is not rig.cameras["face"]:
+        app.attach_device("camera", rig.cameras["face"])  # the journey test leaves the document camera attached
     services.journey.choose(Target.of_item(services.catalog.item(code)))
     app.navigate("identify")
     ui.tick(3)
     rig.remove_card()
+    reader = services.device("idcard")
+    assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)  # the reader saw it go
     ui.tap(ui.screen("identify").ids.idcard)
     rig.place_card()
     assert wait_until(ui, lambda: app.root.current in ("face", "materials"), 20)
