@@ -137,6 +137,13 @@ class Submission:
     def number(self) -> str:
         return self.application_no or self.reference
 
+    @property
+    def progress_qr(self) -> str:
+        """The receipt QR (``kiosk.applications.format_progress_qr``): the number once known, and the reference."""
+        from kiosk.applications import format_progress_qr
+
+        return format_progress_qr(self.application_no, self.reference)
+
 
 @dataclass(frozen=True)
 class ProgressEntry:
@@ -603,9 +610,6 @@ def _thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="journey", daemon=True).start()
 
 
-RECEIPT_QR_PREFIX = "tongban:progress:"
-
-
 def receipt_document(journey: Journey, t: Callable[[str], str], site_name: str):
     """The printed receipt (masked values only); its QR leads the progress lookup back to this application."""
     from drivers.printer import QR, KeyValue, Receipt, Section, Text
@@ -618,5 +622,5 @@ def receipt_document(journey: Journey, t: Callable[[str], str], site_name: str):
     if sub.queued:
         blocks.append(Text(t("Not yet delivered: it is sent automatically. Use the reference above to ask."),
                            bold=True))
-    blocks.append(QR(RECEIPT_QR_PREFIX + sub.number, module=6, ec="M", caption=t("Scan to see the progress")))
+    blocks.append(QR(sub.progress_qr, module=6, ec="M", caption=t("Scan to see the progress")))
     return Receipt(t("Application receipt"), [Section(site_name, blocks)], footer=[t("Thank you")])

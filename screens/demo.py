@@ -263,10 +263,11 @@ def journey_steps(rig, out: Path) -> list[Step]:
 
             shutil.copy(jobs[-1].png, out / "receipt-printed.png")
         state["number"] = receipt.number
+        state["qr"] = app.services.journey.session.submission.progress_qr
         return True
 
     def progress(app):
-        app.attach_device("camera", rig.receipt_camera("tongban:progress:" + state.get("number", "")))
+        app.attach_device("camera", rig.receipt_camera(state["qr"]))
         app.navigate("progress")
         _screen(app, "progress").on_pre_enter()
         _screen(app, "progress").start_scan()

@@ -7,11 +7,11 @@ from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.applications import ProgressQrError, parse_progress_qr
 from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 PREFIX = "TB"  # platform application numbers: TB + date + sequence
-QR_PREFIX = "tongban:progress:"
 STATUS_WORDS = {
     "accepted": N_("Accepted"),
     "in_review": N_("In review"),
@@ -24,11 +24,13 @@ STATUS_WORDS = {
 
 
 def number_from_qr(text: str) -> str | None:
-    """The receipt QR carries ``tongban:progress:<number>``; anything else is not ours."""
-    text = text.strip()
-    if text.startswith(QR_PREFIX) and len(text) > len(QR_PREFIX):
-        return text[len(QR_PREFIX):]
-    return None
+    """What a receipt QR (``kiosk.applications.parse_progress_qr``) points at: the application number, else the
+    local reference of an application printed before the platform answered; None when it is not ours."""
+    try:
+        key = parse_progress_qr(text)
+    except ProgressQrError:
+        return None
+    return key.application_no or key.reference
 
 
 class ProgressScreen(KioskScreen):

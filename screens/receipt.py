@@ -12,7 +12,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.journey import RECEIPT_QR_PREFIX, receipt_document
+from kiosk.journey import receipt_document
 from screens.widgets import KioskScreen
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ReceiptScreen(KioskScreen):
         box.clear_widgets()
         for label, value in self.journey.receipt_lines():
             box.add_widget(Factory.SummaryRow(label=t(label), value=value))
-        self.ids.qr.texture = qr_texture(RECEIPT_QR_PREFIX + self.number)
+        self.ids.qr.texture = qr_texture(self.journey.session.submission.progress_qr)
 
     def print_receipt(self) -> None:
         services = self.app.services
