@@ -47,6 +47,15 @@ class Services:
             return False
         return status.fields.get("paper", "ok") in ("ok", "near_end") and not status.fields.get("cover_open")
 
+    def use_hardware(self, hardware: Any) -> None:
+        """The configured devices and the platform of a started ``kiosk.hardware.Hardware``."""
+        from kiosk.journey_platform import PlatformBackend
+
+        self.devices.update(hardware.devices)
+        if hardware.client is not None:
+            self.journey.backend = PlatformBackend(hardware.client, hardware.outbox)
+        self.refresh_degraded()
+
     def refresh_degraded(self) -> None:
         """Tell the journey what the devices allow now."""
         self.journey.camera_ok = self.ready("camera", "document")
@@ -63,6 +72,8 @@ def build_services(core: Any, backend: Backend | None = None, devices: dict[str,
     journey = Journey(backend or UnreachableBackend(), core.emit, kiosk_id=core.settings.kiosk.id,
                       card_grace_s=15.0 * (core.settings.elder.timeout_factor if core.elder_mode else 1.0))
     services = Services(catalog, index, journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))
+    if core.hardware is not None and backend is None and devices is None:  # kiosk run, kiosk demo
+        services.use_hardware(core.hardware)
     services.refresh_degraded()
     return services
 

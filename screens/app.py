@@ -114,6 +114,12 @@ class TongbanApp(App):
         self.watch_device(role, device)
         self.services.refresh_degraded()
 
+    def use_hardware(self, hardware) -> None:
+        """Every configured device and the platform of ``kiosk.hardware.Hardware`` (started after the app)."""
+        self.services.use_hardware(hardware)
+        for role, device in hardware.devices.items():
+            self.watch_device(role, device)
+
     def watch_device(self, role: str, device) -> None:
         device.subscribe(lambda event: Clock.schedule_once(lambda _dt: self._on_device_event(role, event)))
 

@@ -128,18 +128,12 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     core.start_hardware()
     core.set_elder_mode(elder)
     configure((1080, 1920) if orientation == "portrait" else (1920, 1080), fullscreen=False)
-    from kiosk.simrig import SimRig
     from screens.app import TongbanApp
 
-    rig = SimRig(out / "sim")
-    backend = rig.start()
-    app = TongbanApp(core)
+    app = TongbanApp(core)  # its services take the devices and the platform from core.hardware
     app.demo_record = {}
-    app.services.journey.backend = backend
-    for role, device in rig.devices.items():
-        app.attach_device(role, device)
     app.muted = True  # the demo runs unattended; prompts are still synthesised and cached
-    runner = DemoRunner(app, out, steps if steps is not None else journey_steps(rig, out))
+    runner = DemoRunner(app, out, steps if steps is not None else journey_steps(core.hardware, out))
     def start(*_args: object) -> None:
         from kivy.uix.screenmanager import NoTransition
 
@@ -150,7 +144,7 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     try:
         app.run()
     finally:
-        rig.stop()
+        core.close()
     runner.journey.update(app.demo_record)
     runner.journey["orientation"] = orientation
     runner.journey["elder"] = elder
@@ -161,6 +155,50 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
 
 
 DEMO_ITEM = "330199000400620000"  # 居住证申领: ID card by e-certificate, a photo captured, proof by commitment
+# A platform test resident (drivers/sim/platform/residents.json) as an ID card, so the real-name check passes
+# (the reader deck's own cards are unknown to the platform simulator).
+DEMO_CARD = {
+    "name": "张伟",
+    "sex": "1",
+    "nation": "01",
+    "birth": "19900307",
+    "address": "北京市朝阳区建国路88号院3号楼2单元1201室",
+    "id_number": "110105199003071239",
+    "authority": "北京市公安局朝阳分局",
+    "valid_from": "20150601",
+    "valid_to": "20350601",
+}
+
+
+def demo_card():
+    """The demo resident's card for ``hardware.sims.idcard.place`` (with the deck's stand-in photo)."""
+    from drivers.sim.idcard import SimCard, load_deck
+
+    return SimCard("demo-zhang", "resident", dict(DEMO_CARD), load_deck()[0].photo)
+
+
+def show_scene(hardware, scene: str, timeout: float = 10.0) -> None:
+    """Point the simulated camera at another scene (face, document …) and wait until it is reopened."""
+    camera = hardware.devices["camera"]
+    if str(camera.source.value) != str(hardware.sims.camera_scene(scene)):
+        camera.switch_source(str(hardware.sims.camera_scene(scene))).result(timeout)
+
+
+def show_receipt_qr(hardware, payload: str, timeout: float = 10.0) -> None:
+    """Point the simulated camera at a receipt whose QR carries ``payload`` (the progress lookup)."""
+    import cv2
+    import numpy as np
+
+    from drivers.sim.camera.scenes import noisy, qr_scene
+
+    path = hardware.sims.camera_dir / "receipt-qr.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15.0, (1280, 720))
+    scene = qr_scene((1280, 720), payload)
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        writer.write(noisy(scene, rng))
+    writer.release()
+    hardware.devices["camera"].switch_source(str(path)).result(timeout)
 
 
 def _press(widget) -> None:
@@ -206,7 +244,7 @@ def _fill_form(app) -> None:
         form.on_letter(ch)  # leave candidates showing for the picture
 
 
-def journey_steps(rig, out: Path) -> list[Step]:
+def journey_steps(hardware, out: Path) -> list[Step]:
     """The scripted resident: search by initials → guide → ID card → face → materials (e-certificate, photo,
     commitment) → form → confirm → submit → printed receipt → evaluate → goodbye/wipe → progress lookup."""
     state: dict = {}
@@ -225,10 +263,10 @@ def journey_steps(rig, out: Path) -> list[Step]:
 
     def card(app):
         _press(_screen(app, "identify").ids.idcard)
-        rig.place_card()
+        hardware.sims.idcard.place(demo_card())
 
     def capture(app):
-        app.attach_device("camera", rig.cameras["document"])
+        show_scene(hardware, "document")
         _screen(app, "materials").act("capture", "photo")
 
     def review(app):
@@ -257,7 +295,7 @@ def journey_steps(rig, out: Path) -> list[Step]:
         if receipt.state not in ("printed", "on_screen"):
             return False
         app.demo_record["receipt"] = receipt.state
-        jobs = rig.printer_emulator.jobs
+        jobs = hardware.sims.printer.jobs
         if jobs and jobs[-1].png:
             import shutil
 
@@ -267,7 +305,7 @@ def journey_steps(rig, out: Path) -> list[Step]:
         return True
 
     def progress(app):
-        app.attach_device("camera", rig.receipt_camera(state["qr"]))
+        show_receipt_qr(hardware, state["qr"])
         app.navigate("progress")
         _screen(app, "progress").on_pre_enter()
         _screen(app, "progress").start_scan()
@@ -276,7 +314,7 @@ def journey_steps(rig, out: Path) -> list[Step]:
         _press(_screen(app, "goodbye").ids.finish)  # ends the session: the journey wipes it
         from screens.widgets import personal_strings_left
 
-        state["left"] = personal_strings_left(app, [rig.card_fields["name"], rig.card_fields["id_number"],
+        state["left"] = personal_strings_left(app, [DEMO_CARD["name"], DEMO_CARD["id_number"],
                                                     "13800138000"])
         app.demo_record["personal_data_left_after_wipe"] = state["left"]
         app.demo_record["application_number"] = state.get("number")

@@ -1,5 +1,6 @@
-"""UI test helpers: the simulator rig attached to the session app, waiting on the real event loop, and the
-layout check (every visible widget inside the screen, no overlapping siblings) shared by the screen tests."""
+"""UI test helpers: the configured hardware (every device on its simulator, kiosk.hardware) attached to the
+session app, waiting on the real event loop, and the layout check (every visible widget inside the screen, no
+overlapping siblings) shared by the screen tests."""
 
 from __future__ import annotations
 
@@ -9,19 +10,16 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def rig(kiosk_app, tmp_path_factory):
-    from kiosk.simrig import SimRig
-
-    rig = SimRig(tmp_path_factory.mktemp("rig"))
-    backend = rig.start(backend_wait_s=5.0)
+def hw(kiosk_app):
+    """``core.start_hardware()`` once per test session; the app's services use its devices and platform."""
     app = kiosk_app.app
-    app.services.journey.backend = backend
-    for role, device in rig.devices.items():
-        app.attach_device(role, device)
-    wait_until(kiosk_app, lambda: all(d.status().state == "online" for d in rig.devices.values()), 15)
-    yield rig
+    hardware = app.core.start_hardware()
+    app.use_hardware(hardware)
+    roles = [r for r in ("idcard", "printer", "camera") if r in hardware.devices]
+    wait_until(kiosk_app, lambda: all(hardware.devices[r].status().state == "online" for r in roles), 15)
+    yield hardware
     app.services.devices.clear()
-    rig.stop()
+    app.core.close()
 
 
 def wait_until(ui, predicate, timeout: float = 10.0) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from screens.demo import demo_card, show_scene
 from screens.progress import number_from_qr
 from tests.ui.conftest import layout_problems, settled_tap, wait_until, walk
 
@@ -18,7 +19,7 @@ def type_letters(ui, screen, letters: str) -> None:
         ui.tap(keys[letter])
 
 
-def test_whole_journey_by_touch(kiosk_app, rig):
+def test_whole_journey_by_touch(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     journey = app.services.journey
     home = ui.screen("home")
@@ -42,7 +43,7 @@ def test_whole_journey_by_touch(kiosk_app, rig):
     identify = ui.screen("identify")
     assert identify.idcard_ok
     ui.tap(identify.ids.idcard)
-    rig.place_card()
+    hw.sims.idcard.place(demo_card())
     assert wait_until(ui, lambda: app.root.current == "face", 15), identify.error_text
     # face: the camera sees the simulated face; the platform checks it
     assert wait_until(ui, lambda: app.root.current == "materials", 30), ui.screen("face").error_text
@@ -51,7 +52,7 @@ def test_whole_journey_by_touch(kiosk_app, rig):
     statuses = {m.code: m.status for m in journey.session.materials}
     assert "ecert" in set(map(str, statuses.values())), statuses
     # the remaining materials: photograph one, sign a commitment or defer the rest
-    app.attach_device("camera", rig.cameras["document"])
+    show_scene(hw, "document")
     for _ in range(len(journey.session.materials)):
         pending = [m for m in journey.session.materials if str(m.status) == "pending"]
         if not pending:
@@ -88,7 +89,7 @@ def test_whole_journey_by_touch(kiosk_app, rig):
     assert wait_until(ui, lambda: app.root.current == "receipt", 30)
     receipt = ui.screen("receipt")
     assert wait_until(ui, lambda: receipt.state == "printed", 30)
-    job = rig.printer_emulator.wait_for_jobs(1)[-1]
+    job = hw.sims.printer.wait_for_jobs(1)[-1]
     assert any(number_from_qr(payload) == receipt.number for payload in job.qr_payloads)
     assert receipt.number.startswith("TB")
     ui.tap(receipt.ids.done)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from screens.demo import demo_card, show_scene
 from tests.ui.conftest import layout_problems, settled_tap, wait_until
 from tests.ui.test_journey import personal_data_left
 
@@ -13,28 +14,27 @@ pytestmark = pytest.mark.ui
 NEEDLES = ["张伟", "110105199003071239"]
 
 
-def _start_identified(ui, rig, code="330199000400620000"):
+def _start_identified(ui, hw, code="330199000400620000"):
     from kiosk.journey import Target
 
     app = ui.app
     services = app.services
-    if services.device("camera") is not rig.cameras["face"]:
-        app.attach_device("camera", rig.cameras["face"])  # the journey test leaves the document camera attached
+    show_scene(hw, "face")  # the journey test leaves the camera on the document scene
     services.journey.choose(Target.of_item(services.catalog.item(code)))
     app.navigate("identify")
     ui.tick(3)
-    rig.remove_card()
+    hw.sims.idcard.remove()
     reader = services.device("idcard")
     assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)  # the reader saw it go
     ui.tap(ui.screen("identify").ids.idcard)
-    rig.place_card()
+    hw.sims.idcard.place(demo_card())
     assert wait_until(ui, lambda: app.root.current in ("face", "materials"), 20)
     assert wait_until(ui, lambda: app.root.current == "materials", 40)
 
 
-def test_idle_warning_then_wipe_with_the_clock_advanced(kiosk_app, rig):
+def test_idle_warning_then_wipe_with_the_clock_advanced(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
-    _start_identified(ui, rig)
+    _start_identified(ui, hw)
     idle = app.core.idle
     now = [1000.0]
     saved = idle._clock
@@ -57,14 +57,14 @@ def test_idle_warning_then_wipe_with_the_clock_advanced(kiosk_app, rig):
     assert app.root.current == "home"
     assert not app.services.journey.active
     assert personal_data_left(app, NEEDLES) == []
-    rig.remove_card()
+    hw.sims.idcard.remove()
 
 
-def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, rig):
+def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
-    _start_identified(ui, rig)
+    _start_identified(ui, hw)
     journey = app.services.journey
-    rig.remove_card()
+    hw.sims.idcard.remove()
     assert wait_until(ui, lambda: app._card_dialog is not None, 10)
     journey.session.card_removed_at -= journey.card_grace_s + 1  # the grace has run out
     app._tick_idle()
@@ -74,23 +74,23 @@ def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, rig
     assert personal_data_left(app, NEEDLES) == []
 
 
-def test_cancel_anywhere_wipes(kiosk_app, rig):
+def test_cancel_anywhere_wipes(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
-    _start_identified(ui, rig)
+    _start_identified(ui, hw)
     ui.tap(ui.screen("materials").ids.bar.ids.cancel)
     assert app.root.current == "home" and not app.services.journey.active
     assert personal_data_left(app, NEEDLES) == []
-    rig.remove_card()
+    hw.sims.idcard.remove()
 
 
-def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, rig):
+def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, hw):
     from kiosk.journey import Submission, Target
 
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     journey = app.services.journey
     journey.choose(Target.of_item(app.services.catalog.item("330199000400620000")))
     journey.session.submission = Submission("K0001-000999", None, "示例县公安局", None, queued=True)
-    rig.printer_emulator.set_fault("paper_out", 0)
+    hw.sims.printer.set_fault("paper_out", 0)
     try:
         assert wait_until(ui, lambda: app.services.device("printer").status().fields.get("paper") == "end", 10)
         app.navigate("receipt")
@@ -100,11 +100,11 @@ def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, rig):
         assert "K0001-000999" in receipt.ids.number.text  # the local reference while queued
         assert layout_problems(receipt) == []
     finally:
-        rig.printer_emulator.clear_faults()
+        hw.sims.printer.clear_faults()
         app.cancel_session()
 
 
-def test_camera_missing_points_photo_items_to_the_counter(kiosk_app, rig):
+def test_camera_missing_points_photo_items_to_the_counter(kiosk_app, hw):
     from kiosk.journey import Target
 
     ui, app = settled_tap(kiosk_app), kiosk_app.app
@@ -124,14 +124,14 @@ def test_camera_missing_points_photo_items_to_the_counter(kiosk_app, rig):
         app.cancel_session()
 
 
-def test_platform_unreachable_queues_with_the_local_reference(kiosk_app, rig):
+def test_platform_unreachable_queues_with_the_local_reference(kiosk_app, hw):
     from drivers.identity import CardType, Identity, Source
     from kiosk.journey import Target
 
     ui, app = kiosk_app, kiosk_app.app
     journey = app.services.journey
     backend = journey.backend
-    rig.platform.set_faults("*", error_rate=1.0, error_status=503)
+    hw.sims.platform.set_faults("*", error_rate=1.0, error_status=503)
     backend.deliver_wait_s = 0.5
     try:
         journey.choose(Target.of_item(app.services.catalog.item("330199000200310000")))
@@ -154,6 +154,6 @@ def test_platform_unreachable_queues_with_the_local_reference(kiosk_app, rig):
         assert submission.queued and submission.application_no is None
         assert submission.reference.startswith("K0001-")
     finally:
-        rig.platform.clear_faults()
+        hw.sims.platform.clear_faults()
         backend.deliver_wait_s = 5.0
         app.cancel_session()
