@@ -1,6 +1,10 @@
 """One resident session and its steps, UI-free: item or bundle, identity, verification, materials, form, submission.
 
-The touch screens are a view over a :class:`Journey`; tests, the demo and benchmarks drive it headless.
+The touch screens are a view over a :class:`Journey`; tests, the demo and benchmarks drive it headless. The
+platform side is ``kiosk.applications`` (one path for the touchscreen and ``kiosk apply``): the real-name check
+(:class:`~kiosk.applications.ResidentSession`), the :class:`~kiosk.applications.Application` with its materials
+and form, the outbox-backed :class:`~kiosk.applications.Submission`, its receipt, lookups and 好差评. The journey
+adds what only the touchscreen has: steps, the card on the reader, the camera's state, the wipe.
 Personal data (the identity, the face photo, captured pages, signatures, form values) lives only in the
 :class:`Session` the journey holds; :meth:`Journey.wipe` drops it and every listener is told to clear what
 it shows. Slow work (the platform's real-name check, submission) runs on worker threads and reports back as
@@ -20,9 +24,11 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from drivers.identity import Identity
+from kiosk.applications import Application, NotReady, ResidentSession, Submission, VerificationOutcome
+from kiosk.applications import MaterialStatus as SlotStatus
 from kiosk.i18n import N_
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
@@ -106,80 +112,6 @@ class Target:
         return cls("bundle", bundle.code, bundle.name, tuple(bundle.resolved_items), merged,
                    tuple(bundle.merged_form()), bundle.at_terminal)
 
-    def community_routing(self, region_code: str | None) -> str | None:
-        """社区通办: the office that handles it for a resident registered elsewhere, or None when local/unknown."""
-        for item in self.items:
-            community = getattr(item, "community", None)
-            if community is not None and region_code and community.accepts(region_code):
-                return community.handling_office
-        return None
-
-
-@dataclass(frozen=True)
-class Verification:
-    verified: bool
-    verification_id: str | None = None
-    token: str | None = None
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Submission:
-    """The outcome shown on the receipt: a platform number, or the kiosk's own reference when queued."""
-
-    reference: str  # the kiosk's client reference (always)
-    application_no: str | None  # None while queued (platform unreachable)
-    handling_org: str
-    promised_by: str | None  # YYYY-MM-DD
-    queued: bool
-
-    @property
-    def number(self) -> str:
-        return self.application_no or self.reference
-
-    @property
-    def progress_qr(self) -> str:
-        """The receipt QR (``kiosk.applications.format_progress_qr``): the number once known, and the reference."""
-        from kiosk.applications import format_progress_qr
-
-        return format_progress_qr(self.application_no, self.reference)
-
-
-@dataclass(frozen=True)
-class ProgressEntry:
-    at: str
-    status: str
-    note: str
-
-
-@dataclass(frozen=True)
-class ProgressView:
-    number: str
-    status: str
-    history: tuple[ProgressEntry, ...]
-    promised_by: str | None
-    handling_org: str | None = None
-
-
-class Backend(Protocol):
-    """What the journey needs from the platform side (the real-name check, certificates, submission, progress)."""
-
-    def verify(self, identity: Identity, face_jpeg: bytes | None) -> Verification: ...
-
-    def verify_qr(self, payload: str) -> tuple[Verification, Identity | None]:
-        """A phone e-ID / e-social-security code: the platform checks it and says whose it is."""
-        ...
-
-    def certificates(self, verification: Verification) -> dict[str, str]:
-        """Certificate code → certificate number for the verified person."""
-        ...
-
-    def submit(self, session: Session) -> Submission: ...
-
-    def progress(self, number: str) -> ProgressView | None: ...
-
-    def evaluate(self, number: str, level: int, reasons: Sequence[str]) -> None: ...
-
 
 @dataclass
 class Session:
@@ -189,8 +121,9 @@ class Session:
     target: Target | None = None
     identity: Identity | None = None
     face_jpeg: bytes | None = None
-    verification: Verification | None = None
-    certificates: dict[str, str] = field(default_factory=dict)
+    resident: ResidentSession | None = None  # the real-name check and its token
+    verification: VerificationOutcome | None = None
+    application: Application | None = None  # from a successful check on: materials and form go into it
     materials: list[MaterialEntry] = field(default_factory=list)
     form: dict[str, Any] = field(default_factory=dict)
     form_errors: dict[str, str] = field(default_factory=dict)
@@ -211,12 +144,16 @@ class Session:
         return out
 
 
+_VERIFICATION_UNAVAILABLE = N_(
+    "Real-name verification is unavailable right now. Please come back later, or go to the counter in office hours."
+)
 # Reasons the platform or a device may give, in plain words (message ids; the UI translates them).
 PLAIN_REASONS = {
     "face_mismatch": N_("The photo does not match the card. Please try again, or go to the counter."),
     "card_invalid": N_("This card cannot be used. Please go to the counter."),
     "qr_expired": N_("The code has expired. Please refresh it on your phone and scan again."),
-    "unreachable": N_("The service platform cannot be reached right now."),
+    # Verification needs the platform: nothing is queued that it would refuse later.
+    "platform_unavailable": _VERIFICATION_UNAVAILABLE,
     "no_face": N_("We could not see your face. Please look at the camera."),
 }
 
@@ -225,20 +162,25 @@ class Journey:
     """The controller of one resident session at a time.
 
     ``emit(kind, **payload)`` publishes ``journey`` events (``kiosk.core.Kiosk.emit``); ``clock`` is injectable
-    so tests advance time. ``devices`` report capabilities and status that decide degraded paths.
+    so tests advance time. ``apps`` is the ``kiosk.applications.Services`` on the platform client and outbox
+    (None before the hardware started: every platform step then says the platform is unavailable).
+    ``deliver_wait_s``: after the outbox commit, how long the receipt waits for the platform's number before
+    it carries the local reference.
     """
 
     def __init__(
         self,
-        backend: Backend,
+        apps: Any,
         emit: Callable[..., None],
         *,
         kiosk_id: str = "K0001",
         card_grace_s: float = 15.0,
+        deliver_wait_s: float = 8.0,
         clock: Callable[[], float] = time.monotonic,
         run_async: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
-        self.backend = backend
+        self.apps = apps
+        self.deliver_wait_s = deliver_wait_s
         self._emit = emit
         self.kiosk_id = kiosk_id
         self.card_grace_s = card_grace_s
@@ -312,70 +254,67 @@ class Journey:
         self.session.face_jpeg = jpeg
 
     def verify(self) -> None:
-        """The platform's real-name check (identity + live face), then the certificates it holds."""
+        """The platform's real-name check (identity + live face), then the application with its e-certificates."""
         identity = self.session.identity
         if identity is None:
             raise RuntimeError("no identity to verify")
         face, generation = self.session.face_jpeg, self._generation
-
-        def work() -> None:
-            try:
-                result = self.backend.verify(identity, face)
-                certificates = self.backend.certificates(result) if result.verified else {}
-            except Exception as error:  # unreachable platform: the journey carries on, submission is queued
-                log.warning("real-name check failed: %s", type(error).__name__)
-                result, certificates = Verification(False, reason="unreachable"), {}
-            if generation != self._generation:
-                return
-            self.session.verification = result
-            self.session.certificates = certificates
-            if result.verified:
-                self._apply_certificates()
-            self.emit("verified", ok=result.verified, reason=result.reason)
-
-        self._run_async(work)
+        self._run_async(lambda: self._verify(generation, lambda rs: rs.verify_card(identity, face_jpeg=face)))
 
     def identify_by_qr(self, payload: str) -> None:
         """Identity from a phone code: verified by the platform in one step (the phone did the liveness check)."""
         generation = self._generation
+        self._run_async(lambda: self._verify(generation, lambda rs: rs.verify_qr("eid_qr", payload)))
 
-        def work() -> None:
-            try:
-                result, identity = self.backend.verify_qr(payload)
-                certificates = self.backend.certificates(result) if result.verified else {}
-            except Exception as error:
-                log.warning("QR check failed: %s", type(error).__name__)
-                result, identity, certificates = Verification(False, reason="unreachable"), None, {}
-            if generation != self._generation:
-                return
-            if result.verified and identity is not None:
-                self.session.identity = identity
-                self.session.verification = result
-                self.session.certificates = certificates
-                self._apply_certificates()
-                self.emit("verified", ok=True, reason=None)
-            else:
-                # a phone code cannot be checked offline: unreachable is a failure here
-                self.emit("verified", ok=False, reason=result.reason or "card_invalid")
+    def _verify(self, generation: int, check: Callable[[ResidentSession], VerificationOutcome]) -> None:
+        from kiosk.applications.verification import refused
 
-        self._run_async(work)
+        resident = self.session.resident or (self.apps.new_session() if self.apps is not None else None)
+        application = None
+        if resident is None:
+            outcome = refused("platform_unavailable")
+        else:
+            outcome = check(resident)  # never raises for a platform problem: a refusal with a reason
+            if outcome.verified:
+                application = self._start_application(resident)
+        if generation != self._generation:
+            return
+        if not outcome.verified:
+            log.info("real-name check refused: %s", outcome.reason)
+            self.emit("verified", ok=False, reason=outcome.reason)
+            return
+        self.session.resident, self.session.verification = resident, outcome
+        if self.session.identity is None:  # a phone code: the platform says whose it is
+            self.session.identity = outcome.identity
+        self._use_application(application)
+        self.emit("verified", ok=True, reason=None)
 
     @staticmethod
     def plain_reason(reason: str | None) -> str:
         return PLAIN_REASONS.get(reason or "", "We could not confirm who you are. Please go to the counter.")
 
-    def _apply_certificates(self) -> None:
-        for entry in self.session.materials:
-            if entry.ecert and entry.ecert in self.session.certificates and entry.status is MaterialStatus.PENDING:
-                entry.status = MaterialStatus.ECERT
-                entry.certificate_number = self.session.certificates[entry.ecert]
+    def _start_application(self, resident: ResidentSession) -> Application:
+        target = self._target()
+        if target.kind == "bundle":
+            return resident.start_application(bundle_code=target.code)
+        return resident.start_application(item_code=target.code)
+
+    def _use_application(self, application: Application | None) -> None:
+        """The materials as the application has them: e-certificates already provided (一证通办)."""
+        self.session.application = application
+        if application is None:
+            return
+        self.session.materials = [
+            MaterialEntry(slot.code, slot.name, slot.material.required, slot.material.ecert, slot.can_commit,
+                          slot.can_defer,
+                          MaterialStatus.ECERT if slot.status is SlotStatus.CERTIFICATE else MaterialStatus.PENDING)
+            for slot in application.materials
+        ]
 
     @property
-    def verified_or_offline(self) -> bool:
-        """The journey may go on: verified, or the platform unreachable (the application is then queued
-        and the real-name check happens at delivery)."""
+    def verified(self) -> bool:
         v = self.session.verification
-        return v is not None and (v.verified or v.reason == "unreachable")
+        return v is not None and v.verified
 
     # -- materials -----------------------------------------------------------------------------------
     def material(self, code: str) -> MaterialEntry:
@@ -384,25 +323,36 @@ class Journey:
                 return entry
         raise KeyError(code)
 
+    def _slots(self) -> Application | None:
+        return self.session.application
+
     def capture(self, code: str, jpeg: bytes) -> None:
         entry = self.material(code)
+        if (app := self._slots()) is not None:
+            app.provide_file(code, jpeg, "image/jpeg")
         entry.status, entry.image = MaterialStatus.PROVIDED, jpeg
 
     def commit(self, code: str, signature_png: bytes) -> None:
         entry = self.material(code)
         if not entry.commitment_allowed:
             raise ValueError(f"material {code} does not allow a commitment")
+        if (app := self._slots()) is not None:
+            app.commit(code, signature_png)
         entry.status, entry.signature = MaterialStatus.COMMITMENT, signature_png
 
     def defer(self, code: str) -> None:
         entry = self.material(code)
         if not entry.deferrable:
             raise ValueError(f"material {code} may not be supplied later")
+        if (app := self._slots()) is not None:
+            app.defer(code)
         entry.status = MaterialStatus.DEFERRED
 
     def reset_material(self, code: str) -> None:
         entry = self.material(code)
         if entry.status is not MaterialStatus.ECERT:
+            if (app := self._slots()) is not None:
+                app.clear(code)
             entry.status, entry.image, entry.signature = MaterialStatus.PENDING, None, None
 
     def options(self, entry: MaterialEntry) -> list[str]:
@@ -473,9 +423,9 @@ class Journey:
         if s.identity is not None:
             rows += [(N_("Applicant"), mask_name(s.identity.name)),
                      (N_("ID number"), mask_id_number(s.identity.id_number))]
-        routed = target.community_routing(s.identity.registration_region if s.identity else None)
-        if routed:
-            rows.append((N_("Handled by"), routed))
+        route = s.application.route if s.application is not None else None
+        if route is not None and route.office:
+            rows.append((N_("Handled by"), route.office))
         for entry in s.materials:
             rows.append((entry.name, str(entry.status)))
         for spec in target.form:
@@ -486,77 +436,81 @@ class Journey:
         return rows
 
     def submit(self) -> None:
-        """Hand the session to the backend (it writes the outbox first, then reports the number)."""
+        """The application goes to the outbox (durable before anything is promised); then up to
+        ``deliver_wait_s`` for the platform's number, else the receipt carries the local reference."""
         self._target()
         if not self.materials_complete:
             raise RuntimeError("materials are not complete")
+        resident, app = self.session.resident, self.session.application
+        if resident is None or app is None:
+            raise RuntimeError("no verified application to submit")
+        form = {k: v for k, v in self.session.form.items() if v not in (None, "")}
         generation = self._generation
 
         def work() -> None:
             try:
-                submission = self.backend.submit(self.session)
-            except Exception as error:
-                log.exception("submission failed")
-                if generation == self._generation:
-                    self.session.error = N_("The application could not be saved. Please go to the counter.")
-                    self.emit("submit_failed", detail=type(error).__name__)
+                app.set_form(form)
+                submission = resident.submit(app)
+            except NotReady as refused:
+                log.info("application not ready: %s", refused.readiness.missing_names)
+                self._submit_failed(generation, refused.readiness.message, "not_ready")
                 return
+            except Exception as error:  # the outbox could not store it: nothing was promised
+                log.exception("submission failed")
+                self._submit_failed(generation, N_("The application could not be saved. Please go to the counter."),
+                                    type(error).__name__)
+                return
+            answered = threading.Event()
+            submission.on_change(lambda _sub: answered.set())
+            if submission.state == "queued":
+                answered.wait(self.deliver_wait_s)
             if generation != self._generation:
                 return
             self.session.submission = submission
-            log.info("submitted for %s: %s (queued=%s)", pseudonym(self._who()), submission.number, submission.queued)
-            self.emit("submitted", number=submission.number, queued=submission.queued)
+            queued = submission.application_no is None
+            log.info("submitted for %s: %s (queued=%s)", pseudonym(self._who()), submission.number, queued)
+            self.emit("submitted", number=submission.number, queued=queued)
 
         self._run_async(work)
 
-    def receipt_lines(self) -> list[tuple[str, str]]:
-        """(label, value) rows of the receipt, masked."""
-        s, sub = self.session, self.session.submission
-        if sub is None:
-            return []
-        rows = [(N_("Service"), self._target().name)]
-        if s.identity is not None:
-            rows += [(N_("Applicant"), mask_name(s.identity.name)),
-                     (N_("ID number"), mask_id_number(s.identity.id_number))]
-        rows.append((N_("Application number") if not sub.queued else N_("Local reference"), sub.number))
-        rows.append((N_("Handled by"), sub.handling_org))
-        if sub.promised_by:
-            rows.append((N_("Promised by"), sub.promised_by))
-        for entry in s.materials:
-            if entry.status is MaterialStatus.DEFERRED:
-                rows.append((N_("To supply later"), entry.name))
-            elif entry.status is MaterialStatus.COUNTER:
-                rows.append((N_("Hand in at the counter"), entry.name))
-        return rows
+    def _submit_failed(self, generation: int, message: str, detail: str) -> None:
+        if generation == self._generation:
+            self.session.error = message
+            self.emit("submit_failed", detail=detail)
 
     def evaluate(self, level: int, reasons: Sequence[str]) -> None:
+        """好差评 through the outbox, by the application number or, while it is queued, the local reference."""
         if not 1 <= level <= 5:
             raise ValueError("level is 1..5")
         if level <= 2 and not reasons:
             raise ValueError("the two lowest levels need at least one reason")
         sub = self.session.submission
         self.session.evaluation = level
-        if sub is None:
+        if sub is None or self.apps is None:
             return
-        number = sub.number
+        from kiosk.applications import EvaluationRefused
+
+        try:
+            if sub.application_no:
+                self.apps.evaluate(level, list(reasons), application_no=sub.application_no)
+            else:
+                self.apps.evaluate(level, list(reasons), reference=sub.reference)
+        except EvaluationRefused as refused:
+            log.warning("evaluation not queued: %s", refused)
+
+    def lookup(self, key: str, done: Callable[[Any], None]) -> None:
+        """Progress of an application (no session needed) by its number or local reference;
+        ``done(kiosk.applications.Lookup)`` gets the answer on a worker thread."""
+        from kiosk.applications import Lookup
+        from kiosk.applications.progress import UNAVAILABLE
 
         def work() -> None:
-            try:
-                self.backend.evaluate(number, level, list(reasons))
-            except Exception as error:
-                log.warning("evaluation not delivered: %s", type(error).__name__)
-
-        self._run_async(work)
-
-    def lookup(self, number: str, done: Callable[[ProgressView | None, str | None], None]) -> None:
-        """Progress of an application (no session needed); ``done(view, error)`` gets the answer."""
-
-        def work() -> None:
-            try:
-                done(self.backend.progress(number), None)
-            except Exception as error:
-                log.warning("progress lookup failed: %s", type(error).__name__)
-                done(None, "unreachable")
+            if self.apps is None:
+                done(Lookup("unavailable", UNAVAILABLE))
+            elif key.upper().startswith("TB"):
+                done(self.apps.lookup_number(key))
+            else:
+                done(self.apps.lookup_reference(key))
 
         self._run_async(work)
 
@@ -572,9 +526,10 @@ class Journey:
         old = self.session
         for entry in old.materials:
             entry.image = entry.signature = None
-        old.identity = old.face_jpeg = old.verification = None
+        if old.resident is not None:
+            old.resident.end()
+        old.identity = old.face_jpeg = old.verification = old.resident = old.application = None
         old.form.clear()
-        old.certificates.clear()
         self.session = Session()
         for listener in list(self._wipe_listeners):
             try:
@@ -608,19 +563,3 @@ def mask_value(field_type: str, value: str) -> str:
 
 def _thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="journey", daemon=True).start()
-
-
-def receipt_document(journey: Journey, t: Callable[[str], str], site_name: str):
-    """The printed receipt (masked values only); its QR leads the progress lookup back to this application."""
-    from drivers.printer import QR, KeyValue, Receipt, Section, Text
-
-    sub = journey.session.submission
-    if sub is None:
-        raise RuntimeError("nothing submitted")
-    rows = [KeyValue(t(label), value) for label, value in journey.receipt_lines()]
-    blocks: list = [*rows]
-    if sub.queued:
-        blocks.append(Text(t("Not yet delivered: it is sent automatically. Use the reference above to ask."),
-                           bold=True))
-    blocks.append(QR(sub.progress_qr, module=6, ec="M", caption=t("Scan to see the progress")))
-    return Receipt(t("Application receipt"), [Section(site_name, blocks)], footer=[t("Thank you")])

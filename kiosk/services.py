@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drivers.contract import Device, DeviceState
-from kiosk.journey import Backend, Journey
+from kiosk.journey import Journey
 from kiosk.voice import VoiceGuide
 
 log = logging.getLogger(__name__)
@@ -49,11 +49,9 @@ class Services:
 
     def use_hardware(self, hardware: Any) -> None:
         """The configured devices and the platform of a started ``kiosk.hardware.Hardware``."""
-        from kiosk.journey_platform import PlatformBackend
-
         self.devices.update(hardware.devices)
         if hardware.client is not None:
-            self.journey.backend = PlatformBackend(hardware.client, hardware.outbox)
+            self.journey.apps = application_services(self.catalog, hardware)
         self.refresh_degraded()
 
     def refresh_degraded(self) -> None:
@@ -62,26 +60,29 @@ class Services:
         self.journey.printer_ok = self.printer_can_print()
 
 
-def build_services(core: Any, backend: Backend | None = None, devices: dict[str, Device] | None = None) -> Services:
+def application_services(catalog: Any, hardware: Any):
+    """``kiosk.applications.Services`` on the hardware's platform client, outbox and receipt printer."""
+    from kiosk.applications import Services as ApplicationServices
+    from kiosk.paths import config_dir
+    from kiosk.workdays import load_tables
+
+    return ApplicationServices(settings=hardware.settings, catalog=catalog, client=hardware.client,
+                               outbox=hardware.outbox, printer=hardware.devices.get("printer"),
+                               holiday_tables=load_tables(config_dir() / "holidays"))
+
+
+def build_services(core: Any, devices: dict[str, Device] | None = None) -> Services:
+    """The screens' services; with ``core.hardware`` started (kiosk run, kiosk demo) its devices and platform."""
     from kiosk.catalog import load_catalog
     from kiosk.catalog.search import SearchIndex
     from kiosk.paths import config_dir
 
     catalog = load_catalog(config_dir() / "catalog")
     index = SearchIndex(catalog)
-    journey = Journey(backend or UnreachableBackend(), core.emit, kiosk_id=core.settings.kiosk.id,
+    journey = Journey(None, core.emit, kiosk_id=core.settings.kiosk.id,
                       card_grace_s=15.0 * (core.settings.elder.timeout_factor if core.elder_mode else 1.0))
     services = Services(catalog, index, journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))
-    if core.hardware is not None and backend is None and devices is None:  # kiosk run, kiosk demo
+    if core.hardware is not None and devices is None:
         services.use_hardware(core.hardware)
     services.refresh_degraded()
     return services
-
-
-class UnreachableBackend:
-    """The backend before one is configured: every platform call fails as unreachable (nothing is faked)."""
-
-    def _fail(self, *_args: object, **_kwargs: object):
-        raise ConnectionError("no platform backend configured")
-
-    verify = certificates = submit = progress = evaluate = _fail

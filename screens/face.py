@@ -82,7 +82,7 @@ class FaceScreen(KioskScreen):
         if payload.get("what") != "verified":
             return
         self.checking = False
-        if self.journey.verified_or_offline:
+        if payload.get("ok"):
             self.app.navigate("materials")
         else:
             self.error_text = self.app.core.t(self.journey.plain_reason(payload.get("reason")))

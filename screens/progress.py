@@ -64,25 +64,33 @@ class ProgressScreen(KioskScreen):
             return
         self.message = self.app.core.t("Looking it up…")
         self.ids.timeline.clear_widgets()
-        self.journey.lookup(number, lambda view, error: Clock.schedule_once(lambda _dt: self.show(number, view, error)))
+        self.journey.lookup(number, lambda lookup: Clock.schedule_once(lambda _dt: self.show(number, lookup)))
 
-    def show(self, number: str, view, error: str | None) -> None:
+    def show(self, number: str, lookup) -> None:
+        """A ``kiosk.applications.Lookup``: a timeline from the platform, or why there is none (its message)."""
         t = self.app.core.t
         box = self.ids.timeline
         box.clear_widgets()
-        if error:
+        if lookup.state == "unavailable":
             self.message = t("The service platform cannot be reached right now. Please try again later.")
             return
-        if view is None:
+        if lookup.state == "not_found":
             self.message = t("No application with the number {number}").format(number=number)
             return
-        self.message = t("{number}: {status}").format(number=view.number, status=t(STATUS_WORDS.get(view.status,
-                                                                                                    view.status)))
+        if lookup.state == "queued":
+            self.message = t("{number}: {status}").format(number=number, status=t(STATUS_WORDS["queued"]))
+            return
+        view = lookup.progress
+        if view is None:  # failed delivery (kept for staff) or a malformed number: the lookup says it in words
+            self.message = lookup.message
+            return
+        self.message = t("{number}: {status}").format(number=view.application_no,
+                                                       status=t(STATUS_WORDS.get(view.status, view.status)))
         for entry in view.history:
-            box.add_widget(Factory.TimelineRow(when=entry.at[:16].replace("T", " "),
+            box.add_widget(Factory.TimelineRow(when=entry.at.strftime("%Y-%m-%d %H:%M"),
                                                what=t(STATUS_WORDS.get(entry.status, entry.status)), note=entry.note))
         if view.promised_by:
-            box.add_widget(Factory.TimelineRow(when=view.promised_by, what=t("Promised by"), note=""))
+            box.add_widget(Factory.TimelineRow(when=view.promised_by.isoformat(), what=t("Promised by"), note=""))
 
     def start_scan(self) -> None:
         camera = self.app.services.device("camera")

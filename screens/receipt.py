@@ -1,6 +1,7 @@
 """The receipt: printed on the receipt printer (printing state, reprint); when the printer cannot print (no paper,
 cover open, offline, missing) the receipt and its QR code are shown on the screen instead, so a resident is
-never left without their number. A queued application (platform unreachable) carries the kiosk's reference."""
+never left without their number. A queued application (platform unreachable) carries the kiosk's reference.
+The receipt is ``kiosk.applications``' 受理回执 (``Services.receipt``): the same document is printed and shown."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from kiosk.journey import receipt_document
 from screens.widgets import KioskScreen
 
 log = logging.getLogger(__name__)
@@ -42,16 +42,23 @@ class ReceiptScreen(KioskScreen):
         submission = self.journey.session.submission
         if submission is None:
             return
-        self.number, self.queued = submission.number, submission.queued
+        self.number, self.queued = submission.number, submission.application_no is None
         self.build_rows()
         self.print_receipt()
 
+    def document(self):
+        """The 受理回执 of the session's submission (masked values only)."""
+        return self.journey.apps.receipt(self.journey.session.submission)
+
     def build_rows(self) -> None:
-        t = self.app.core.t
+        from drivers.printer import KeyValue
+
         box = self.ids.rows
         box.clear_widgets()
-        for label, value in self.journey.receipt_lines():
-            box.add_widget(Factory.SummaryRow(label=t(label), value=value))
+        for section in self.document().sections:
+            for block in section.blocks:
+                if isinstance(block, KeyValue):
+                    box.add_widget(Factory.SummaryRow(label=block.key, value=block.value))
         self.ids.qr.texture = qr_texture(self.journey.session.submission.progress_qr)
 
     def print_receipt(self) -> None:
@@ -64,10 +71,7 @@ class ReceiptScreen(KioskScreen):
             self.app.say("The printer cannot print now. Please photograph the code on the screen")
             return
         self.state = "printing"
-        from kiosk.i18n import translator
-
-        document = receipt_document(self.journey, translator("zh_CN"), self.app.core.settings.kiosk.site_name)
-        self._job = printer.print_receipt(document, timeout=30)
+        self._job = printer.print_receipt(self.document(), timeout=30)
         self._job.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._printed(done)))
 
     def _printed(self, done) -> None:

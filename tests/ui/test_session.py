@@ -83,13 +83,27 @@ def test_cancel_anywhere_wipes(kiosk_app, hw):
     hw.sims.idcard.remove()
 
 
+def queued_submission():
+    """A submission the platform has not answered yet (masked data only, as kiosk.applications keeps it)."""
+    import datetime as dt
+
+    from kiosk.applications import Submission
+
+    return Submission(reference="K0001-000999", submitted_at=dt.datetime(2026, 3, 2, 10, 0), title="居住证申领",
+                      item_names=("居住证申领",), is_bundle=False, applicant_name="张*", applicant_id="1101**1239",
+                      agent_name=None, agent_id=None, office="示例县公安局", route_kind="local", materials=(),
+                      promised_by=dt.date(2026, 3, 16), approximate=False, immediate=False, next_steps=(),
+                      consult_phone="12345")
+
+
 def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, hw):
-    from kiosk.journey import Submission, Target
+    from kiosk.applications import parse_progress_qr
+    from kiosk.journey import Target
 
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     journey = app.services.journey
     journey.choose(Target.of_item(app.services.catalog.item("330199000400620000")))
-    journey.session.submission = Submission("K0001-000999", None, "示例县公安局", None, queued=True)
+    journey.session.submission = queued_submission()
     hw.sims.printer.set_fault("paper_out", 0)
     try:
         assert wait_until(ui, lambda: app.services.device("printer").status().fields.get("paper") == "end", 10)
@@ -98,6 +112,9 @@ def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, hw):
         assert wait_until(ui, lambda: receipt.state == "on_screen", 10)
         assert receipt.ids.qr.texture is not None and receipt.queued
         assert "K0001-000999" in receipt.ids.number.text  # the local reference while queued
+        rows = {row.label: row.value for row in receipt.ids.rows.children}
+        assert rows.get("本机受理号") == "K0001-000999"  # the applications receipt, shown as printed
+        assert parse_progress_qr(journey.session.submission.progress_qr).reference == "K0001-000999"
         assert layout_problems(receipt) == []
     finally:
         hw.sims.printer.clear_faults()
@@ -124,36 +141,68 @@ def test_camera_missing_points_photo_items_to_the_counter(kiosk_app, hw):
         app.cancel_session()
 
 
-def test_platform_unreachable_queues_with_the_local_reference(kiosk_app, hw):
+def _identified_by_card(ui, journey, code: str) -> None:
     from drivers.identity import CardType, Identity, Source
     from kiosk.journey import Target
 
+    journey.choose(Target.of_item(ui.app.services.catalog.item(code)))
+    journey.identity_read(Identity(Source.ID_CARD, CardType.RESIDENT, "张伟", "110105199003071239"))
+
+
+def test_platform_unreachable_at_identification_says_verification_is_unavailable(kiosk_app, hw):
     ui, app = kiosk_app, kiosk_app.app
     journey = app.services.journey
-    backend = journey.backend
+    events = []
+    unsubscribe = app.core.subscribe(lambda kind, payload: events.append(payload) if kind == "journey" else None)
+    pending = len(hw.outbox.pending())
     hw.sims.platform.set_faults("*", error_rate=1.0, error_status=503)
-    backend.deliver_wait_s = 0.5
     try:
-        journey.choose(Target.of_item(app.services.catalog.item("330199000200310000")))
-        journey.identity_read(Identity(Source.ID_CARD, CardType.RESIDENT, "张伟", "110105199003071239"))
+        _identified_by_card(ui, journey, "330199000200310000")
         journey.verify()
-        assert wait_until(ui, lambda: journey.session.verification is not None, 20)
-        assert journey.verified_or_offline
-        import io
+        assert wait_until(ui, lambda: any(e.get("what") == "verified" for e in events), 30)
+        verdict = next(e for e in events if e.get("what") == "verified")
+        assert verdict == {"what": "verified", "ok": False, "reason": "platform_unavailable"}
+        face = ui.screen("face")
+        face.on_journey(verdict)  # what the face screen shows for it
+        assert "实名核验暂时无法进行" in face.error_text and "工作时间" in face.error_text
+        assert journey.session.application is None and not journey.verified
+        assert len(hw.outbox.pending()) == pending  # nothing queued that the platform would refuse
+    finally:
+        unsubscribe()
+        hw.sims.platform.clear_faults()
+        app.cancel_session()
 
-        from PIL import Image
 
+def test_platform_unreachable_after_verification_queues_with_the_local_reference(kiosk_app, hw):
+    import io
+
+    from PIL import Image
+
+    from kiosk.applications import parse_progress_qr
+
+    ui, app = kiosk_app, kiosk_app.app
+    journey = app.services.journey
+    _identified_by_card(ui, journey, "330199000200310000")
+    journey.verify()
+    assert wait_until(ui, lambda: journey.verified, 30)
+    hw.sims.platform.set_faults("*", error_rate=1.0, error_status=503)
+    journey.deliver_wait_s = 0.5
+    try:
         page = io.BytesIO()
         Image.new("RGB", (64, 64), "white").save(page, "JPEG")
         for entry in journey.session.materials:
             if str(entry.status) == "pending":
                 journey.capture(entry.code, page.getvalue())
+        values = {"phone": "13800138000", "date": "2026-03-01", "text": "北京"}
+        for spec in journey.session.target.form:
+            journey.set_field(spec.key, spec.options[0] if spec.options else values[str(spec.type)])
         journey.submit()
-        assert wait_until(ui, lambda: journey.session.submission is not None, 20)
+        assert wait_until(ui, lambda: journey.session.submission is not None or journey.session.error, 20)
         submission = journey.session.submission
-        assert submission.queued and submission.application_no is None
-        assert submission.reference.startswith("K0001-")
+        assert submission is not None, journey.session.error
+        assert submission.application_no is None and submission.reference.startswith("K0001-")
+        assert parse_progress_qr(submission.progress_qr).reference == submission.reference
     finally:
         hw.sims.platform.clear_faults()
-        backend.deliver_wait_s = 5.0
+        journey.deliver_wait_s = 8.0
         app.cancel_session()
