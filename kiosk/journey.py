@@ -283,6 +283,12 @@ class Journey:
             log.info("real-name check refused: %s", outcome.reason)
             self.emit("verified", ok=False, reason=outcome.reason)
             return
+        if application is not None and not application.route.accepted:
+            # 社区通办 does not cover this resident's registration: say where to go now, not at submission
+            log.info("not accepted here: route %s", application.route.kind)
+            resident.end()
+            self.emit("verified", ok=False, reason="not_here", message=application.route.message)
+            return
         self.session.resident, self.session.verification = resident, outcome
         if self.session.identity is None:  # a phone code: the platform says whose it is
             self.session.identity = outcome.identity

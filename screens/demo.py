@@ -154,7 +154,9 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     return runner.journey
 
 
-DEMO_ITEM = "330199000400620000"  # 居住证申领: ID card by e-certificate, a photo captured, proof by commitment
+# 法律援助申请, which this kiosk accepts for a resident registered in Beijing (社区通办): ID card by e-certificate,
+# the case papers photographed, the hardship declaration by commitment.
+DEMO_ITEM = "330199001400120000"
 # A platform test resident (drivers/sim/platform/residents.json) as an ID card, so the real-name check passes
 # (the reader deck's own cards are unknown to the platform simulator).
 DEMO_CARD = {
@@ -252,7 +254,7 @@ def journey_steps(hardware, out: Path) -> list[Step]:
     def search(app):
         _press(_screen(app, "home").ids.search)
         screen = _screen(app, "search")
-        for letter in "jzz":
+        for letter in "flyz":
             screen.on_key(letter)
 
     def guide(app):
@@ -267,7 +269,7 @@ def journey_steps(hardware, out: Path) -> list[Step]:
 
     def capture(app):
         show_scene(hardware, "document")
-        _screen(app, "materials").act("capture", "photo")
+        _screen(app, "materials").act("capture", "case_materials")
 
     def review(app):
         _press(_screen(app, "materials").ids.main_action)
@@ -275,7 +277,7 @@ def journey_steps(hardware, out: Path) -> list[Step]:
     def commitment(app):
         screen = _screen(app, "materials")
         _press(screen.ids.main_action)  # use this photo
-        screen.act("commit", "residence_proof")
+        screen.act("commit", "hardship_declaration")
 
     def signed(app):
         _sign(_screen(app, "materials").ids.pad)
@@ -327,7 +329,7 @@ def journey_steps(hardware, out: Path) -> list[Step]:
 
     return [
         Step("01-home", lambda app: app.navigate("home")),
-        Step("02-search-jzz", search),
+        Step("02-search-flyz", search),
         Step("03-guide", guide),
         Step("04-identify", identify),
         Step("05-card-read", card, until=lambda app: app.root.current == "face", timeout=20, shoot=False),

@@ -85,7 +85,8 @@ class FaceScreen(KioskScreen):
         if payload.get("ok"):
             self.app.navigate("materials")
         else:
-            self.error_text = self.app.core.t(self.journey.plain_reason(payload.get("reason")))
+            reason = self.journey.plain_reason(payload.get("reason"))
+            self.error_text = payload.get("message") or self.app.core.t(reason)
 
     def _cancel(self) -> None:
         if self._command is not None:

@@ -131,7 +131,8 @@ class IdentifyScreen(KioskScreen):
             if payload.get("ok"):
                 self.app.navigate("materials")
             else:
-                self.error_text = self.app.core.t(self.journey.plain_reason(payload.get("reason")))
+                self.error_text = payload.get("message") or self.app.core.t(
+                    self.journey.plain_reason(payload.get("reason")))
 
     def wipe(self) -> None:
         self._stop()

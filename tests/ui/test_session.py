@@ -14,7 +14,7 @@ pytestmark = pytest.mark.ui
 NEEDLES = ["张伟", "110105199003071239"]
 
 
-def _start_identified(ui, hw, code="330199000400620000"):
+def _start_identified(ui, hw, code="330199001400120000"):
     from kiosk.journey import Target
 
     app = ui.app
@@ -205,4 +205,21 @@ def test_platform_unreachable_after_verification_queues_with_the_local_reference
     finally:
         hw.sims.platform.clear_faults()
         journey.deliver_wait_s = 8.0
+        app.cancel_session()
+
+
+def test_an_item_not_handled_here_for_this_resident_says_where_to_go_after_the_check(kiosk_app, hw):
+    ui, app = kiosk_app, kiosk_app.app
+    journey = app.services.journey
+    events = []
+    unsubscribe = app.core.subscribe(lambda kind, payload: events.append(payload) if kind == "journey" else None)
+    try:
+        _identified_by_card(ui, journey, "330199000400620000")  # 居住证申领: not 社区通办 for Beijing
+        journey.verify()
+        assert wait_until(ui, lambda: any(e.get("what") == "verified" for e in events), 30)
+        verdict = next(e for e in events if e.get("what") == "verified")
+        assert verdict["ok"] is False and verdict["reason"] == "not_here" and "请到" in verdict["message"]
+        assert journey.session.application is None
+    finally:
+        unsubscribe()
         app.cancel_session()
