@@ -237,7 +237,7 @@ def _fill_form(app) -> None:
             for ch in values.get(str(spec.type), "3"):
                 form.on_digit(ch)
         else:
-            for _ in range(3):
+            for _ in range(6 if str(spec.type) == "textarea" else 3):  # a textarea needs ≥ 10 characters
                 for ch in "beijing":
                     form.on_letter(ch)
                 form.pick(0)
