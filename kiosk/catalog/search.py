@@ -57,17 +57,25 @@ def normalize(text: str) -> str:
     return "".join(ch for ch in text if is_hanzi(ch) or (ch.isascii() and ch.isalnum()))
 
 
-def _encode(key: str) -> tuple[str, str, str]:
-    """(unit encoding, full pinyin, initials) of a normalized key."""
-    units, full, initials = [], [], []
-    for ch, syl in zip(key, syllables(key), strict=True):
+# A key as units, for stepping a query through it in Python: (syllable of each unit, hanzi of each unit), where an
+# ASCII character is its own syllable with _ASCII_UNIT as its "hanzi" and an unreadable hanzi has syllable "".
+_Units = tuple[tuple[str, ...], str]
+
+
+def _encode(key: str) -> tuple[str, str, str, _Units]:
+    """(unit encoding, full pinyin, initials, units) of a normalized key."""
+    units, full, initials, hanzi = [], [], [], []
+    syls = syllables(key)
+    for ch, syl in zip(key, syls, strict=True):
         if not is_hanzi(ch):
             units.append(ch.upper() + _ASCII_UNIT)
+            hanzi.append(_ASCII_UNIT)
         else:
             units.append((syl.capitalize() if syl else _NO_SYLLABLE) + ch)
+            hanzi.append(ch)
         full.append(syl)
         initials.append(syl[:1])
-    return "".join(units), "".join(full), "".join(initials)
+    return "".join(units), "".join(full), "".join(initials), (tuple(syls), "".join(hanzi))
 
 
 @lru_cache(maxsize=2048)
@@ -92,6 +100,84 @@ def _pattern(query: str, anchored: bool = False) -> re.Pattern[str]:
             parts.append(ch.upper() if prev in (None, "h") else f"(?:{ch}|[a-z]*+.{ch.upper()})")
             prev = "l"
     return re.compile("".join(parts))
+
+
+@lru_cache(maxsize=256)
+def _typo_probe(left: str, right: str, half: int) -> re.Pattern[str]:
+    """Keys that start with ``left`` or hold ``right`` where a single edit leaves it (shifted by at most one).
+
+    One of the two halves of a query survives a single edit intact, so this finds every candidate; the regex
+    engine scans the whole blob in C and yields at most one match per key, in rank order.
+    """
+    return re.compile(f"{_SEP}(?:{re.escape(left)}|.{{{max(half - 1, 0)},{half + 1}}}{re.escape(right)})")
+
+
+# A state of a query stepped through a key's units: (unit << 5) | (letters of its syllable matched << 1) | (1 if
+# the match began at the key's first unit). _HANZI_MATCHED as the letter count means the unit's hanzi was typed.
+_HANZI_MATCHED = 15
+
+
+def _advance(states: set[int] | None, chars: str, units: _Units) -> set[int]:
+    """The states after typing ``chars`` (from scratch when ``states`` is None); empty when the key cannot match.
+
+    The same language as ``_pattern``: a hanzi is the next unit's hanzi; a letter continues the current syllable
+    (not after a hanzi) or starts the next unit's syllable; the first character may start at any unit.
+    """
+    syls, hanzi = units
+    n = len(syls)
+    for ch in chars:
+        out: set[int] = set()
+        if is_hanzi(ch):
+            if states is None:
+                j = hanzi.find(ch)
+                while j != -1:
+                    out.add((j << 5) | (_HANZI_MATCHED << 1) | (j == 0))
+                    j = hanzi.find(ch, j + 1)
+            else:
+                for s in states:
+                    j = (s >> 5) + 1
+                    if j < n and hanzi[j] == ch:
+                        out.add((j << 5) | (_HANZI_MATCHED << 1) | (s & 1))
+        elif states is None:
+            for j, syl in enumerate(syls):
+                if syl[:1] == ch:
+                    out.add((j << 5) | 2 | (j == 0))
+        else:
+            for s in states:
+                j, typed = s >> 5, (s >> 1) & 15
+                if typed != _HANZI_MATCHED:
+                    syl = syls[j]
+                    if typed < len(syl) and syl[typed] == ch:
+                        out.add(s + 2)
+                j += 1
+                if j < n and syls[j][:1] == ch:
+                    out.add((j << 5) | 2 | (s & 1))
+        if not out:
+            return out
+        states = out
+    return states if states is not None else set()
+
+
+@dataclass(slots=True)
+class _Memo:
+    """Every key of a blob (below ``end``) that a query matches: what the query's next keystroke narrows down."""
+
+    end: int
+    keys: list[int]
+    states: list[set[int]] | None  # per key, None when the keys came from a regex scan
+
+
+_MEMO_SIZE = 64  # remembered queries per blob: a resident's typing and backspacing
+# Rough costs in µs (CPython 3.11) for choosing how to re-check remembered keys: a step of ``_advance`` on one key
+# per typed character, starting a key from scratch, compiling one query character into the regex, one regex
+# search confined to one key.
+_COST_STEP, _COST_START, _COST_COMPILE, _COST_SEARCH = 2, 8, 30, 0.6
+
+
+def _at_start(text: str, key_start: int, pos: int) -> bool:
+    """Whether a match at ``pos`` begins at the first unit of the key that starts (with its separator) at key_start."""
+    head = text[key_start + 1 : pos]
+    return not head or head == _NO_SYLLABLE or (head.isascii() and head.isalpha())
 
 
 def _one_edit_prefix(query: str, text: str) -> bool:
@@ -119,9 +205,13 @@ def _one_edit_prefix(query: str, text: str) -> bool:
 
 
 class _Blob:
-    """Keys joined by newlines in rank order; ``owner(pos)`` says which item a match position belongs to."""
+    """Keys joined by newlines in rank order; ``owner(pos)`` says which item a match position belongs to.
 
-    def __init__(self, keys: Iterable[tuple[str, int]]) -> None:
+    ``units`` (when given) are the keys as units for ``_advance``; ``memo`` remembers the complete matches of recent
+    queries, so the next keystroke (which extends the query) only re-checks those keys.
+    """
+
+    def __init__(self, keys: Iterable[tuple[str, int]], units: list[_Units] | None = None) -> None:
         starts, owners, parts = [], [], []
         offset = 0
         for text, item_id in keys:
@@ -132,9 +222,62 @@ class _Blob:
         self.text = "".join(parts)
         self.starts = starts
         self.owners = owners
+        self.units = units
+        self.memo: dict[str, _Memo] = {}
 
-    def owner(self, pos: int) -> int:
-        return self.owners[bisect_right(self.starts, pos) - 1]
+    def remember(self, query: str, memo: _Memo) -> None:
+        self.memo.pop(query, None)
+        self.memo[query] = memo
+        if len(self.memo) > _MEMO_SIZE:
+            del self.memo[next(iter(self.memo))]
+
+    def narrow(self, query: str, end: int) -> list[tuple[int, bool]] | None:
+        """(key, matched at its start) of every key below ``end`` that ``query`` matches, in blob order, worked out
+        from a remembered query that ``query`` extends; None when there is none or it would cost more than a scan.
+        """
+        if self.units is None:
+            return None
+        for cut in range(len(query), 0, -1):
+            memo = self.memo.get(query[:cut])
+            if memo is not None and memo.end >= end:
+                break
+        else:
+            return None
+        states, remembered = memo.states, memo.keys
+        steps = len(remembered) * (len(query) - cut) * _COST_STEP
+        if states is None:
+            steps = len(remembered) * (_COST_START + len(query) * _COST_STEP)
+        if steps > len(query) * _COST_COMPILE + len(remembered) * _COST_SEARCH:
+            return self._recheck(query, end, remembered)
+        rest = query[cut:] if states is not None else query
+        keys, new_states, found = [], [], []
+        starts, units = self.starts, self.units
+        for n, k in enumerate(remembered):
+            if starts[k] >= end:
+                break
+            after = _advance(states[n] if states is not None else None, rest, units[k])
+            if after:
+                keys.append(k)
+                new_states.append(after)
+                found.append((k, any(s & 1 for s in after)))
+        self.remember(query, _Memo(end, keys, new_states))
+        return found
+
+    def _recheck(self, query: str, end: int, remembered: list[int]) -> list[tuple[int, bool]]:
+        """``narrow`` by searching each remembered key with the query's regex: many keys, short query."""
+        pattern, text, starts = _pattern(query), self.text, self.starts
+        last = len(starts) - 1
+        keys, found = [], []
+        for k in remembered:
+            start = starts[k]
+            if start >= end:
+                break
+            match = pattern.search(text, start + 1, starts[k + 1] if k < last else len(text))
+            if match:
+                keys.append(k)
+                found.append((k, _at_start(text, start, match.start())))
+        self.remember(query, _Memo(end, keys, None))
+        return found
 
     def end_of(self, rank_limit: int, rank: list[int]) -> int:
         """Blob offset where keys of items ranked at or after ``rank_limit`` begin."""
@@ -157,21 +300,21 @@ class SearchIndex:
                 self._uses[self._id[code]] = count
         self._exact: dict[str, set[int]] = {}
         self._alias_exact: dict[str, set[int]] = {}
-        self._name_units: list[str] = []
-        self._alias_units: list[list[str]] = []
+        self._name_units: list[tuple[str, _Units]] = []
+        self._alias_units: list[list[tuple[str, _Units]]] = []
         self._letters: list[list[str]] = []  # full pinyin and initials of name and aliases, for typo matching
         for i, item in enumerate(self._items):
             name = normalize(item.name)
-            units, full, initials = _encode(name)
-            self._name_units.append(units)
+            units, full, initials, unit_list = _encode(name)
+            self._name_units.append((units, unit_list))
             letters = [full, initials]
             for key in (name, full, initials, item.code.lower(), item.basic_code.lower()):
                 self._exact.setdefault(key, set()).add(i)
             alias_units = []
             for alias in item.aliases:
                 alias = normalize(alias)
-                a_units, a_full, a_initials = _encode(alias)
-                alias_units.append(a_units)
+                a_units, a_full, a_initials, a_unit_list = _encode(alias)
+                alias_units.append((a_units, a_unit_list))
                 letters += [a_full, a_initials]
                 for key in (alias, a_full, a_initials):
                     self._alias_exact.setdefault(key, set()).add(i)
@@ -189,8 +332,10 @@ class SearchIndex:
             self._rank[item_id] = position
         self._order = order
         self._terminal_count = sum(1 for item in self._items if item.at_terminal)
-        self._names = _Blob((self._name_units[i], i) for i in order)
-        self._aliases = _Blob((units, i) for i in order for units in self._alias_units[i])
+        names = [self._name_units[i] for i in order]
+        self._names = _Blob(((text, i) for (text, _), i in zip(names, order, strict=True)), [u for _, u in names])
+        aliases = [(key, i) for i in order for key in self._alias_units[i]]
+        self._aliases = _Blob(((text, i) for (text, _), i in aliases), [u for (_, u), _ in aliases])
         self._typo = _Blob((letters, i) for i in order for letters in self._letters[i])
         self._typo_lists = [self._typo.text[s + 1 : e] for s, e in self._spans(self._typo)]
         self._ends = {
@@ -234,57 +379,80 @@ class SearchIndex:
                         return True
             return False
 
-        def scan(blob: _Blob, pattern: re.Pattern[str], prefix_score: int | None, inside_score: int) -> bool:
-            """One pass over a blob: hits at the start of a key (prefix) rank above hits inside one."""
+        def classify(
+            found: Iterable[tuple[int, bool]], owners: list[int], prefix_score: int | None, inside_score: int
+        ) -> bool:
+            """Hits at the start of a key (prefix) rank above hits inside one; ``found`` is in blob (rank) order."""
             need = limit - len(hits)
-            end = self._ends[id(blob)] if at_terminal_only else len(blob.text)
-            text, starts, owners = blob.text, blob.starts, blob.owners
             prefix: dict[int, None] = {}
             inside: dict[int, None] = {}
-            for match in pattern.finditer(text, 0, end):
-                pos = match.start()
-                k = bisect_right(starts, pos) - 1
+            for k, at_start in found:
                 item_id = owners[k]
                 if item_id in seen:
                     continue
-                head = text[starts[k] + 1 : pos]
-                at_start = not head or head == _NO_SYLLABLE or (head.isascii() and head.isalpha())
                 if prefix_score is not None and at_start:
+                    inside.pop(item_id, None)  # another key of the item matched inside: it ranks as a prefix hit
                     prefix[item_id] = None
                     if len(prefix) >= need:
                         break
-                elif len(inside) < need:
+                elif item_id not in prefix:
                     inside[item_id] = None
+                    if prefix_score is None and len(inside) >= need:
+                        break  # no prefix hit can come to outrank these
             if prefix_score is not None and take(prefix, prefix_score):
                 return True
             return take(inside, inside_score)
 
-        def prefix_first(blob: _Blob, prefix_score: int, inside_score: int) -> bool:
-            """Short queries match thousands of keys: an anchored pass first lets both passes stop early."""
-            if len(q) <= _SHORT_QUERY:
-                return scan(blob, _pattern(q, True), None, prefix_score) or scan(blob, _pattern(q), None, inside_score)
-            return scan(blob, _pattern(q), prefix_score, inside_score)
+        def regex_matches(
+            blob: _Blob, pattern: re.Pattern[str], end: int, memo_as: str | None
+        ) -> Iterator[tuple[int, bool]]:
+            """(key, matched at its start) per key the pattern matches; remembers them all when the scan completes."""
+            text, starts = blob.text, blob.starts
+            keys: list[int] = []
+            for match in pattern.finditer(text, 0, end):
+                pos = match.start()
+                k = bisect_right(starts, pos) - 1
+                if keys and keys[-1] == k:
+                    continue  # the first match in a key is its leftmost: it alone says prefix or inside
+                keys.append(k)
+                yield k, _at_start(text, starts[k], pos)
+            if memo_as is not None:
+                blob.remember(memo_as, _Memo(end, keys, None))
+
+        def scan(blob: _Blob, pq: str, prefix_score: int | None, inside_score: int) -> bool:
+            """One pass of the pattern of ``pq`` over a blob, narrowed from a previous keystroke when possible."""
+            end = self._ends[id(blob)] if at_terminal_only else len(blob.text)
+            found = blob.narrow(pq, end)
+            if found is not None:
+                return classify(found, blob.owners, prefix_score, inside_score)
+            if prefix_score is not None and len(pq) <= _SHORT_QUERY:
+                # Short queries match thousands of keys: an anchored pass first lets both passes stop early.
+                anchored = regex_matches(blob, _pattern(pq, True), end, None)
+                anywhere = regex_matches(blob, _pattern(pq), end, pq)
+                return classify(anchored, blob.owners, None, prefix_score) or classify(
+                    anywhere, blob.owners, None, inside_score
+                )
+            return classify(regex_matches(blob, _pattern(pq), end, pq), blob.owners, prefix_score, inside_score)
 
         by_rank = self._rank.__getitem__
         if take(sorted(self._exact.get(q, ()), key=by_rank), SCORE_EXACT):
             return hits
         if q.isdigit() and len(q) >= 4 and take(self._code_prefix(q), SCORE_PREFIX):
             return hits
-        if prefix_first(self._names, SCORE_PREFIX, SCORE_INSIDE):
+        if scan(self._names, q, SCORE_PREFIX, SCORE_INSIDE):
             return hits
         if take(sorted(self._alias_exact.get(q, ()), key=by_rank), SCORE_ALIAS_EXACT):
             return hits
-        if prefix_first(self._aliases, SCORE_ALIAS_PREFIX, SCORE_ALIAS_INSIDE):
+        if scan(self._aliases, q, SCORE_ALIAS_PREFIX, SCORE_ALIAS_INSIDE):
             return hits
         if len(hits) >= _FUZZY_BELOW:
             return hits
         letters = q
         if any(is_hanzi(ch) for ch in q):
             letters = "".join(syllables(q))
-            homophones = _pattern(letters)
-            if scan(self._names, homophones, None, SCORE_HOMOPHONE):
+            if scan(self._names, letters, None, SCORE_HOMOPHONE):
                 return hits
-            if scan(self._aliases, homophones, None, SCORE_HOMOPHONE):
+            if scan(self._aliases, letters, None, SCORE_HOMOPHONE):
                 return hits
         if len(letters) >= _MIN_TYPO_LEN and letters.isascii():
             take(self._typos(letters, at_terminal_only), SCORE_TYPO)
@@ -305,27 +473,40 @@ class SearchIndex:
         Candidates come from two probes, one of which survives a single edit intact: the first half of the query
         at the start of a key, or the second half at its (possibly shifted by one) place. Candidates are checked in
         blob (rank) order, so a full screen of hits stops the checking.
+
+        Typing on narrows down: a query within one edit of a prefix is one whose every prefix is too, so the keys
+        found for the previous keystroke are re-checked and the probe only scans the blob past them. What has been
+        decided is remembered as it goes (``_Memo.end`` = how far), as the caller stops at a full screen.
         """
         blob = self._typo
         end = self._ends[id(blob)] if at_terminal_only else len(blob.text)
+        starts, owners, lists = blob.starts, blob.owners, self._typo_lists
+        memo = _Memo(0, [], None)
+        for cut in range(len(q), _MIN_TYPO_LEN - 1, -1):
+            earlier = blob.memo.get(q[:cut])
+            if earlier is not None:
+                break
+        blob.remember(q, memo)
+        if earlier is not None:
+            for k in earlier.keys:
+                if starts[k] >= end:
+                    break
+                if _one_edit_prefix(q, lists[k]):
+                    memo.keys.append(k)
+                    memo.end = starts[k] + 1
+                    yield owners[k]
+            memo.end = min(earlier.end, end)
         half = len(q) // 2
-        text, starts = blob.text, blob.starts
-        left = _SEP + q[:half]
-        found = set()
-        pos = text.find(left, 0, end)
-        while pos != -1:
-            found.add(bisect_right(starts, pos) - 1)
-            pos = text.find(left, pos + 1, end)
-        right = q[half:]
-        pos = text.find(right, 0, end)
-        while pos != -1:
-            k = bisect_right(starts, pos) - 1
-            if half - 1 <= pos - starts[k] - 1 <= half + 1:
-                found.add(k)
-            pos = text.find(right, pos + 1, end)
-        for k in sorted(found)[:_MAX_TYPO_CHECKS]:
-            if _one_edit_prefix(q, self._typo_lists[k]):
-                yield blob.owners[k]
+        probe = _typo_probe(q[:half], q[half:], half)
+        for checks, match in enumerate(probe.finditer(blob.text, memo.end, end)):
+            if checks >= _MAX_TYPO_CHECKS:
+                return
+            k = bisect_right(starts, match.start()) - 1
+            memo.end = starts[k] + 1
+            if _one_edit_prefix(q, lists[k]):
+                memo.keys.append(k)
+                yield owners[k]
+        memo.end = end
 
     # --- browsing ----------------------------------------------------------------------------------------
 
