@@ -20,7 +20,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kiosk.catalog.loader import Catalog
@@ -160,11 +160,13 @@ def _advance(states: set[int] | None, chars: str, units: _Units) -> set[int]:
 
 @dataclass(slots=True)
 class _Memo:
-    """Every key of a blob (below ``end``) that a query matches: what the query's next keystroke narrows down."""
+    """The keys of a blob that a query matches, decided for every key that starts below ``end``: what the next
+    keystroke (which extends the query) narrows down instead of scanning the blob again."""
 
-    end: int
-    keys: list[int]
-    states: list[set[int]] | None  # per key, None when the keys came from a regex scan
+    end: int = 0
+    keys: list[int] = field(default_factory=list)
+    at_start: list[bool] = field(default_factory=list)  # per key: matched from its first unit
+    states: list[set[int] | None] = field(default_factory=list)  # per key; None when a regex found it
 
 
 _MEMO_SIZE = 64  # remembered queries per blob: a resident's typing and backspacing
@@ -175,7 +177,7 @@ _COST_STEP, _COST_START, _COST_COMPILE, _COST_SEARCH = 2, 8, 30, 0.6
 
 
 def _at_start(text: str, key_start: int, pos: int) -> bool:
-    """Whether a match at ``pos`` begins at the first unit of the key that starts (with its separator) at key_start."""
+    """Whether a match at ``pos`` begins at the first unit of the key whose separator is at ``key_start``."""
     head = text[key_start + 1 : pos]
     return not head or head == _NO_SYLLABLE or (head.isascii() and head.isalpha())
 
@@ -231,53 +233,71 @@ class _Blob:
         if len(self.memo) > _MEMO_SIZE:
             del self.memo[next(iter(self.memo))]
 
-    def narrow(self, query: str, end: int) -> list[tuple[int, bool]] | None:
-        """(key, matched at its start) of every key below ``end`` that ``query`` matches, in blob order, worked out
-        from a remembered query that ``query`` extends; None when there is none or it would cost more than a scan.
-        """
-        if self.units is None:
-            return None
+    def matches(self, query: str, anchored: bool, end: int) -> Iterator[tuple[int, bool]]:
+        """Every key below ``end`` that the pattern of ``query`` matches (at the key's start if ``anchored``), in
+        blob order, with whether it matched at its start: first those narrowed down from a remembered query that
+        ``query`` extends, then a regex scan of the rest. What has been decided is remembered as it goes, because
+        the caller stops at a full screen."""
+        name = "^" + query if anchored else query
+        earlier, cut = None, 0
         for cut in range(len(query), 0, -1):
-            memo = self.memo.get(query[:cut])
-            if memo is not None and memo.end >= end:
+            earlier = self.memo.get(name[: cut + anchored])
+            if earlier is not None:
                 break
-        else:
-            return None
-        states, remembered = memo.states, memo.keys
-        steps = len(remembered) * (len(query) - cut) * _COST_STEP
-        if states is None:
-            steps = len(remembered) * (_COST_START + len(query) * _COST_STEP)
-        if steps > len(query) * _COST_COMPILE + len(remembered) * _COST_SEARCH:
-            return self._recheck(query, end, remembered)
-        rest = query[cut:] if states is not None else query
-        keys, new_states, found = [], [], []
-        starts, units = self.starts, self.units
-        for n, k in enumerate(remembered):
-            if starts[k] >= end:
-                break
-            after = _advance(states[n] if states is not None else None, rest, units[k])
-            if after:
-                keys.append(k)
-                new_states.append(after)
-                found.append((k, any(s & 1 for s in after)))
-        self.remember(query, _Memo(end, keys, new_states))
-        return found
+        memo = _Memo()
+        self.remember(name, memo)
+        if earlier is not None and self.units is not None:
+            self._narrow(query, anchored, query[cut:], earlier, min(earlier.end, end), memo)
+            yield from zip(memo.keys[:], memo.at_start[:], strict=True)
+        if memo.end >= end:
+            return
+        text, starts, keys, flags, states = self.text, self.starts, memo.keys, memo.at_start, memo.states
+        last_key = len(starts) - 1
+        previous = -1
+        for match in _pattern(query, anchored).finditer(text, memo.end, end):
+            pos = match.start()
+            k = bisect_right(starts, pos) - 1
+            if k == previous:
+                continue  # one more match in the same key; the first is the leftmost
+            previous = k
+            at_start = anchored or _at_start(text, starts[k], pos)
+            keys.append(k)
+            flags.append(at_start)
+            states.append(None)
+            memo.end = starts[k + 1] if k < last_key else len(text)
+            yield k, at_start
+        memo.end = end
 
-    def _recheck(self, query: str, end: int, remembered: list[int]) -> list[tuple[int, bool]]:
-        """``narrow`` by searching each remembered key with the query's regex: many keys, short query."""
-        pattern, text, starts = _pattern(query), self.text, self.starts
-        last = len(starts) - 1
-        keys, found = [], []
-        for k in remembered:
-            start = starts[k]
-            if start >= end:
-                break
-            match = pattern.search(text, start + 1, starts[k + 1] if k < last else len(text))
-            if match:
-                keys.append(k)
-                found.append((k, _at_start(text, start, match.start())))
-        self.remember(query, _Memo(end, keys, None))
-        return found
+    def _narrow(self, query: str, anchored: bool, rest: str, earlier: _Memo, end: int, memo: _Memo) -> None:
+        """Re-check the keys of ``earlier`` (below ``end``) for ``query``, which is ``earlier``'s query + ``rest``:
+        by stepping ``rest`` through each key's units, or with the regex confined to each key when that is cheaper.
+        """
+        starts, units, text = self.starts, self.units, self.text
+        assert units is not None
+        candidates = [(k, s) for k, s in zip(earlier.keys, earlier.states, strict=True) if starts[k] < end]
+        stepping = sum(
+            len(rest) * _COST_STEP if s is not None else _COST_START + len(query) * _COST_STEP for _, s in candidates
+        )
+        if stepping > len(query) * _COST_COMPILE + len(candidates) * _COST_SEARCH:
+            pattern, last_key = _pattern(query, anchored), len(starts) - 1
+            for k, _ in candidates:
+                found = pattern.search(
+                    text, starts[k] if anchored else starts[k] + 1, starts[k + 1] if k < last_key else len(text)
+                )
+                if found:
+                    memo.keys.append(k)
+                    memo.at_start.append(anchored or _at_start(text, starts[k], found.start()))
+                    memo.states.append(None)
+        else:
+            for k, s in candidates:
+                after = _advance(s, rest, units[k]) if s is not None else _advance(None, query, units[k])
+                if anchored:
+                    after = {state for state in after if state & 1}
+                if after:
+                    memo.keys.append(k)
+                    memo.at_start.append(any(state & 1 for state in after))
+                    memo.states.append(after)
+        memo.end = end
 
     def end_of(self, rank_limit: int, rank: list[int]) -> int:
         """Blob offset where keys of items ranked at or after ``rank_limit`` begin."""
@@ -379,11 +399,13 @@ class SearchIndex:
                         return True
             return False
 
-        def classify(
-            found: Iterable[tuple[int, bool]], owners: list[int], prefix_score: int | None, inside_score: int
+        def collect(
+            blob: _Blob, found: Iterable[tuple[int, bool]], prefix_score: int | None, inside_score: int
         ) -> bool:
-            """Hits at the start of a key (prefix) rank above hits inside one; ``found`` is in blob (rank) order."""
+            """Items of the matched keys (in blob, so rank, order) not yet shown; those matched at the start of a key
+            rank above those matched inside one when there is a ``prefix_score``."""
             need = limit - len(hits)
+            owners = blob.owners
             prefix: dict[int, None] = {}
             inside: dict[int, None] = {}
             for k, at_start in found:
@@ -403,36 +425,17 @@ class SearchIndex:
                 return True
             return take(inside, inside_score)
 
-        def regex_matches(
-            blob: _Blob, pattern: re.Pattern[str], end: int, memo_as: str | None
-        ) -> Iterator[tuple[int, bool]]:
-            """(key, matched at its start) per key the pattern matches; remembers them all when the scan completes."""
-            text, starts = blob.text, blob.starts
-            keys: list[int] = []
-            for match in pattern.finditer(text, 0, end):
-                pos = match.start()
-                k = bisect_right(starts, pos) - 1
-                if keys and keys[-1] == k:
-                    continue  # the first match in a key is its leftmost: it alone says prefix or inside
-                keys.append(k)
-                yield k, _at_start(text, starts[k], pos)
-            if memo_as is not None:
-                blob.remember(memo_as, _Memo(end, keys, None))
-
         def scan(blob: _Blob, pq: str, prefix_score: int | None, inside_score: int) -> bool:
-            """One pass of the pattern of ``pq`` over a blob, narrowed from a previous keystroke when possible."""
+            """The pattern of ``pq`` over a blob: keys it matches at their start (if ``prefix_score``) rank above keys
+            it matches inside. A short query matches thousands of keys, so an anchored pass goes first and the
+            inside pass stops at a full screen; a longer one matches few, so one pass decides every key and the
+            next keystroke only re-checks those (``_Blob.matches``)."""
             end = self._ends[id(blob)] if at_terminal_only else len(blob.text)
-            found = blob.narrow(pq, end)
-            if found is not None:
-                return classify(found, blob.owners, prefix_score, inside_score)
             if prefix_score is not None and len(pq) <= _SHORT_QUERY:
-                # Short queries match thousands of keys: an anchored pass first lets both passes stop early.
-                anchored = regex_matches(blob, _pattern(pq, True), end, None)
-                anywhere = regex_matches(blob, _pattern(pq), end, pq)
-                return classify(anchored, blob.owners, None, prefix_score) or classify(
-                    anywhere, blob.owners, None, inside_score
-                )
-            return classify(regex_matches(blob, _pattern(pq), end, pq), blob.owners, prefix_score, inside_score)
+                if collect(blob, blob.matches(pq, True, end), None, prefix_score):
+                    return True
+                prefix_score = None
+            return collect(blob, blob.matches(pq, False, end), prefix_score, inside_score)
 
         by_rank = self._rank.__getitem__
         if take(sorted(self._exact.get(q, ()), key=by_rank), SCORE_EXACT):
@@ -481,7 +484,7 @@ class SearchIndex:
         blob = self._typo
         end = self._ends[id(blob)] if at_terminal_only else len(blob.text)
         starts, owners, lists = blob.starts, blob.owners, self._typo_lists
-        memo = _Memo(0, [], None)
+        memo = _Memo()
         for cut in range(len(q), _MIN_TYPO_LEN - 1, -1):
             earlier = blob.memo.get(q[:cut])
             if earlier is not None:

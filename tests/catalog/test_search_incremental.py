@@ -1,0 +1,84 @@
+"""Narrowing from the previous keystroke gives exactly what a fresh index gives, however the resident types."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from kiosk.catalog.loader import Catalog
+from kiosk.catalog.model import Department, Item
+from kiosk.catalog.search import SearchIndex, _advance, _encode, _pattern, normalize
+
+HANZI = "社会保障卡申领高龄津贴户口迁移临时救助残疾人证换领医疗保险住院费用报销老年乘车退役军人优待林木采伐许可行长重乘"
+QUERY_CHARS = HANZI + "abcdeghijklnosuxyz12"
+
+
+def _catalog(names: list[str], terminal: list[bool]) -> Catalog:
+    dept = Department(code="11330199MB0010100X", name="示例县测试局", short_name="测试局", phone="0571-86010000",
+                      address="示例县", hours="工作日")
+    items = [
+        Item(code=f"330199{i:012d}", basic_code=f"{i:012d}", name=name, aliases=tuple({name[::-1][:3]} - {name}),
+             department_code=dept.code, department=dept.name, item_type="即办件", legal_basis=("x",),
+             conditions=("x",), process=("x",), statutory_days=1, promised_days=0, consult_phone="0571-86010000",
+             complaint="12345", place="中心", hours="工作日", visits=0, at_terminal=t, result="x")
+        for i, (name, t) in enumerate(zip(names, terminal, strict=True))
+    ]
+    return Catalog([dept], items, [])
+
+
+names_strategy = st.lists(st.text(alphabet=HANZI + "AB12", min_size=2, max_size=10), min_size=1, max_size=25,
+                          unique_by=normalize).filter(lambda ns: all(len(normalize(n)) >= 2 for n in ns))
+
+
+def _hits(index: SearchIndex, query: str, limit: int, terminal: bool) -> list[tuple[str, int]]:
+    return [(h.item.code, h.score) for h in index.search(query, limit=limit, at_terminal_only=terminal)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    names=names_strategy,
+    typed=st.lists(st.tuples(st.text(alphabet=QUERY_CHARS, min_size=1, max_size=3), st.integers(0, 3)), max_size=8),
+    limit=st.integers(1, 6),
+    data=st.data(),
+)
+def test_typing_and_backspacing_matches_a_fresh_index(names, typed, limit, data):
+    catalog = _catalog(names, [i % 3 != 0 for i in range(len(names))])
+    warm = SearchIndex(catalog)
+    query = ""
+    for chunk, backspaces in typed:
+        for ch in chunk:  # one keystroke at a time, as on the touchscreen
+            query += ch
+            terminal = data.draw(st.booleans())
+            assert _hits(warm, query, limit, terminal) == _hits(SearchIndex(catalog), query, limit, terminal), query
+        query = query[: len(query) - backspaces]
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.text(alphabet=HANZI + "ab1", min_size=1, max_size=8), query=st.text(alphabet=QUERY_CHARS, min_size=1,
+                                                                                  max_size=6))
+def test_stepping_through_units_is_the_regex_language(key, query):
+    key, query = normalize(key), normalize(query)
+    if not key or not query:
+        return
+    text, _, _, units = _encode(key)
+    states = _advance(None, query, units)
+    assert bool(states) == bool(_pattern(query).search(text))
+    assert any(s & 1 for s in states) == bool(_pattern(query, True).match("\n" + text))
+    split = len(query) // 2
+    if split:  # stepping on from an earlier keystroke's states lands in the same states
+        assert _advance(_advance(None, query[:split], units) or None, query[split:], units) == states or not states
+
+
+def test_narrowed_typos_match_a_fresh_index():
+    catalog = _catalog(["高龄津贴申领", "高龄老人补贴", "高龄津贴发放", "临时救助"], [True, False, True, True])
+    warm = SearchIndex(catalog)
+    for query in ("gaol", "gaoli", "gaolim", "gaolimg", "gaolimgj", "gaolimgjintie", "gaolimgj", "gaolimgb"):
+        assert _hits(warm, query, 3, False) == _hits(SearchIndex(catalog), query, 3, False), query
+    assert "高龄津贴申领" in [h.item.name for h in warm.search("gaolimgjintie")]
+
+
+def test_record_use_forgets_what_was_narrowed():
+    catalog = _catalog(["社会保障卡申领", "社会保障卡补换", "社会保障卡挂失"], [True, True, True])
+    index = SearchIndex(catalog)
+    assert index.search("shehuibaozhang", limit=1)[0].item.name == "社会保障卡申领"
+    index.record_use(catalog.items[2].code)
+    assert index.search("shehuibaozhangk", limit=1)[0].item.name == "社会保障卡挂失"
