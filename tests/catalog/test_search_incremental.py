@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from kiosk.catalog.loader import Catalog
 from kiosk.catalog.model import Department, Item
 from kiosk.catalog.search import SearchIndex, _advance, _encode, _pattern, normalize
