@@ -26,6 +26,7 @@ from functools import lru_cache
 from kiosk.catalog.loader import Catalog
 from kiosk.catalog.model import Item
 from kiosk.catalog.pinyin import is_hanzi, syllables
+from kiosk.catalog.uses import UseCounts
 
 SCORE_EXACT = 100
 SCORE_PREFIX = 80
@@ -314,6 +315,7 @@ class SearchIndex:
         self.catalog = catalog
         self._items = catalog.items
         self._id = {item.code: i for i, item in enumerate(self._items)}
+        self._store = uses if isinstance(uses, UseCounts) else None  # record_use saves there
         self._uses = [0] * len(self._items)
         for code, count in (uses or {}).items():
             if code in self._id:
@@ -369,13 +371,17 @@ class SearchIndex:
             yield start, starts[k + 1] if k + 1 < len(starts) else len(blob.text)
 
     def record_use(self, code: str) -> None:
-        """Count that a resident chose this item; frequently used items rank higher among equals."""
+        """Count that a resident chose this item; frequently used items rank higher among equals.
+
+        When the index was built with a ``UseCounts`` store as ``uses``, the count is saved there at once."""
         self._uses[self._id[code]] += 1
+        if self._store is not None:
+            self._store.add(code)
         self._rerank()
 
     @property
     def uses(self) -> dict[str, int]:
-        """Use counts to persist between runs (pass back as ``SearchIndex(catalog, uses=…)``)."""
+        """Use counts of this catalog's items (``UseCounts`` persists them; see ``record_use``)."""
         return {self._items[i].code: n for i, n in enumerate(self._uses) if n}
 
     # --- search ------------------------------------------------------------------------------------------
