@@ -16,6 +16,7 @@ alias exact / prefix / inside 45 / 42 / 40, typo 20 (a homophone hanzi 22). Ties
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
 from bisect import bisect_right
@@ -80,22 +81,25 @@ def _encode(key: str) -> tuple[str, str, str, _Units]:
 
 
 @lru_cache(maxsize=2048)
-def _pattern(query: str, anchored: bool = False) -> re.Pattern[str]:
+def _pattern(query: str, anchored: bool = False, by_sound: bool = False) -> re.Pattern[str]:
     """The unit regex for a normalized query (see the module docstring).
 
     After the letters of a syllable, the unit's hanzi (or marker) is the one character "." skips: ``[a-z]*+``
-    is possessive, so it has eaten every letter, and "." does not match the key separator.
+    is possessive, so it has eaten every letter, and "." does not match the key separator. ``by_sound`` (the
+    homophone pass) lets a hanzi match any unit read with its syllable: the resident picked the wrong character
+    of the right sound from the IME.
     """
     parts = [_SEP] if anchored else []
     prev = None
-    for ch in query:
+    for ch, syl in zip(query, syllables(query) if by_sound else query, strict=True):
         if is_hanzi(ch):
+            unit = f"{syl.capitalize()}[^a-z{_SEP}]" if by_sound and syl else f"[A-Z{_NO_SYLLABLE}][a-z]*+{ch}"
             if prev is None:
-                parts.append(f"[A-Z{_NO_SYLLABLE}][a-z]*+" + ch if anchored else ch)
+                parts.append(unit if anchored or by_sound else ch)
             elif prev == "h":
-                parts.append(f"[A-Z{_NO_SYLLABLE}][a-z]*+" + ch)
+                parts.append(unit)
             else:
-                parts.append(f"[a-z]*+.[A-Z{_NO_SYLLABLE}][a-z]*+" + ch)
+                parts.append("[a-z]*+." + unit)
             prev = "h"
         else:
             parts.append(ch.upper() if prev in (None, "h") else f"(?:{ch}|[a-z]*+.{ch.upper()})")
@@ -103,14 +107,30 @@ def _pattern(query: str, anchored: bool = False) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
-@lru_cache(maxsize=256)
-def _typo_probe(left: str, right: str, half: int) -> re.Pattern[str]:
-    """Keys that start with ``left`` or hold ``right`` where a single edit leaves it (shifted by at most one).
+def _held_at(part: str, before: int) -> str:
+    """Regex: ``part`` where ``before`` characters (give or take one, for a shift by one edit) precede it in a key.
+    It starts with the literal, which the regex engine looks for in C at memchr speed; fixed-width lookbehinds
+    check the place."""
+    tail = re.escape(part)
+    places = "|".join(f"(?<={_SEP}.{{{n}}}{tail})" for n in range(max(before - 1, 0), before + 2))
+    return f"{tail}(?:{places})"
 
-    One of the two halves of a query survives a single edit intact, so this finds every candidate; the regex
-    engine scans the whole blob in C and yields at most one match per key, in rank order.
+
+@lru_cache(maxsize=256)
+def _typo_probes(q: str) -> tuple[re.Pattern[str], ...]:
+    """Patterns that between them find every key with a prefix within one edit of ``q``.
+
+    The query is cut in halves, one of which survives a single edit intact: keys that start with the first,
+    keys that hold the second at its place, and (a swap across the cut breaks both) keys that start with the
+    query's first half with the swapped pair. (Cutting in three finds a third fewer candidates on the bench, but
+    compiling the extra patterns costs more than checking those.)
     """
-    return re.compile(f"{_SEP}(?:{re.escape(left)}|.{{{max(half - 1, 0)},{half + 1}}}{re.escape(right)})")
+    half = len(q) // 2
+    return (
+        re.compile(re.escape(_SEP + q[:half])),
+        re.compile(re.escape(_SEP + q[: half - 1] + q[half] + q[half - 1])),
+        re.compile(_held_at(q[half:], half)),
+    )
 
 
 # A state of a query stepped through a key's units: (unit << 5) | (letters of its syllable matched << 1) | (1 if
@@ -234,28 +254,31 @@ class _Blob:
         if len(self.memo) > _MEMO_SIZE:
             del self.memo[next(iter(self.memo))]
 
-    def matches(self, query: str, anchored: bool, end: int) -> Iterator[tuple[int, bool]]:
+    def matches(
+        self, query: str, anchored: bool, end: int, by_sound: bool = False
+    ) -> Iterator[tuple[int, bool]]:
         """Every key below ``end`` that the pattern of ``query`` matches (at the key's start if ``anchored``), in
         blob order, with whether it matched at its start: first those narrowed down from a remembered query that
         ``query`` extends, then a regex scan of the rest. What has been decided is remembered as it goes, because
         the caller stops at a full screen."""
-        name = "^" + query if anchored else query
+        name = ("^" if anchored else "") + ("~" if by_sound else "") + query
+        head = len(name) - len(query)
         earlier, cut = None, 0
         for cut in range(len(query), 0, -1):
-            earlier = self.memo.get(name[: cut + anchored])
+            earlier = self.memo.get(name[: head + cut])
             if earlier is not None:
                 break
         memo = _Memo()
         self.remember(name, memo)
         if earlier is not None and self.units is not None:
-            self._narrow(query, anchored, query[cut:], earlier, min(earlier.end, end), memo)
+            self._narrow(query, anchored, by_sound, query[cut:], earlier, min(earlier.end, end), memo)
             yield from zip(memo.keys[:], memo.at_start[:], strict=True)
         if memo.end >= end:
             return
         text, starts, keys, flags, states = self.text, self.starts, memo.keys, memo.at_start, memo.states
         last_key = len(starts) - 1
         previous = -1
-        for match in _pattern(query, anchored).finditer(text, memo.end, end):
+        for match in _pattern(query, anchored, by_sound).finditer(text, memo.end, end):
             pos = match.start()
             k = bisect_right(starts, pos) - 1
             if k == previous:
@@ -269,9 +292,12 @@ class _Blob:
             yield k, at_start
         memo.end = end
 
-    def _narrow(self, query: str, anchored: bool, rest: str, earlier: _Memo, end: int, memo: _Memo) -> None:
+    def _narrow(
+        self, query: str, anchored: bool, by_sound: bool, rest: str, earlier: _Memo, end: int, memo: _Memo
+    ) -> None:
         """Re-check the keys of ``earlier`` (below ``end``) for ``query``, which is ``earlier``'s query + ``rest``:
-        by stepping ``rest`` through each key's units, or with the regex confined to each key when that is cheaper.
+        by stepping ``rest`` through each key's units, or with the regex confined to each key when that is cheaper
+        (always by sound: stepping knows hanzi, not their sounds).
         """
         starts, units, text = self.starts, self.units, self.text
         assert units is not None
@@ -279,8 +305,8 @@ class _Blob:
         stepping = sum(
             len(rest) * _COST_STEP if s is not None else _COST_START + len(query) * _COST_STEP for _, s in candidates
         )
-        if stepping > len(query) * _COST_COMPILE + len(candidates) * _COST_SEARCH:
-            pattern, last_key = _pattern(query, anchored), len(starts) - 1
+        if by_sound or stepping > len(query) * _COST_COMPILE + len(candidates) * _COST_SEARCH:
+            pattern, last_key = _pattern(query, anchored, by_sound), len(starts) - 1
             for k, _ in candidates:
                 found = pattern.search(
                     text, starts[k] if anchored else starts[k] + 1, starts[k + 1] if k < last_key else len(text)
@@ -431,7 +457,7 @@ class SearchIndex:
                 return True
             return take(inside, inside_score)
 
-        def scan(blob: _Blob, pq: str, prefix_score: int | None, inside_score: int) -> bool:
+        def scan(blob: _Blob, pq: str, prefix_score: int | None, inside_score: int, by_sound: bool = False) -> bool:
             """The pattern of ``pq`` over a blob: keys it matches at their start (if ``prefix_score``) rank above keys
             it matches inside. A short query matches thousands of keys, so an anchored pass goes first and the
             inside pass stops at a full screen; a longer one matches few, so one pass decides every key and the
@@ -441,7 +467,7 @@ class SearchIndex:
                 if collect(blob, blob.matches(pq, True, end), None, prefix_score):
                     return True
                 prefix_score = None
-            return collect(blob, blob.matches(pq, False, end), prefix_score, inside_score)
+            return collect(blob, blob.matches(pq, False, end, by_sound), prefix_score, inside_score)
 
         by_rank = self._rank.__getitem__
         if take(sorted(self._exact.get(q, ()), key=by_rank), SCORE_EXACT):
@@ -459,9 +485,9 @@ class SearchIndex:
         letters = q
         if any(is_hanzi(ch) for ch in q):
             letters = "".join(syllables(q))
-            if scan(self._names, letters, None, SCORE_HOMOPHONE):
+            if scan(self._names, q, None, SCORE_HOMOPHONE, True):
                 return hits
-            if scan(self._aliases, letters, None, SCORE_HOMOPHONE):
+            if scan(self._aliases, q, None, SCORE_HOMOPHONE, True):
                 return hits
         if len(letters) >= _MIN_TYPO_LEN and letters.isascii():
             take(self._typos(letters, at_terminal_only), SCORE_TYPO)
@@ -479,9 +505,8 @@ class SearchIndex:
     def _typos(self, q: str, at_terminal_only: bool) -> Iterator[int]:
         """Items with a name or alias whose pinyin or initials start within one edit of ``q``, best ranked first.
 
-        Candidates come from two probes, one of which survives a single edit intact: the first half of the query
-        at the start of a key, or the second half at its (possibly shifted by one) place. Candidates are checked in
-        blob (rank) order, so a full screen of hits stops the checking.
+        Candidates come from the probes of ``_typo_probes``, merged in blob (rank) order and checked in that order,
+        so a full screen of hits stops the checking.
 
         Typing on narrows down: a query within one edit of a prefix is one whose every prefix is too, so the keys
         found for the previous keystroke are re-checked and the probe only scans the blob past them. What has been
@@ -505,12 +530,20 @@ class SearchIndex:
                     memo.end = starts[k] + 1
                     yield owners[k]
             memo.end = min(earlier.end, end)
-        half = len(q) // 2
-        probe = _typo_probe(q[:half], q[half:], half)
-        for checks, match in enumerate(probe.finditer(blob.text, memo.end, end)):
+        text = blob.text
+        candidates = heapq.merge(
+            *(
+                (bisect_right(starts, match.start()) - 1 for match in probe.finditer(text, memo.end, end))
+                for probe in _typo_probes(q)
+            )
+        )
+        previous = -1
+        for checks, k in enumerate(candidates):
+            if k == previous:
+                continue  # both halves found it
+            previous = k
             if checks >= _MAX_TYPO_CHECKS:
                 return
-            k = bisect_right(starts, match.start()) - 1
             memo.end = starts[k] + 1
             if _one_edit_prefix(q, lists[k]):
                 memo.keys.append(k)

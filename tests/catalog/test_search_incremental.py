@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from kiosk.catalog.loader import Catalog
 from kiosk.catalog.model import Department, Item
-from kiosk.catalog.search import SearchIndex, _advance, _encode, _pattern, normalize
+from kiosk.catalog.search import SearchIndex, _advance, _encode, _one_edit_prefix, _pattern, _typo_probes, normalize
 
 HANZI = "社会保障卡申领高龄津贴户口迁移临时救助残疾人证换领医疗保险住院费用报销老年乘车退役军人优待林木采伐许可行长重乘"
 QUERY_CHARS = HANZI + "abcdeghijklnosuxyz12"
@@ -83,3 +83,21 @@ def test_record_use_forgets_what_was_narrowed():
     assert index.search("shehuibaozhang", limit=1)[0].item.name == "社会保障卡申领"
     index.record_use(catalog.items[2].code)
     assert index.search("shehuibaozhangk", limit=1)[0].item.name == "社会保障卡挂失"
+
+
+@settings(max_examples=400, deadline=None)
+@given(word=st.text(alphabet="abcde", min_size=4, max_size=14), edit=st.integers(0, 3), pos=st.integers(0, 13),
+       ch=st.sampled_from("abcz"), tail=st.text(alphabet="abc", max_size=4))
+def test_typo_probes_find_every_key_within_one_edit(word, edit, pos, ch, tail):
+    pos %= len(word)
+    query = [
+        word[:pos] + ch + word[pos + 1 :],
+        word[:pos] + ch + word[pos:],
+        word[:pos] + word[pos + 1 :],
+        word[:pos] + word[pos + 1 : pos + 2] + word[pos] + word[pos + 2 :],
+    ][edit]
+    key = word + tail
+    if len(query) < 4 or not _one_edit_prefix(query, key):
+        return
+    text = "\nxyz\n" + key + "\nzyx"
+    assert any(probe.search(text) for probe in _typo_probes(query)), (query, key)
