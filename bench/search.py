@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import statistics
 import sys
@@ -67,7 +68,9 @@ def generate_catalog(n: int, seed: int = 7) -> Catalog:
                 continue
         names.add(name)
         i = len(items)
-        aliases = tuple({rng.choice(WHAT)[:2] + rng.choice(ALIAS_PARTS) for _ in range(rng.randint(1, 3))} - {name})
+        # sorted: a set's order follows the string hash, which changes per process (PYTHONHASHSEED)
+        picked = {rng.choice(WHAT)[:2] + rng.choice(ALIAS_PARTS) for _ in range(rng.randint(1, 3))}
+        aliases = tuple(sorted(picked - {name}))
         items.append(
             Item(
                 code=f"330199{i:012d}",
@@ -193,6 +196,8 @@ def main() -> int:
             "target": None,
         },
     ]
+    figures.append({"name": "search_bench_load_average", "value": round(os.getloadavg()[0], 2), "unit": "",
+                    "target": None})  # the machine is shared: a busy one stretches the tail
     print(
         f"catalog: {len(catalog)} items, {sum(len(i.aliases) for i in catalog.items)} aliases; "
         f"{len(queries)} queries, {len(keystrokes)} keystrokes (naive scan timed on {len(sample)})"

@@ -10,6 +10,13 @@ all match. The encoded names are joined into one string ("blob") per kind, in *r
 terminal first, then by use count, then catalog order), so the regex engine scans in C and the first ``limit``
 matches of a pass are already the best of that pass: a query stops as soon as the screen is full.
 
+A resident types one character at a time, and a query's matches are a subset of those of any query it extends.
+So each blob remembers, per recent query, the keys it matched (``_Memo``: complete up to a blob offset, as a scan
+may stop at a full screen), and the next keystroke re-checks only those: by stepping the new characters through
+each key's units in Python (``_advance``, the same language as the regex; its states are kept for the keystroke
+after), or with the regex confined to each key when there are many. A regex is compiled (≈ 30 µs per character in
+Python's ``re``) and the blob scanned only past where the remembered scan stopped. Typo passes narrow the same way.
+
 Ranking (score): exact name or code 100, name prefix 80, inside the name (initials, syllables, hanzi) 60,
 alias exact / prefix / inside 45 / 42 / 40, typo 20 (a homophone hanzi 22). Ties: at-terminal first, then use count.
 """
