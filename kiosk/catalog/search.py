@@ -52,6 +52,7 @@ _MIN_TYPO_LEN = 4  # one typo in a shorter query matches nearly everything
 _FUZZY_BELOW = 3  # typo and homophone passes run only when the precise passes found fewer hits than this
 _MAX_TYPO_CHECKS = 1500  # bound on candidates verified per keystroke
 _SHORT_QUERY = 3  # up to this length a query is matched in two passes (anchored, then anywhere)
+_DENSE = 200  # matched keys after which a one-pass scan with a full screen of inside hits looks for prefix hits only
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,12 @@ class _Blob:
             yield k, at_start
         memo.end = end
 
+    def prefix_matches(self, query: str, start: int, end: int) -> Iterator[tuple[int, bool]]:
+        """Keys from blob offset ``start`` to ``end`` that ``query`` matches at their start, by a regex scan."""
+        starts = self.starts
+        for match in _pattern(query, True).finditer(self.text, start, end):
+            yield bisect_right(starts, match.start()) - 1, True
+
     def _narrow(
         self, query: str, anchored: bool, by_sound: bool, rest: str, earlier: _Memo, end: int, memo: _Memo
     ) -> None:
@@ -439,15 +446,31 @@ class SearchIndex:
             return False
 
         def collect(
-            blob: _Blob, found: Iterable[tuple[int, bool]], prefix_score: int | None, inside_score: int
+            blob: _Blob,
+            found: Iterable[tuple[int, bool]],
+            prefix_score: int | None,
+            inside_score: int,
+            rest: Callable[[int], Iterable[tuple[int, bool]]] | None = None,
         ) -> bool:
             """Items of the matched keys (in blob, so rank, order) not yet shown; those matched at the start of a key
-            rank above those matched inside one when there is a ``prefix_score``."""
+            rank above those matched inside one when there is a ``prefix_score``. When the keys turn out dense and
+            the screen is full of inside hits, ``rest(offset)`` gives the prefix hits from ``offset`` on faster."""
             need = limit - len(hits)
             owners = blob.owners
             prefix: dict[int, None] = {}
             inside: dict[int, None] = {}
-            for k, at_start in found:
+            for n, (k, at_start) in enumerate(found):
+                if rest is not None and n >= _DENSE and len(inside) > need:
+                    # Only prefix hits from key k on can still make a difference. (An item's keys are neighbours,
+                    # so at most one inside hit, k's item, can move up to prefix: hence "> need".)
+                    for k_rest, _ in rest(blob.starts[k]):
+                        item_id = owners[k_rest]
+                        if item_id not in seen:
+                            inside.pop(item_id, None)
+                            prefix[item_id] = None
+                            if len(prefix) >= need:
+                                break
+                    break
                 item_id = owners[k]
                 if item_id in seen:
                     continue
@@ -474,7 +497,8 @@ class SearchIndex:
                 if collect(blob, blob.matches(pq, True, end), None, prefix_score):
                     return True
                 prefix_score = None
-            return collect(blob, blob.matches(pq, False, end, by_sound), prefix_score, inside_score)
+            rest = None if prefix_score is None else lambda offset: blob.prefix_matches(pq, offset, end)
+            return collect(blob, blob.matches(pq, False, end, by_sound), prefix_score, inside_score, rest)
 
         by_rank = self._rank.__getitem__
         if take(sorted(self._exact.get(q, ()), key=by_rank), SCORE_EXACT):

@@ -101,3 +101,17 @@ def test_typo_probes_find_every_key_within_one_edit(word, edit, pos, ch, tail):
         return
     text = "\nxyz\n" + key + "\nzyx"
     assert any(probe.search(text) for probe in _typo_probes(query)), (query, key)
+
+
+def test_dense_inside_matches_do_not_hide_a_late_prefix_hit():
+    # 600 names with 申领 inside, and two starting with 申 near the end of the rank order: the one pass over
+    # "shenl" sees hundreds of inside hits first and must still rank the two prefix hits on top.
+    heads = "高龄临时残疾医疗住院老年退役林木户口社会"
+    names = [f"{heads[i % 20]}{heads[(i // 20) % 20]}{heads[(i // 400) % 20]}申领" for i in range(600)]
+    names += ["申领社会保障卡", "申领高龄津贴"]
+    catalog = _catalog(names, [True] * len(names))
+    for query in ("shenl", "shenli", "shenling"):
+        hits = SearchIndex(catalog).search(query, limit=5)
+        assert [h.item.name for h in hits[:2]] == ["申领社会保障卡", "申领高龄津贴"], query
+        assert [h.score for h in hits] == [80, 80, 60, 60, 60]
+        assert [h.item.name for h in hits[2:]] == names[:3]
