@@ -236,10 +236,11 @@ def _one_edit_prefix(query: str, text: str) -> bool:
 
 
 class _Blob:
-    """Keys joined by newlines in rank order; ``owner(pos)`` says which item a match position belongs to.
+    """Keys joined by newlines in rank order; key ``k`` starts (with its newline) at ``starts[k]`` and belongs to
+    item ``owners[k]``.
 
-    ``units`` (when given) are the keys as units for ``_advance``; ``memo`` remembers the complete matches of recent
-    queries, so the next keystroke (which extends the query) only re-checks those keys.
+    ``units`` (when given) are the keys as units for ``_advance``; ``memo`` remembers the matches of recent queries,
+    so the next keystroke (which extends the query) only re-checks those keys.
     """
 
     def __init__(self, keys: Iterable[tuple[str, int]], units: list[_Units] | None = None) -> None:
