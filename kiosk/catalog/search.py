@@ -124,21 +124,23 @@ def _held_at(part: str, before: int) -> str:
     return f"{tail}(?:{places})"
 
 
-@lru_cache(maxsize=256)
-def _typo_probes(q: str) -> tuple[re.Pattern[str], ...]:
-    """Patterns that between them find every key with a prefix within one edit of ``q``.
+def _typo_probes(q: str) -> tuple[tuple[str, str], re.Pattern[str]]:
+    """What finds every key with a prefix within one edit of ``q``: keys that start with one of two strings, and
+    keys that a regex matches.
 
     The query is cut in halves, one of which survives a single edit intact: keys that start with the first,
     keys that hold the second at its place, and (a swap across the cut breaks both) keys that start with the
     query's first half with the swapped pair. (Cutting in three finds a third fewer candidates on the bench, but
-    compiling the extra patterns costs more than checking those.)
+    compiling the extra patterns costs more than checking those.) A key's start is looked for with ``str.find``,
+    several times faster over the blob than the regex engine's search for a literal.
     """
     half = len(q) // 2
-    return (
-        re.compile(re.escape(_SEP + q[:half])),
-        re.compile(re.escape(_SEP + q[: half - 1] + q[half] + q[half - 1])),
-        re.compile(_held_at(q[half:], half)),
-    )
+    return (q[:half], q[: half - 1] + q[half] + q[half - 1]), _held_probe(q[half:], half)
+
+
+@lru_cache(maxsize=256)
+def _held_probe(part: str, before: int) -> re.Pattern[str]:
+    return re.compile(_held_at(part, before))
 
 
 # A state of a query stepped through a key's units: (unit << 5) | (letters of its syllable matched << 1) | (1 if
@@ -563,11 +565,18 @@ class SearchIndex:
                     yield owners[k]
             memo.end = min(earlier.end, end)
         text = blob.text
+
+        def starting(head: str) -> Iterator[int]:
+            needle = _SEP + head
+            pos = text.find(needle, memo.end, end)
+            while pos != -1:
+                yield bisect_right(starts, pos) - 1
+                pos = text.find(needle, pos + 1, end)
+
+        heads, held = _typo_probes(q)
         candidates = heapq.merge(
-            *(
-                (bisect_right(starts, match.start()) - 1 for match in probe.finditer(text, memo.end, end))
-                for probe in _typo_probes(q)
-            )
+            *(starting(head) for head in heads),
+            (bisect_right(starts, match.start()) - 1 for match in held.finditer(text, memo.end, end)),
         )
         previous = -1
         for checks, k in enumerate(candidates):
