@@ -97,6 +97,7 @@ class StaffDesk(EventDispatcher):
 
         self.hardware = hardware
         self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir, audit=hardware.audit)
+        self.maintenance.settings = self.core.settings
         self.maintenance.hardware = hardware
         if hardware.supervisor is not None:
             self._unsubscribe.append(hardware.supervisor.subscribe(self._on_supervisor_change))
@@ -114,16 +115,23 @@ class StaffDesk(EventDispatcher):
             self.heartbeat.start()
         self.refresh_status()
 
-    def close(self) -> None:
-        for event in self._events:
-            event.cancel()
+    def detach(self) -> None:
+        """Stop using the hardware (before it stops): listeners off, heartbeat thread stopped, menu closed."""
+        if self.session is not None:
+            self.session.close("shutdown")
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
         if self.heartbeat is not None:
             self.heartbeat.stop()
-        if self.session is not None:
-            self.session.close("shutdown")
+            self.heartbeat = self.maintenance.heartbeat = None
+        self.hardware = self.maintenance.hardware = None
+        self.refresh_status()
+
+    def close(self) -> None:
+        for event in self._events:
+            event.cancel()
+        self.detach()
 
     @staticmethod
     def _on_ui_thread(work: Any) -> None:

@@ -7,6 +7,7 @@ from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.staff import PermissionDenied, SessionClosed
+from screens.staff_widgets import N_
 
 
 class StaffMenuScreen(Screen):
@@ -41,18 +42,18 @@ class StaffMenuScreen(Screen):
 
     def paper_replaced(self) -> None:
         self._do(lambda desk: desk.maintenance.paper_replaced(desk.session),
-                 "Paper counter reset: a new roll is counted from now")  # fmt: skip
+                 N_("Paper counter reset: a new roll is counted from now"))  # fmt: skip
 
     def toggle_service(self) -> None:
         desk = App.get_running_app().staff_desk
         if desk.out_of_service:
-            self._do(lambda d: d.maintenance.set_out_of_service(d.session, False), "The kiosk is in service again")
+            self._do(lambda d: d.maintenance.set_out_of_service(d.session, False), N_("The kiosk is in service again"))
         else:
             self._do(lambda d: d.maintenance.set_out_of_service(d.session, True),
-                     "Out of service: the home screen shows the nearest alternatives")  # fmt: skip
+                     N_("Out of service: the home screen shows the nearest alternatives"))  # fmt: skip
 
     def restart(self) -> None:
-        self._do(lambda desk: desk.restart(), "Restarting…")
+        self._do(lambda desk: desk.restart(), N_("Restarting…"))
 
     def exit_to_desktop(self) -> None:
-        self._do(lambda desk: desk.exit_to_desktop(), "Leaving the kiosk app…")
+        self._do(lambda desk: desk.exit_to_desktop(), N_("Leaving the kiosk app…"))

@@ -12,6 +12,9 @@ from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.staff import PermissionDenied, SessionClosed
+from screens.staff_widgets import N_
+
+JOB_KINDS = {"application": N_("application"), "evaluation": N_("evaluation")}
 
 
 class StaffOutboxScreen(Screen):
@@ -36,15 +39,17 @@ class StaffOutboxScreen(Screen):
         t = app.t
         jobs = self._guard(lambda desk: desk.maintenance.outbox_jobs(desk.session)) or ([], [])
         pending, failed = jobs
-        self.ids.pending.text = t("Waiting to be sent: {n}").format(n=len(pending)) + "".join(
-            f"\n{job.reference} · {t(job.kind)} · " + t("attempts {n}").format(n=job.attempts) for job in pending[:20]
-        )
+        lines = [t("Waiting to be sent: {n}").format(n=len(pending))]
+        for job in pending[:20]:
+            kind = t(JOB_KINDS.get(job.kind, job.kind))
+            lines.append(f"{job.reference} · {kind} · " + t("attempts {n}").format(n=job.attempts))
+        self.ids.pending.text = "\n".join(lines)
         rows = self.ids.failed
         rows.clear_widgets()
         self.ids.failed_heading.text = t("Refused by the platform: {n}").format(n=len(failed))
         for job in failed[:20]:
             row = Factory.StaffRow()
-            row.ids.text.text = f"{job.reference} · {t(job.kind)} · {job.last_error or ''}"
+            row.ids.text.text = f"{job.reference} · {t(JOB_KINDS.get(job.kind, job.kind))} · {job.last_error or ''}"
             row.ids.button.text = t("Retry")
             row.ids.button.bind(on_release=lambda _b, job_id=job.id: self.retry(job_id))
             row.job_id = job.id

@@ -69,7 +69,7 @@ class StaffStatusScreen(Screen):
             if health.unstable:
                 state += " · " + t("Unstable (keeps reconnecting)")
             name = t(DEVICE_LABELS.get(health.name, health.name))
-            required = t("required") if health.required else t("optional")
+            required = t("required") if health.required else t("not required")
             lines = [f"[b]{name}[/b] ({required}): {state}"]
             if health.detail:
                 lines.append(t("Detail: {text}").format(text=escape_markup(health.detail)))
