@@ -88,19 +88,19 @@ def test_five_wrong_pins_lock_the_menu_with_minutes_left_until_the_clock_passes(
     settle(kiosk_app)
     pin = kiosk_app.app.root.get_screen("staff_pin")
     for _ in range(5):
-        enter_pin(kiosk_app, "999999")
+        enter_pin(kiosk_app, "999999", taps=False)
     assert pin.ids.message.text == "密码错误次数过多，已锁定，请 5 分钟后再试"
     assert pin.ids.ok.disabled
     wall.advance(181)  # 119 s left: shown as 2 minutes
     pin.show_lock()
     assert "2 分钟" in pin.ids.message.text
     pin.ids.ok.disabled = False
-    enter_pin(kiosk_app, OPERATOR_PIN)  # even the right PIN is refused while locked
+    enter_pin(kiosk_app, OPERATOR_PIN, taps=False)  # even the right PIN is refused while locked
     assert kiosk_app.app.root.current == "staff_pin"
     wall.advance(120)
     pin.show_lock()
     assert pin.ids.message.text == "" and not pin.ids.ok.disabled
-    enter_pin(kiosk_app, OPERATOR_PIN)
+    enter_pin(kiosk_app, OPERATOR_PIN, taps=False)
     settle(kiosk_app)
     assert kiosk_app.app.root.current == "staff_menu"
     kinds = [r.kind for r in staff_hw.audit.tail(12)]
