@@ -43,7 +43,7 @@ class StaffAction(BoxLayout):
 
     def allowed(self, *_bindings: object) -> bool:
         session = App.get_running_app().staff_desk.session
-        return session is not None and session.can(self.action)
+        return bool(self.action) and session is not None and session.can(self.action)
 
     def on_release(self) -> None:  # the dispatcher event the kv binds screens to
         pass
