@@ -24,9 +24,12 @@ Listener = Callable[[str, dict[str, Any]], None]
 
 
 class Kiosk:
-    def __init__(self, config: LoadedConfig, data_dir: Path) -> None:
+    def __init__(self, config: LoadedConfig, data_dir: Path, site_file: Path | None = None) -> None:
         self.config = config
         self.data_dir = data_dir
+        self.site_file = site_file
+        self.session_active = False  # a resident is mid-journey: configuration changes wait until it ends
+        self.fleet: Any = None  # kiosk.fleet.updater.FleetUpdater when fleet updates are configured
         self.language = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -36,15 +39,80 @@ class Kiosk:
         self._apply_elder_timeouts()
 
     def start_hardware(self) -> Hardware:
+        """Devices, simulators, platform, outbox, audit; then fleet updates when a repository is configured."""
         from kiosk.hardware import Hardware
 
         self.hardware = Hardware.start(self.settings, self.data_dir)
+        if self.settings.fleet.repo_url:
+            self._start_fleet()
         return self.hardware
 
     def close(self) -> None:
+        fleet, self.fleet = self.fleet, None
+        if fleet is not None:
+            fleet.stop()
         hardware, self.hardware = self.hardware, None
         if hardware is not None:
             hardware.stop()
+
+    # -- configuration changes --------------------------------------------------------------
+    def _start_fleet(self) -> None:
+        from kiosk.fleet.updater import FleetUpdater
+
+        assert self.hardware is not None
+        self.fleet = FleetUpdater.from_settings(
+            self.settings,
+            self.data_dir,
+            site_file=self.site_file,
+            session_active=lambda: self.session_active,
+            audit=self._audit_fleet,
+            platform_check=self._platform_answers,
+            on_applied=lambda _bundle: self.reload_config(),
+        )
+        self.fleet.start()
+
+    def _audit_fleet(self, kind: str, **fields: Any) -> None:
+        # Through the core, not a bound method: a hardware restart replaces the audit trail object.
+        if self.hardware is not None:
+            self.hardware.audit.record(kind, "fleet", **fields)
+
+    def _platform_answers(self, url: str) -> None:
+        """Health check for a bundle that moves the platform: the gateway must answer this kiosk's credentials."""
+        from kiosk.platform import PlatformClient
+
+        assert self.hardware is not None
+        client = PlatformClient(url, self.hardware.token, self.settings.kiosk.id,
+                                ca_bundle=self.settings.platform.ca_bundle or None)  # fmt: skip
+        try:
+            client.progress("HEALTH-CHECK-0")  # an unknown number: a 404 proves reachability and credentials
+        finally:
+            client.close()
+
+    def end_session(self) -> None:
+        """A resident session ended: configuration waiting for it may be applied now."""
+        self.session_active = False
+        if self.fleet is not None:
+            self.fleet.session_ended()
+
+    def reload_config(self) -> None:
+        """Re-read every layer (an applied fleet bundle, an edited site file); restart the hardware when the
+        device or platform settings changed. Runs between resident sessions."""
+        from kiosk.config import load_settings
+        from kiosk.fleet.applied import current_layer
+
+        old = self.settings
+        self.config = load_settings(site_file=self.site_file, remote=current_layer(self.data_dir),
+                                    state_dir=self.data_dir / "state")  # fmt: skip
+        new = self.settings
+        self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
+        self._apply_elder_timeouts()
+        if self.hardware is not None and (old.devices != new.devices or old.platform != new.platform):
+            log.info("device or platform settings changed: restarting the hardware")
+            self.hardware.stop()
+            from kiosk.hardware import Hardware
+
+            self.hardware = Hardware.start(new, self.data_dir)
+        self.emit("config_reloaded", errors=self.config.errors)
 
     @property
     def settings(self) -> Settings:

@@ -52,6 +52,7 @@ class Hardware:
     devices: dict[str, Device] = field(default_factory=dict)
     sims: Simulators = field(default_factory=Simulators)
     client: Any = None  # kiosk.platform.PlatformClient
+    token: str = ""  # the device token the client sends (a health check of a new gateway reuses it)
     outbox: Any = None  # kiosk.platform.Outbox
     audit: Any = None  # kiosk.audit.AuditTrail
     supervisor: Any = None  # kiosk.supervisor.Supervisor
@@ -200,7 +201,7 @@ class Hardware:
         from kiosk.platform.outbox import Outbox
 
         platform = self.settings.platform
-        token = self._token()
+        token = self.token = self._token()
         url = platform.url
         if url == SIM:
             from drivers.sim.platform import PlatformSimulator

@@ -75,6 +75,8 @@ class StaffDesk(EventDispatcher):
         self._unsubscribe: list[Any] = []
         self._events: list[Any] = []
         self.pin_opened_at = 0.0
+        self.maintenance.fleet_status = self._fleet_status
+        self.core.subscribe(self._on_core_event)
         load_staff_kv()
 
     # -- wiring ----------------------------------------------------------------------------------------
@@ -132,6 +134,28 @@ class StaffDesk(EventDispatcher):
         for event in self._events:
             event.cancel()
         self.detach()
+
+    def _on_core_event(self, kind: str, _payload: dict) -> None:
+        if kind == "config_reloaded":  # a fleet bundle or an edited site file: staff, service settings may differ
+            self._on_ui_thread(self._reconfigure)
+
+    def _reconfigure(self) -> None:
+        if self.core.hardware is not self.hardware:  # the core restarted the hardware for new device settings
+            self.detach()
+            if self.core.hardware is not None:
+                self.attach(self.core.hardware)
+            return
+        audit = None if self.hardware is None else self.hardware.audit
+        self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir, audit=audit)
+        self.maintenance.settings = self.core.settings
+        if self.heartbeat is not None:
+            self.heartbeat.interval_s = self.core.settings.service.heartbeat_interval_s
+
+    def _fleet_status(self) -> dict[str, Any]:
+        """The running updater's view when fleet updates are on; otherwise what the data folder says."""
+        if self.core.fleet is not None:
+            return self.core.fleet.status()
+        return Maintenance._fleet_status(self.maintenance)
 
     @staticmethod
     def _on_ui_thread(work: Any) -> None:

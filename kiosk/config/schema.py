@@ -181,6 +181,54 @@ class FleetSection(Section):
         return value.rstrip("/")
 
 
+class RoutingSection(Section):
+    """社区通办 routing (docs/applications.md): where this kiosk stands, and which office handles an
+    application of a resident whose household is registered elsewhere.
+
+    A settings section rather than a file of its own: it is site data like ``[kiosk]``, so it gets the
+    same layering (packaged default → site file → signed fleet bundle), validation and last-good fallback.
+    """
+
+    region: str = Field("330199", pattern=r"^\d{6}$")  # this kiosk's county-level division code
+    region_name: str = Field("示例县", min_length=1, max_length=30)
+    local_prefixes: tuple[str, ...] = ()  # registration regions served as local residents; empty: (region,)
+    hotline: str = Field("12345", pattern=r"^[0-9-]{3,20}$")  # printed when an item has no consult phone
+    # division-code prefix (2, 4 or 6 digits) → handling office, longest wins. A TOML table; kept as sorted
+    # pairs so Settings stays hashable like every other section.
+    offices: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("local_prefixes")
+    @classmethod
+    def _local(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for prefix in value:
+            if not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
+                raise ValueError(f"region prefix must be 2, 4 or 6 digits: {prefix!r}")
+        return value
+
+    @field_validator("offices", mode="before")
+    @classmethod
+    def _table_to_pairs(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return tuple(sorted((str(k), v) for k, v in value.items()))
+        return value
+
+    @field_validator("offices")
+    @classmethod
+    def _offices(cls, value: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        if len({prefix for prefix, _ in value}) != len(value):
+            raise ValueError("an office prefix is listed twice")
+        for prefix, office in value:
+            if not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
+                raise ValueError(f"office key must be a 2, 4 or 6-digit division prefix: {prefix!r}")
+            if not office.strip() or len(office) > 60:
+                raise ValueError(f"office name for {prefix} must be 1..60 characters")
+        return value
+
+    @property
+    def local(self) -> tuple[str, ...]:
+        return self.local_prefixes or (self.region,)
+
+
 # -- staff menu: out-of-service mode, heartbeat, reprints (issue 10; appended, other sections unchanged) --
 
 
@@ -209,4 +257,5 @@ class Settings(Section):
     home: HomeSection = HomeSection()
     staff: StaffSection = StaffSection()
     fleet: FleetSection = FleetSection()
+    routing: RoutingSection = RoutingSection()
     service: ServiceSection = ServiceSection()

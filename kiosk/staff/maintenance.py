@@ -219,14 +219,17 @@ class Maintenance:
         return self.fleet_status()
 
     def _fleet_status(self) -> dict[str, Any]:
+        """Without a running updater (fleet updates off): the applied version, and the result of the last
+        ``kiosk config pull`` if one ran, read through a non-started updater."""
         from kiosk.fleet.updater import FleetUpdater
         from kiosk.heartbeat import config_version_of
 
         result = None
-        try:
-            result = FleetUpdater.from_settings(self.settings, self.data_dir).status()["config_result"]
-        except Exception:  # no fleet configured or unreadable state: show the version alone
-            log.info("no fleet update result available", exc_info=True)
+        if self.settings.fleet.repo_url:
+            try:
+                result = FleetUpdater.from_settings(self.settings, self.data_dir).status()["config_result"]
+            except Exception:  # unreadable state: show the version alone
+                log.info("no fleet update result available", exc_info=True)
         return {"config_version": config_version_of(self.data_dir), "config_result": result}
 
     def log_lines(self, session: StaffSession, count: int = 60) -> list[str]:

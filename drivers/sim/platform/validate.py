@@ -19,6 +19,7 @@ PROVIDED_AS = {
     "deferred": None,
 }
 _REGION = re.compile(r"^\d{6}$")
+_FOREIGN_2017 = re.compile(r"^[A-Z]{3}\d{12}$")
 _PHONE = re.compile(r"^\+?\d{5,20}$")
 
 
@@ -49,7 +50,9 @@ def person(errors: Errors, value: Any, where: str) -> str:
         return ""
     id_type = errors.need_enum(value, "id_type", f"{where}.id_type", ID_TYPES)
     number = errors.need_str(value, "id_number", f"{where}.id_number", max_len=32)
-    if number and id_type in ID_TYPES and not id_number_valid(number):
+    # The 2017 permanent-residence card carries a 15-character number: nationality + 12 digits.
+    old_permit = id_type == "foreign_permanent" and bool(_FOREIGN_2017.match(number or ""))
+    if number and id_type in ID_TYPES and not id_number_valid(number) and not old_permit:
         errors[f"{where}.id_number"] = "not a valid 18-character number (check digit)"
     errors.need_str(value, "name", f"{where}.name", max_len=100)
     phone = value.get("phone")

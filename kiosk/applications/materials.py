@@ -1,0 +1,130 @@
+"""The materials of one application and how each is provided.
+
+Statuses: a captured file (已提供), an electronic certificate the platform holds (电子证照, 一证通办), a signed
+commitment instead of the material (告知承诺, its signature image uploaded as a file), deferred to be
+supplied after acceptance (待补充, 容缺受理: only non-key materials marked ``deferrable``), or missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kiosk.catalog import Material
+from kiosk.platform.answers import Certificate
+from kiosk.platform.client import FILE_TYPES, MAX_FILE
+
+# Materials that only matter when an agent applies for someone (帮办代办).
+AGENT_ID = "agent_id_card"
+AUTHORISATION = "power_of_attorney"
+AGENT_MATERIALS = (AGENT_ID, AUTHORISATION)
+_DEFAULT_AGENT_MATERIALS = (
+    Material(code=AGENT_ID, name="代办人居民身份证", ecert="id_card", key=True),
+    Material(code=AUTHORISATION, name="授权委托书", key=True, blank_form="forms/授权委托书.pdf"),
+)
+
+
+class MaterialStatus(StrEnum):
+    FILE = "file"
+    CERTIFICATE = "certificate"
+    COMMITMENT = "commitment"
+    DEFERRED = "deferred"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        """The receipt's wording."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    MaterialStatus.FILE: "已提供",
+    MaterialStatus.CERTIFICATE: "电子证照",
+    MaterialStatus.COMMITMENT: "告知承诺",
+    MaterialStatus.DEFERRED: "待补充",
+    MaterialStatus.MISSING: "未提供",
+}
+
+
+class MaterialRefused(ValueError):
+    """The resident's choice is not allowed for this material; ``str()`` is the message for the screen."""
+
+
+@dataclass(repr=False)
+class MaterialSlot:
+    material: Material
+    item_codes: tuple[str, ...]
+    status: MaterialStatus = MaterialStatus.MISSING
+    certificate: Certificate | None = None
+    certificate_number: str | None = None
+    data: bytes | None = field(default=None)  # the captured file, or the commitment's signature image
+    content_type: str | None = None
+
+    def __repr__(self) -> str:  # no bytes, no certificate numbers
+        return f"MaterialSlot({self.material.code!r}, {self.status})"
+
+    @property
+    def code(self) -> str:
+        return self.material.code
+
+    @property
+    def name(self) -> str:
+        return self.material.name
+
+    @property
+    def blocking(self) -> bool:
+        """A required material nobody has provided: the application cannot be submitted."""
+        return self.material.required and self.status is MaterialStatus.MISSING
+
+    @property
+    def can_commit(self) -> bool:
+        return self.material.commitment_allowed
+
+    @property
+    def can_defer(self) -> bool:
+        return self.material.deferrable and not self.material.key
+
+    def use_certificate(self, cert: Certificate, holder_id_number: str) -> None:
+        self._set(MaterialStatus.CERTIFICATE)
+        self.certificate = cert
+        # a certificate without its own number (the ID card) is identified by its holder's ID number
+        self.certificate_number = cert.number or holder_id_number
+
+    def provide_file(self, data: bytes, content_type: str) -> None:
+        _check_file(data, content_type)
+        self._set(MaterialStatus.FILE)
+        self.data, self.content_type = data, content_type
+
+    def commit(self, signature: bytes, content_type: str = "image/png") -> None:
+        if not self.can_commit:
+            raise MaterialRefused(f"{self.name}不适用告知承诺制，请提供材料。")
+        _check_file(signature, content_type)
+        self._set(MaterialStatus.COMMITMENT)
+        self.data, self.content_type = signature, content_type
+
+    def defer(self) -> None:
+        if not self.can_defer:
+            raise MaterialRefused(f"{self.name}是必须当场提供的材料，不能容缺后补。")
+        self._set(MaterialStatus.DEFERRED)
+
+    def clear(self) -> None:
+        self._set(MaterialStatus.MISSING)
+
+    def _set(self, status: MaterialStatus) -> None:
+        self.status = status
+        self.certificate = self.certificate_number = self.data = self.content_type = None
+
+
+def _check_file(data: bytes, content_type: str) -> None:
+    if content_type not in FILE_TYPES:
+        raise MaterialRefused("请拍照或扫描为图片（JPEG/PNG）或 PDF 文件。")
+    if not data or len(data) > MAX_FILE:
+        raise MaterialRefused("文件为空或超过5MB，请重新拍摄。")
+    magic = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}
+    if not data.startswith(magic[content_type]):
+        raise MaterialRefused("文件内容与类型不符，请重新拍摄。")
+
+
+def agent_materials(existing: set[str]) -> list[Material]:
+    """The agent's ID and the authorisation, for items whose catalog entry does not list them."""
+    return [m for m in _DEFAULT_AGENT_MATERIALS if m.code not in existing]

@@ -1,0 +1,127 @@
+"""Progress lookup and 好差评 as answers for the screen: never an exception for a platform problem."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, parse_progress_qr
+from kiosk.platform import PlatformClient, PlatformError
+from kiosk.platform.answers import Progress
+from kiosk.platform.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {
+    "accepted": "已受理",
+    "in_review": "审核中",
+    "need_more": "需补充材料",
+    "approved": "已批准",
+    "rejected": "不予批准",
+    "completed": "已办结",
+}
+LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+POOR_REASONS = ("办理时间长", "材料要求不清楚", "操作复杂", "设备故障", "结果不满意", "服务态度差")
+UNAVAILABLE = "暂时无法查询，请稍后再试。"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """``state``: ``platform`` (progress from the platform), ``queued`` (still in this kiosk's outbox),
+    ``failed`` (kept for staff), ``not_found``, ``unavailable`` (platform unreachable) or ``invalid``."""
+
+    state: str
+    message: str
+    progress: Progress | None = None
+    application_no: str | None = None
+    reference: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.state in ("platform", "queued", "failed")
+
+    @property
+    def status_label(self) -> str | None:
+        return STATUS_LABELS.get(self.progress.status) if self.progress else None
+
+
+class EvaluationRefused(ValueError):
+    """``str()`` is the message for the screen."""
+
+
+def _from_progress(progress: Progress | None, reference: str | None = None) -> Lookup:
+    if progress is None:
+        return Lookup("not_found", "未查询到该申请，请核对编号。", reference=reference)
+    label = STATUS_LABELS.get(progress.status, progress.status)
+    return Lookup("platform", f"办理状态：{label}", progress, progress.application_no, reference)
+
+
+def by_number(client: PlatformClient, application_no: str) -> Lookup:
+    try:
+        key = ProgressKey(application_no=application_no.strip().upper())
+    except ProgressQrError:
+        return Lookup("invalid", "编号格式不正确，请核对。")
+    try:
+        return _from_progress(client.progress(key.application_no or ""))
+    except PlatformError as exc:
+        log.warning("progress lookup failed: %s", exc.summary())
+        return Lookup("unavailable", UNAVAILABLE, application_no=key.application_no)
+
+
+def by_reference(client: PlatformClient, outbox: Outbox, reference: str) -> Lookup:
+    """The outbox first (queued, failed or delivered here), then the platform's ``?client_reference=``."""
+    try:
+        ProgressKey(reference=reference)
+    except ProgressQrError:
+        return Lookup("invalid", "受理号格式不正确，请核对。")
+    job = outbox.lookup(reference)
+    if job is not None and job.kind == "application":
+        if job.state == "pending":
+            return Lookup("queued", "申请已在本机保存，正在送达政务服务平台。", reference=reference)
+        if job.state == "failed":
+            return Lookup("failed", "申请送达遇到问题，工作人员将尽快处理，请联系现场工作人员。", reference=reference)
+        if job.application_no:
+            lookup = by_number(client, job.application_no)
+            return Lookup(lookup.state, lookup.message, lookup.progress, job.application_no, reference)
+    try:
+        return _from_progress(client.progress_by_reference(reference), reference)
+    except PlatformError as exc:
+        log.warning("progress lookup by reference failed: %s", exc.summary())
+        return Lookup("unavailable", UNAVAILABLE, reference=reference)
+
+
+def by_qr(client: PlatformClient, outbox: Outbox, text: str) -> Lookup:
+    """A receipt's QR as scanned: the number when it carries one, else the local reference."""
+    try:
+        key = parse_progress_qr(text)
+    except ProgressQrError:
+        return Lookup("invalid", "这不是通办回执上的二维码。")
+    if key.application_no:
+        return by_number(client, key.application_no)
+    assert key.reference is not None
+    return by_reference(client, outbox, key.reference)
+
+
+def evaluate(
+    outbox: Outbox,
+    level: int,
+    reasons: tuple[str, ...] | list[str] = (),
+    comment: str = "",
+    *,
+    application_no: str | None = None,
+    reference: str | None = None,
+) -> str:
+    """Queue a 好差评 (five levels, reasons required for 2 and 1); returns the evaluation's outbox reference."""
+    if not (isinstance(level, int) and not isinstance(level, bool) and level in LEVELS):
+        raise EvaluationRefused("请选择评价等级。")
+    reasons = [r.strip() for r in reasons if r and r.strip()]
+    if level <= 2 and not reasons:
+        raise EvaluationRefused("请选择不满意的原因。")
+    if len(comment) > 500:
+        raise EvaluationRefused("意见最多500字。")
+    try:
+        return outbox.enqueue_evaluation(
+            level, reasons, comment.strip(), application_no=application_no, local_reference=reference
+        )
+    except KeyError:
+        raise EvaluationRefused("未找到该申请，无法评价。") from None

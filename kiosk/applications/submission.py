@@ -1,0 +1,79 @@
+"""What stays of an application once it is queued: masked, for the receipt and the screen.
+
+A :class:`Submission` holds no unmasked personal data, so it may outlive the resident's session (a reprint,
+the "done" screen). The outbox's delivery callback fills in the platform's application number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kiosk.applications.progress_qr import format_progress_qr
+
+
+@dataclass(frozen=True)
+class MaterialLine:
+    name: str
+    status: str  # MaterialStatus value
+    label: str  # 已提供 / 电子证照 / 告知承诺 / 待补充
+
+
+@dataclass
+class Submission:
+    reference: str  # the outbox's local reference (client_reference), printed until the platform answers
+    submitted_at: dt.datetime
+    title: str  # the item's or the bundle's name
+    item_names: tuple[str, ...]
+    is_bundle: bool
+    applicant_name: str  # masked
+    applicant_id: str  # masked
+    agent_name: str | None  # masked
+    agent_id: str | None
+    office: str  # handling office (routed); replaced by the platform's handling_org once delivered
+    route_kind: str
+    materials: tuple[MaterialLine, ...]
+    promised_by: dt.date
+    approximate: bool  # counted with plain weekdays or a provisional table: print "约"
+    immediate: bool  # 即办件
+    next_steps: tuple[str, ...]
+    consult_phone: str
+    application_no: str | None = None
+    platform_promised_by: dt.date | None = None
+    state: str = "queued"  # queued → delivered | failed (kept for staff)
+    _listeners: list[Callable[[Submission], None]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def number(self) -> str:
+        """What the resident quotes: the application number, else the local reference."""
+        return self.application_no or self.reference
+
+    @property
+    def progress_qr(self) -> str:
+        return format_progress_qr(self.application_no, self.reference)
+
+    def on_change(self, callback: Callable[[Submission], None]) -> None:
+        """Called (on the outbox's thread) when the platform's answer arrives or delivery failed for good."""
+        with self._lock:
+            self._listeners.append(callback)
+
+    def delivered(self, application_no: str, handling_org: str | None, promised_by: str | None) -> None:
+        with self._lock:
+            self.application_no, self.state = application_no, "delivered"
+            if handling_org:
+                self.office = handling_org
+            if promised_by:
+                self.platform_promised_by = dt.date.fromisoformat(promised_by)
+            listeners = list(self._listeners)
+        for callback in listeners:
+            callback(self)
+
+    def failed(self) -> None:
+        with self._lock:
+            self.state = "failed"
+            listeners = list(self._listeners)
+        for callback in listeners:
+            callback(self)

@@ -1,0 +1,267 @@
+"""``kiosk apply --script FILE.json [--platform URL]``: one application without the UI, result as JSON.
+
+The identity comes from a simulated card read through the real ID-card driver and the reader simulator;
+then the item or bundle, its materials (captured files, e-certificates, commitments, deferrals), the form,
+submission through the outbox, delivery, and the receipt on the printer emulator (or a printer URI). With no
+``--platform`` the platform simulator is started on loopback for the run. Format: docs/applications.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+EXIT_REFUSED = 1  # verification refused, not accepted here, or the application is not complete
+EXIT_ERROR = 2  # the script or a device could not be used
+
+
+class ScriptError(Exception):
+    pass
+
+
+def register(cli: Any) -> None:
+    p = cli.command("apply", help="run one application from a JSON script without the UI; prints the result as JSON")
+    p.add_argument("--script", required=True, help="the application script (docs/applications.md)")
+    p.add_argument("--platform", default=None, help="platform URL (default: start the simulator on loopback)")
+    p.add_argument("--token", default="sim-device-token", help="device token for the platform")
+    p.add_argument("--data-dir", default=None, help="outbox folder (default: a temporary folder)")
+    p.add_argument("--out", default=None, help="folder for the receipt PNG and printer output (default: temporary)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        script_path = Path(args.script)
+        script = json.loads(script_path.read_text("utf-8"))
+        if not isinstance(script, dict):
+            raise ScriptError("the script must be a JSON object")
+    except (OSError, ValueError, ScriptError) as exc:
+        return _emit({"ok": False, "stage": "script", "error": str(exc)}, EXIT_ERROR)
+    with tempfile.TemporaryDirectory(prefix="kiosk-apply-") as tmp:
+        out_dir = Path(args.out or Path(tmp) / "out")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            data_dir = Path(args.data_dir or Path(tmp) / "data")
+            result, status = _apply(script, script_path.parent, args, data_dir, out_dir)
+        except ScriptError as exc:
+            result, status = {"ok": False, "stage": "script", "error": str(exc)}, EXIT_ERROR
+        return _emit(result, status)
+
+
+def _emit(result: dict[str, Any], status: int) -> int:
+    print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
+    return status
+
+
+def _apply(script: dict, base: Path, args: argparse.Namespace, data_dir: Path, out_dir: Path) -> tuple[dict, int]:
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        url = args.platform
+        if url is None:
+            from drivers.sim.platform import PlatformSimulator
+
+            sim = PlatformSimulator(data_dir.parent / "platform-sim.sqlite3", token=args.token)
+            sim.start()
+            stack.callback(sim.stop)
+            url = sim.url
+        return _journey(script, base, args, url, data_dir, out_dir, stack)
+    raise AssertionError("unreachable")
+
+
+def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, int]:
+    from kiosk.applications import MaterialRefused, NotReady, Services
+    from kiosk.catalog import load_catalog
+    from kiosk.config import load_settings
+    from kiosk.paths import config_dir
+    from kiosk.platform import PlatformClient
+    from kiosk.platform.outbox import Outbox
+    from kiosk.workdays import load_tables
+
+    settings = load_settings(site_file=None).settings
+    kiosk_id = str(script.get("kiosk_id", settings.kiosk.id))
+    client = PlatformClient(url, args.token, kiosk_id, timeout=(3.05, 15.0))
+    stack.callback(client.close)
+    outbox = Outbox(data_dir, client, kiosk_id, backoff_base=0.2, backoff_cap=2.0)
+    stack.callback(outbox.close)
+    stack.callback(outbox.stop)
+    printer, emulator = _printer(script.get("printer", "emulator"), out_dir, settings, stack)
+    services = Services(
+        settings=settings,
+        catalog=load_catalog(config_dir() / "catalog"),
+        client=client,
+        outbox=outbox,
+        printer=printer,
+        holiday_tables=load_tables(config_dir() / "holidays"),
+    )
+    result: dict[str, Any] = {"ok": False, "platform": url, "kiosk_id": kiosk_id}
+    cards = _read_cards(script)
+    resident, principal = cards[0], (cards[1] if len(cards) > 1 else None)
+    session = services.new_session()
+    face = _read_file(base, script["face_jpeg"]) if script.get("face_jpeg") else None
+    outcome = session.verify_card(resident, face_jpeg=face)
+    result["verification"] = {"verified": outcome.verified, "reason": outcome.reason, "message": outcome.message}
+    if not outcome.verified:
+        return {**result, "stage": "verification"}, EXIT_REFUSED
+    result["certificates"] = [c.code for c in session.certificates]
+    item, bundle = script.get("item"), script.get("bundle")
+    if (item is None) == (bundle is None):
+        raise ScriptError('give exactly one of "item" and "bundle"')
+    try:
+        app = session.start_application(item_code=item, bundle_code=bundle, principal=principal)
+    except KeyError as exc:
+        raise ScriptError(f"no such item or bundle: {exc}") from None
+    except ValueError as exc:  # e.g. the principal is the agent
+        return {**result, "stage": "application", "error": str(exc)}, EXIT_REFUSED
+    result["route"] = {"kind": app.route.kind.value, "region_code": app.route.region_code, "office": app.route.office,
+                       "message": app.route.message, "where_to_go": list(app.route.where_to_go)}  # fmt: skip
+    if not app.route.accepted:  # says where to go instead
+        return {**result, "stage": "route"}, EXIT_REFUSED
+    try:
+        _materials(app, script.get("materials", {}), base)
+    except MaterialRefused as exc:
+        return {**result, "stage": "materials", "error": str(exc)}, EXIT_REFUSED
+    try:
+        app.set_form(script.get("form", {}))
+    except KeyError as exc:
+        raise ScriptError(str(exc)) from None
+    result["materials"] = {s.code: s.status.value for s in app.materials}
+    try:
+        sub = session.submit(app)
+    except NotReady as exc:
+        r = exc.readiness
+        return {**result, "stage": "check", "message": r.message, "missing": [s.code for s in r.missing],
+                "field_errors": r.field_errors}, EXIT_REFUSED  # fmt: skip
+    outbox.start()
+    delivered = outbox.wait_idle(float(script.get("wait_delivery_s", 15)))
+    printed = services.print_receipt(sub)
+    session.end()
+    result.update(
+        ok=True,
+        stage="done",
+        reference=sub.reference,
+        application_no=sub.application_no,
+        delivered=delivered and sub.state == "delivered",
+        state=sub.state,
+        office=sub.office,
+        promised_by=sub.promised_by.isoformat(),
+        approximate=sub.approximate,
+        progress_qr=sub.progress_qr,
+        receipt={"printed": printed.printed, "code": printed.code, "detail": printed.detail},
+    )
+    if printed.png is not None:
+        path = out_dir / f"receipt-{sub.reference}.png"
+        path.write_bytes(printed.png)
+        result["receipt"]["png"] = str(path)
+    if emulator is not None and printed.printed:
+        job = emulator.wait_for_jobs(1, timeout=10)[-1]
+        result["receipt"].update(emulator_png=str(job.png) if job.png else None, qr_payloads=list(job.qr_payloads),
+                                 lines=list(job.lines))  # fmt: skip
+    if args.out is None:  # the temporary folder goes away: say so rather than print dead paths
+        result["receipt"].pop("png", None)
+        result["receipt"].pop("emulator_png", None)
+    return result, 0
+
+
+def _printer(spec: str, out_dir: Path, settings: Any, stack: Any) -> tuple[Any, Any]:
+    from drivers.printer import ThermalPrinter, paper_named
+
+    paper = paper_named(str(settings.devices.printer.paper_width_mm))
+    if spec == "none":
+        return None, None
+    emulator = None
+    if spec == "emulator":
+        from drivers.sim.printer import PrinterEmulator
+
+        emulator = PrinterEmulator(host="127.0.0.1", port=0, out_dir=out_dir, dots=paper.dots)
+        emulator.start()
+        stack.callback(emulator.stop)
+        spec = emulator.address
+    elif not spec.startswith(("tcp://", "file://", "serial://", "usb://")):
+        raise ScriptError(f"printer: {spec!r} is not emulator, none or a printer URI")
+    printer = ThermalPrinter(spec, paper=paper)
+    printer.open()
+    stack.callback(printer.close)
+    return printer, emulator
+
+
+def _read_cards(script: dict) -> list[Any]:
+    """The resident's card (and the principal's, for 代办) read through the real driver from the simulator."""
+    from drivers.idcard import IdCardReader
+    from drivers.sim.idcard import IdCardSimulator
+    from drivers.sim.idcard.cards import SimCard, load_deck
+
+    specs = [script.get("card")] + ([script["principal_card"]] if script.get("principal_card") else [])
+    if specs[0] is None:
+        raise ScriptError('"card" is required (a deck card id or the card fields)')
+    deck = load_deck()
+    cards = []
+    for index, spec in enumerate(specs):
+        if isinstance(spec, str):
+            match = [c for c in deck if c.id == spec]
+            if not match:
+                raise ScriptError(f"no card {spec!r} in the simulator's deck")
+            cards.append(match[0])
+        elif isinstance(spec, dict):
+            fields = {k: str(v) for k, v in spec.items() if k != "type"}
+            cards.append(SimCard(f"script-{index}", str(spec.get("type", "resident")), fields))
+        else:
+            raise ScriptError("a card is a deck id or an object of card fields")
+    identities = []
+    with IdCardSimulator(deck=cards) as reader_sim:
+        reader = IdCardReader(reader_sim.port, poll_interval=None)
+        reader.open()
+        try:
+            for card in cards:
+                reader_sim.place(card)
+                for _ in range(3):  # a read can fail like on a real reader (a busy machine misses a reply)
+                    done = reader.read_card(timeout=5).result(15)
+                    if done.ok:
+                        break
+                reader_sim.remove()
+                if not done.ok:
+                    raise ScriptError(f"card {card.id}: {done.code}: {done.detail}")
+                identities.append(done.value)
+        finally:
+            reader.close()
+    return identities
+
+
+def _read_file(base: Path, name: str) -> bytes:
+    path = Path(name) if Path(name).is_absolute() else base / name
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ScriptError(f"{name}: {exc.strerror}") from None
+
+
+_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf"}
+
+
+def _materials(app: Any, materials: dict, base: Path) -> None:
+    from kiosk.applications import MaterialStatus
+
+    if not isinstance(materials, dict):
+        raise ScriptError('"materials" is an object: material code → how it is provided')
+    for code, how in materials.items():
+        try:
+            slot = app.material(code)
+        except KeyError:
+            raise ScriptError(f"materials: {app.title} asks for no material {code!r}") from None
+        if how == "deferred":
+            slot.defer()
+        elif how == "certificate":
+            if slot.status is not MaterialStatus.CERTIFICATE:
+                raise ScriptError(f"materials: {code} is not covered by the resident's e-certificates")
+        elif isinstance(how, dict) and len(how) == 1 and set(how) <= {"file", "commitment"}:
+            (kind, name), = how.items()
+            ctype = _TYPES.get(Path(name).suffix.lower())
+            if ctype is None:
+                raise ScriptError(f"materials: {name}: use .jpg, .png or .pdf")
+            data = _read_file(base, name)
+            slot.provide_file(data, ctype) if kind == "file" else slot.commit(data, ctype)
+        else:
+            raise ScriptError(f'materials: {code}: "deferred", "certificate", {{"file": F}} or {{"commitment": F}}')
