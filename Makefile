@@ -17,7 +17,7 @@ DEB_PACKAGES := libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-wqy-microhei libp
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_ARGS := 1
 
-.PHONY: install deb run demo test lint bench fuzz chaos clean
+.PHONY: install deb run demo test lint bench fuzz chaos soak clean
 
 install: deb $(STAMP)
 
@@ -59,6 +59,18 @@ lint: install
 
 bench: install
 	SDL_VIDEODRIVER=offscreen $(PY) bench/run_all.py
+
+# Large hypothesis budgets over every parser that takes outside bytes (docs/proof.md).
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/fuzz -p no:cacheprovider
+
+# Journeys under device and platform faults with the kiosk process killed at random; then exactly-once checks.
+chaos: install
+	$(PY) bench/chaos.py --journeys 200
+
+# 10,000 headless resident journeys on every simulator: throughput, memory, descriptors, threads, privacy.
+soak: install
+	$(PY) bench/soak.py --journeys 10000
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info

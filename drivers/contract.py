@@ -365,6 +365,9 @@ class Device:
                 break
             assert isinstance(item, Command)
             self._execute(item)
+            # drop the finished command now: its completion may hold a resident's identity, and an idle
+            # worker would otherwise keep it alive until the next command arrives
+            item = None
         if self._connected:
             self._guarded(self._disconnect)
             self._connected = False

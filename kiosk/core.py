@@ -119,8 +119,8 @@ class Kiosk:
         return self.config.settings
 
     def t(self, message: str) -> str:
-        """Translate a UI message into the current language."""
-        return translator(self.language)(message)
+        """Translate a UI message into the current language ("" stays "": gettext would return the header)."""
+        return translator(self.language)(message) if message else ""
 
     # -- events ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

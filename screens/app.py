@@ -17,7 +17,9 @@ from kivy.uix.screenmanager import FadeTransition, ScreenManager
 from kiosk import watchdog
 from kiosk.core import Kiosk
 from kiosk.fonts import find_cjk_font
+from kiosk.i18n import N_
 from kiosk.idle import IdlePhase
+from kiosk.journey import EndReason
 from screens.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,14 @@ log = logging.getLogger(__name__)
 _KV_DIR = Path(__file__).parent
 _ESCAPE = 27
 _loaded_kv: set[str] = set()
+
+# (screen name, module) in journey order; each module has a ``<Name>Screen`` class and a .kv of the same name.
+SCREENS = (
+    "home", "search", "browse", "guide", "help", "progress", "identify", "face", "materials", "form",
+    "confirm", "submitting", "receipt", "evaluate", "goodbye",
+)
+# Screens where the card must stay on the reader: pulling it pauses the session (put it back or it ends).
+_CARD_SCREENS = frozenset({"face", "materials", "form", "confirm"})
 
 
 def load_kv(name: str) -> None:
@@ -46,10 +56,16 @@ class TongbanApp(App):
     lang: str = StringProperty("zh_CN")
     elder: bool = BooleanProperty(False)
     font_path: str = StringProperty("")
+    muted: bool = BooleanProperty(False)
+    notice: str = StringProperty("")  # a message shown on the home screen after a session ended
 
-    def __init__(self, core: Kiosk, **kwargs) -> None:
+    def __init__(self, core: Kiosk, services=None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.core = core
+        self._services = services
+        self._history: list[str] = []
+        self._idle_dialog = None
+        self._card_dialog = None
         self.title = "通办 Tongban"
         self.lang = core.language
         self.elder = core.elder_mode
@@ -65,22 +81,63 @@ class TongbanApp(App):
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
         return self.core.t(message)
 
+    @property
+    def services(self):
+        if self._services is None:
+            from kiosk.services import build_services
+
+            self._services = build_services(self.core)
+        return self._services
+
     def build(self) -> ScreenManager:
+        import importlib
+
         self.font_path = str(register_cjk_font())
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
         load_kv("widgets")
-        load_kv("home")
-        from screens.home import HomeScreen  # after the KV rules it uses are loaded
-
+        load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
-        manager.add_widget(HomeScreen(name="home"))
+        self.services.voice.muted = self.muted
+        for name in SCREENS:
+            module = importlib.import_module(f"screens.{name}")
+            load_kv(name)  # after the module: its classes exist when the rules are applied
+            manager.add_widget(getattr(module, f"{name.capitalize()}Screen")(name=name))
+        for role, device in self.services.devices.items():
+            self.watch_device(role, device)
         self.staff_desk.install(manager)  # staff menu (issue 10): its screens, gesture, supervisor clock, heartbeat
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
         Clock.schedule_interval(lambda _dt: self._watchdog.tick(), 1.0)
         return manager
+
+    # -- devices -----------------------------------------------------------------------------
+    def attach_device(self, role: str, device) -> None:
+        """Use ``device`` for ``role`` (idcard, sscard, camera, printer) from now on."""
+        self.services.devices[role] = device
+        self.watch_device(role, device)
+        self.services.refresh_degraded()
+
+    def watch_device(self, role: str, device) -> None:
+        device.subscribe(lambda event: Clock.schedule_once(lambda _dt: self._on_device_event(role, event)))
+
+    def _on_device_event(self, role: str, event) -> None:
+        """Card readers feed the journey; every status change re-evaluates the degraded modes."""
+        self.services.refresh_degraded()
+        journey = self.services.journey
+        current = self.root.current if self.root is not None else None
+        if event.kind == "identity_read" and journey.session.identity is not None and current in _CARD_SCREENS:
+            if journey.identity_read(event.payload["identity"]):
+                self._close_card_dialog()
+        elif event.kind == "card_removed" and role in ("idcard", "sscard") and current in _CARD_SCREENS:
+            journey.card_removed()
+            self._open_card_dialog()
+        if self.root is not None:
+            screen = self.root.current_screen
+            handler = getattr(screen, "on_device_event", None)
+            if handler is not None:
+                handler(role, event)
 
     def on_start(self) -> None:
         # Two hops: the first callback runs in frame 1's tick, the second after frame 1 was drawn.
@@ -108,24 +165,113 @@ class TongbanApp(App):
         self.core.idle.activity()
         return False
 
-    def _tick_idle(self, _dt: float) -> None:
+    def _tick_idle(self, _dt: float = 0.0) -> None:
+        journey = self.services.journey
+        journey.tick()
+        if self._card_dialog is not None:
+            self._card_dialog.update(journey.card_grace_left())
         if self.root is None or self.root.current == "home":
             self.core.idle.activity()  # the home screen holds no session: nothing to time out
             return
         state = self.core.idle.state()
         if state.phase is IdlePhase.EXPIRED:
-            self.go_home()
+            self._close_idle_dialog()
+            journey.end(EndReason.IDLE)
+        elif state.phase is IdlePhase.WARNING:
+            self._open_idle_dialog(state.seconds_left)
+        else:
+            self._close_idle_dialog()
 
+    def _open_idle_dialog(self, seconds_left: float) -> None:
+        from screens.dialogs import IdleDialog
+
+        if self._idle_dialog is None:
+            self._idle_dialog = IdleDialog()
+            self._idle_dialog.open(animation=False)
+            self.say("Do you need more time?")
+        self._idle_dialog.seconds = int(seconds_left + 0.5)
+
+    def _close_idle_dialog(self) -> None:
+        if self._idle_dialog is not None:
+            self._idle_dialog.dismiss(animation=False)
+            self._idle_dialog = None
+
+    def more_time(self) -> None:
+        self.core.idle.activity()
+        self._close_idle_dialog()
+
+    def _open_card_dialog(self) -> None:
+        from screens.dialogs import CardDialog
+
+        if self._card_dialog is None:
+            self._card_dialog = CardDialog()
+            self._card_dialog.open(animation=False)
+            self.say("Please put your card back on the reader, or the session ends.")
+        self._card_dialog.update(self.services.journey.card_grace_left())
+
+    def _close_card_dialog(self) -> None:
+        if self._card_dialog is not None:
+            self._card_dialog.dismiss(animation=False)
+            self._card_dialog = None
+
+    # -- navigation ----------------------------------------------------------------------------
     def go_home(self) -> None:
         self.navigate("home")
 
-    def navigate(self, screen: str) -> bool:
+    def navigate(self, screen: str, remember: bool = True) -> bool:
         """Show ``screen`` if this build has it; False (and a log line) otherwise."""
         if self.root is None or not self.root.has_screen(screen):
             log.warning("no screen named %s in this build", screen)
             return False
+        if remember and self.root.current != screen:
+            self._history.append(self.root.current)
+        if screen == "home":
+            self._history.clear()
+        self.core.idle.activity()
         self.root.current = screen
         return True
+
+    def back(self) -> None:
+        target = self._history.pop() if self._history else "home"
+        if target == "home" and self.services.journey.active:
+            self.cancel_session()
+            return
+        self.navigate(target, remember=False)
+
+    def cancel_session(self) -> None:
+        """Cancel anywhere: the session is wiped and the kiosk returns home."""
+        if self.services.journey.active:
+            self.services.journey.end(EndReason.CANCELLED)
+        else:
+            self.go_home()
+
+    # -- voice -----------------------------------------------------------------------------------
+    def say(self, message: str) -> None:
+        """Speak a step's prompt (translated) unless muted; silent where there is no voice or no audio."""
+        voice = self.services.voice
+        voice.muted = self.muted
+        text = self.core.t(message)
+        voice.prepare(text, self.lang, self.elder, lambda path: Clock.schedule_once(lambda _dt: self._play(path)))
+
+    def _play(self, path) -> None:
+        if path is None or self.muted:
+            return
+        try:
+            from kivy.core.audio import SoundLoader
+
+            if getattr(self, "_sound", None) is not None:
+                self._sound.stop()
+            self._sound = SoundLoader.load(str(path))
+            if self._sound is not None:
+                self._sound.play()
+        except Exception:  # no audio device: guidance stays on screen only
+            log.info("voice prompt not played (no audio output)")
+
+    def toggle_mute(self) -> None:
+        self.muted = not self.muted
+        self.services.voice.muted = self.muted
+        if self.muted and getattr(self, "_sound", None) is not None:
+            self._sound.stop()
 
     # -- core events -------------------------------------------------------------------------
     def _on_core_event(self, kind: str, payload: dict) -> None:
@@ -133,8 +279,27 @@ class TongbanApp(App):
         if threading.current_thread() is not threading.main_thread():
             Clock.schedule_once(lambda _dt: self._on_core_event(kind, payload))
             return
-        if kind == "language":
+        if kind == "journey":
+            self._on_journey(payload)
+        elif kind == "language":
             self.lang = payload["language"]
         elif kind == "elder_mode":
             self.elder = payload["on"]
             self.theme = Theme.make(Window.size, self.elder, self.core.settings.elder.scale)
+
+    def _on_journey(self, payload: dict) -> None:
+        what = payload.get("what")
+        if what == "ended":
+            self._close_card_dialog()
+            self._close_idle_dialog()
+            reason = payload.get("reason")
+            self.notice = {
+                "idle": N_("The session ended because there was no activity. Nothing of it was kept."),
+                "card_removed": N_("The card was taken away, so the session ended. Nothing of it was kept."),
+                "other_card": N_("Another card was placed, so the session ended. Please start again."),
+            }.get(reason, "")
+            self.go_home()
+        if self.root is not None:
+            handler = getattr(self.root.current_screen, "on_journey", None)
+            if handler is not None:
+                handler(payload)

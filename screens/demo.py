@@ -21,8 +21,13 @@ SETTLE_S = 0.4  # frames to render after an action before the screenshot (a scri
 
 @dataclass(frozen=True)
 class Step:
+    """An action on the running app, then (optionally) a condition to wait for before the screenshot."""
+
     name: str
     action: Callable[[object], None]
+    until: Callable[[object], bool] | None = None
+    timeout: float = 30.0
+    shoot: bool = True
 
 
 def home_steps() -> list[Step]:
@@ -51,8 +56,9 @@ class DemoRunner:
         from kivy.clock import Clock
 
         if not self.steps:
+            shots = sum(1 for s in self.journey["steps"] if s["png"])
             self.journey["total_s_excluding_waits"] = round(
-                time.perf_counter() - self._started - SETTLE_S * (len(self.journey["steps"]) + 1), 3
+                time.perf_counter() - self._started - SETTLE_S * (shots + 1), 3
             )
             self.app.stop()
             return
@@ -64,22 +70,53 @@ class DemoRunner:
             log.exception("demo step %s failed", step.name)
             self.journey["errors"].append({"step": step.name, "error": repr(error), "trace": traceback.format_exc()})
         acted = time.perf_counter() - began
-        Clock.schedule_once(lambda _dt: self._shoot(step, acted), SETTLE_S)
+        if step.until is None:
+            Clock.schedule_once(lambda _dt: self._shoot(step, acted, 0.0), SETTLE_S)
+        else:
+            self._wait(step, acted, began, time.perf_counter())
 
-    def _shoot(self, step: Step, acted_s: float) -> None:
+    def _wait(self, step: Step, acted_s: float, began: float, wait_started: float) -> None:
+        """Poll the step's condition on the UI clock; waiting counts as the step's work, not a scripted wait."""
+        from kivy.clock import Clock
+
+        try:
+            done = step.until(self.app)
+        except Exception as error:
+            done = True
+            self.journey["errors"].append({"step": step.name, "error": repr(error)})
+        if not done and time.perf_counter() - wait_started < step.timeout:
+            Clock.schedule_once(lambda _dt: self._wait(step, acted_s, began, wait_started), 0.05)
+            return
+        if not done:
+            self.journey["errors"].append({"step": step.name, "error": f"timed out after {step.timeout} s"})
+        waited = time.perf_counter() - wait_started
+        Clock.schedule_once(lambda _dt: self._shoot(step, acted_s, waited), SETTLE_S)
+
+    def _shoot(self, step: Step, acted_s: float, waited_s: float) -> None:
         from kivy.clock import Clock
         from kivy.core.window import Window
 
+        if self.app.root is not None and self.app.root.transition.is_active:  # never a picture of a cross-fade
+            Clock.schedule_once(lambda _dt: self._shoot(step, acted_s, waited_s), 0.05)
+            return
+        if not step.shoot:
+            self._record(step, None, acted_s, waited_s)
+            Clock.schedule_once(lambda _dt: self._next(), 0)
+            return
         target = self.out / f"{step.name}.png"
         written = Window.screenshot(name=str(self.out / f"{step.name}.png"))
         if written:
             Path(written).replace(target)  # Kivy appends 0001 to the name
+        self._record(step, target.name, acted_s, waited_s)
+        Clock.schedule_once(lambda _dt: self._next(), 0)
+
+    def _record(self, step: Step, png: str | None, acted_s: float, waited_s: float) -> None:
         screen = self.app.root.current if self.app.root else None
-        record = {"step": step.name, "screen": screen, "png": target.name, "action_s": round(acted_s, 4)}
+        record = {"step": step.name, "screen": screen, "png": png, "action_s": round(acted_s, 4),
+                  "wait_s": round(waited_s, 3)}
         self.journey["steps"].append(record)
         if screen not in self.journey["screens"]:
             self.journey["screens"].append(screen)
-        Clock.schedule_once(lambda _dt: self._next(), 0)
 
 
 def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, steps: list[Step] | None = None) -> dict:
@@ -91,13 +128,189 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     core.start_hardware()
     core.set_elder_mode(elder)
     configure((1080, 1920) if orientation == "portrait" else (1920, 1080), fullscreen=False)
+    from kiosk.simrig import SimRig
     from screens.app import TongbanApp
 
+    rig = SimRig(out / "sim")
+    backend = rig.start()
     app = TongbanApp(core)
-    runner = DemoRunner(app, out, steps if steps is not None else home_steps())
-    app.bind(on_start=runner.start)
-    app.run()
+    app.demo_record = {}
+    app.services.journey.backend = backend
+    for role, device in rig.devices.items():
+        app.attach_device(role, device)
+    app.muted = True  # the demo runs unattended; prompts are still synthesised and cached
+    runner = DemoRunner(app, out, steps if steps is not None else journey_steps(rig, out))
+    def start(*_args: object) -> None:
+        from kivy.uix.screenmanager import NoTransition
+
+        app.root.transition = NoTransition()  # every picture shows one screen, never a cross-fade
+        runner.start()
+
+    app.bind(on_start=start)
+    try:
+        app.run()
+    finally:
+        rig.stop()
+    runner.journey.update(app.demo_record)
     runner.journey["orientation"] = orientation
     runner.journey["elder"] = elder
+    if app.demo_record.get("personal_data_left_after_wipe"):
+        runner.journey["errors"].append({"step": "wipe", "error": "personal data left after the wipe"})
     (out / "journey.json").write_text(json.dumps(runner.journey, ensure_ascii=False, indent=2), "utf-8")
     return runner.journey
+
+
+DEMO_ITEM = "330199000400620000"  # 居住证申领: ID card by e-certificate, a photo captured, proof by commitment
+
+
+def _press(widget) -> None:
+    """What a finger's tap does to a button (the tests use real touches; the demo dispatches the same events)."""
+    widget.dispatch("on_press")
+    widget.dispatch("on_release")
+
+
+def _screen(app, name: str):
+    return app.root.get_screen(name)
+
+
+def _sign(pad) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    x0, y0 = pad.to_window(pad.x + pad.width * 0.15, pad.center_y)
+    touch = UnitTestTouch(x0, y0)
+    touch.touch_down()
+    for step in range(1, 24):
+        touch.touch_move(x0 + step * pad.width * 0.03, y0 + ((step % 6) - 3) * pad.height * 0.05)
+    touch.touch_up()
+
+
+def _fill_form(app) -> None:
+    form = _screen(app, "form")
+    values = {"phone": "13800138000", "date": "2024-03-01"}
+    for spec in form._fields():
+        if form.journey.session.form.get(spec.key):
+            continue
+        form.focus(spec.key)
+        if form.keyboard == "options":
+            _press(form.ids.options.children[-1])
+        elif form.keyboard == "digits":
+            for ch in values.get(str(spec.type), "3"):
+                form.on_digit(ch)
+        else:
+            for _ in range(3):
+                for ch in "beijing":
+                    form.on_letter(ch)
+                form.pick(0)
+    form.focus("address")
+    for ch in "beijing":
+        form.on_letter(ch)  # leave candidates showing for the picture
+
+
+def journey_steps(rig, out: Path) -> list[Step]:
+    """The scripted resident: search by initials → guide → ID card → face → materials (e-certificate, photo,
+    commitment) → form → confirm → submit → printed receipt → evaluate → goodbye/wipe → progress lookup."""
+    state: dict = {}
+
+    def search(app):
+        _press(_screen(app, "home").ids.search)
+        screen = _screen(app, "search")
+        for letter in "jzz":
+            screen.on_key(letter)
+
+    def guide(app):
+        _screen(app, "search").choose("item", DEMO_ITEM)
+
+    def identify(app):
+        _press(_screen(app, "guide").ids.apply)
+
+    def card(app):
+        _press(_screen(app, "identify").ids.idcard)
+        rig.place_card()
+
+    def capture(app):
+        app.attach_device("camera", rig.cameras["document"])
+        _screen(app, "materials").act("capture", "photo")
+
+    def review(app):
+        _press(_screen(app, "materials").ids.main_action)
+
+    def commitment(app):
+        screen = _screen(app, "materials")
+        _press(screen.ids.main_action)  # use this photo
+        screen.act("commit", "residence_proof")
+
+    def signed(app):
+        _sign(_screen(app, "materials").ids.pad)
+
+    def form(app):
+        _press(_screen(app, "materials").ids.main_action)  # sign
+        _press(_screen(app, "materials").ids.proceed)
+
+    def confirm(app):
+        form = _screen(app, "form")
+        form.letters = ""
+        form.cands = []
+        _press(form.ids.next)
+
+    def printed(app):
+        receipt = _screen(app, "receipt")
+        if receipt.state not in ("printed", "on_screen"):
+            return False
+        app.demo_record["receipt"] = receipt.state
+        jobs = rig.printer_emulator.jobs
+        if jobs and jobs[-1].png:
+            import shutil
+
+            shutil.copy(jobs[-1].png, out / "receipt-printed.png")
+        state["number"] = receipt.number
+        return True
+
+    def progress(app):
+        app.attach_device("camera", rig.receipt_camera("tongban:progress:" + state.get("number", "")))
+        app.navigate("progress")
+        _screen(app, "progress").on_pre_enter()
+        _screen(app, "progress").start_scan()
+
+    def wiped(app):
+        _press(_screen(app, "goodbye").ids.finish)  # ends the session: the journey wipes it
+        from screens.widgets import personal_strings_left
+
+        state["left"] = personal_strings_left(app, [rig.card_fields["name"], rig.card_fields["id_number"],
+                                                    "13800138000"])
+        app.demo_record["personal_data_left_after_wipe"] = state["left"]
+        app.demo_record["application_number"] = state.get("number")
+
+    def idle_warning(app):
+        app._open_idle_dialog(18)
+
+    def more_time(app):
+        app.more_time()
+
+    return [
+        Step("01-home", lambda app: app.navigate("home")),
+        Step("02-search-jzz", search),
+        Step("03-guide", guide),
+        Step("04-identify", identify),
+        Step("05-card-read", card, until=lambda app: app.root.current == "face", timeout=20, shoot=False),
+        Step("06-face", lambda app: None, until=lambda app: _screen(app, "face").guidance != "", timeout=10),
+        Step("07-materials", lambda app: None, until=lambda app: app.root.current == "materials", timeout=40),
+        Step("08-capture", capture, until=lambda app: _screen(app, "materials").ids.preview.texture is not None),
+        Step("09-review", review, until=lambda app: _screen(app, "materials").mode == "review", timeout=40),
+        Step("10-commitment", commitment),
+        Step("11-signed", signed),
+        Step("12-form", form, until=lambda app: app.root.current == "form"),
+        Step("13-form-filled", _fill_form),
+        Step("14-idle-warning", idle_warning),
+        Step("15-confirm", lambda app: (more_time(app), confirm(app)), until=lambda app: app.root.current == "confirm"),
+        Step("16-submitting", lambda app: _press(_screen(app, "confirm").ids.submit)),
+        Step("17-receipt", lambda app: None, until=printed, timeout=40),
+        Step("18-evaluate", lambda app: (_press(_screen(app, "receipt").ids.done),
+                                         _screen(app, "evaluate").pick(2),
+                                         _screen(app, "evaluate").toggle_reason("Took too long"))),
+        Step("19-goodbye", lambda app: _press(_screen(app, "evaluate").ids.send)),
+        Step("20-wiped-home", wiped),
+        Step("21-progress", progress, until=lambda app: len(_screen(app, "progress").ids.timeline.children) > 0,
+             timeout=40),
+        Step("22-help", lambda app: app.navigate("help")),
+        Step("23-home-en", lambda app: (app.go_home(), app.core.set_language("en"))),
+    ]

@@ -71,6 +71,7 @@ class HomeScreen(Screen):
         self._clock_event = Clock.schedule_interval(self._update_clock, 1.0)
 
     def on_leave(self, *_args: object) -> None:
+        App.get_running_app().notice = ""
         if self._clock_event is not None:
             self._clock_event.cancel()
             self._clock_event = None
@@ -88,7 +89,11 @@ class HomeScreen(Screen):
     def open_tile(self, button: TileButton) -> None:
         app = App.get_running_app()
         app.core.emit("home_tile", kind=button.tile.kind, target=button.tile.target, key=button.tile.key)
-        app.navigate({"bundle": "life_events", "progress": "progress"}.get(button.tile.kind, "browse"))
+        if button.tile.kind == "progress":
+            app.navigate("progress")
+            return
+        app.root.get_screen("browse").show(button.tile.kind, button.tile.target, button.text)
+        app.navigate("browse")
 
     def open_progress(self) -> None:
         App.get_running_app().navigate("progress")

@@ -260,6 +260,13 @@ class StaffDesk(EventDispatcher):
         self.session = None
         self._on_ui_thread(self.app.go_home)
 
+    def keep_receipt(self, reference: str, document: Any) -> None:
+        """A resident's receipt printed: keep its masked content for reprint. Any thread; never raises."""
+        try:
+            self.maintenance.receipts.keep(reference, document)
+        except Exception:  # a receipt that cannot be kept (e.g. unmasked data) must not disturb the resident
+            log.exception("receipt %s not kept for reprint", reference)
+
     # -- actions the menu hands back to the app ----------------------------------------------------------
     def restart(self) -> None:
         self.maintenance.restart(self.session)

@@ -1,10 +1,34 @@
-"""Shared widget classes; their looks live in widgets.kv."""
+"""Shared widget classes; their looks live in widgets.kv.
+
+KButton / KGhostButton: large touch targets. TopBar: title, back, end-the-session and mute on every journey
+screen. PinyinKeyboard / DigitPad: on-screen keyboards made for the kiosk (letters for pinyin and initials,
+digits for numbers). SignaturePad: a finger signature exported as PNG. CameraView: a device's live preview.
+KioskScreen: the base of every screen (voice prompt on enter, wipe on session end).
+"""
 
 from __future__ import annotations
 
-from kivy.properties import StringProperty
+import io
+import logging
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.graphics import Color, Line
+from kivy.graphics.texture import Texture
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
 from kivy.uix.label import Label
+from kivy.uix.recycleview import RecycleView
+from kivy.uix.recycleview.views import RecycleDataViewBehavior
+from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
+
+from kiosk.i18n import N_
+
+log = logging.getLogger(__name__)
 
 
 class KButton(ButtonBehavior, Label):
@@ -16,3 +40,290 @@ class KButton(ButtonBehavior, Label):
 
 class KGhostButton(ButtonBehavior, Label):
     """A secondary action: outlined, surface-coloured."""
+
+
+class TopBar(BoxLayout):
+    """Title, back and "end" (cancel anywhere) and the mute switch."""
+
+    title: str = StringProperty("")
+    show_back: bool = BooleanProperty(True)
+    show_cancel: bool = BooleanProperty(True)
+
+
+class KioskScreen(Screen):
+    """Base of every screen. ``prompt`` is the msgid spoken on entering; ``wipe()`` clears personal data."""
+
+    prompt: str = StringProperty("")
+    landscape: bool = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.bind(size=lambda *_a: setattr(self, "landscape", self.width > self.height))
+        app = App.get_running_app()
+        if app is not None and getattr(app, "services", None) is not None:
+            app.services.journey.on_wipe(self.wipe)
+
+    @property
+    def app(self):
+        return App.get_running_app()
+
+    @property
+    def journey(self):
+        return self.app.services.journey
+
+    def on_enter(self, *_args: object) -> None:
+        self.app.services.journey.visit(self.name)
+        if self.prompt:
+            self.app.say(self.prompt)
+
+    def wipe(self) -> None:
+        """Screens holding personal data override this."""
+
+
+class KeyBase(GridLayout):
+    """An on-screen keyboard: ``on_key(key)`` with a character, "backspace" or "clear"."""
+
+    __events__ = ("on_key",)
+
+    def press(self, key: str) -> None:
+        self.dispatch("on_key", key)
+
+    def on_key(self, key: str) -> None:
+        pass
+
+
+class KeyButton(KButton):
+    key: str = StringProperty("")
+
+
+def _key_label(key: str) -> str:
+    """Letters upper case (as printed on keyboards); the two editing keys in words, since the CJK font has no ⌫."""
+    app = App.get_running_app()
+    words = {"backspace": N_("Delete"), "clear": N_("Clear")}
+    return app.core.t(words[key]) if key in words else key.upper()
+
+
+class PinyinKeyboard(KeyBase):
+    """Letters only (pinyin, initials) in alphabetical rows of seven — easier to find than QWERTY for someone
+    who has never typed — then backspace and clear, each key at least a touch target high."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        Clock.schedule_once(lambda _dt: self._build())
+
+    def _build(self) -> None:
+        self.clear_widgets()
+        for key in [*"abcdefghijklmnopqrstuvwxyz", "backspace"]:
+            self.add_widget(KeyButton(key=key, text=_key_label(key), on_release=lambda b: self.press(b.key)))
+
+
+class DigitPad(KeyBase):
+    """Digits in the telephone layout, an optional extra key (X for ID numbers, "-" for dates), backspace, clear."""
+
+    extra: str = StringProperty("")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        Clock.schedule_once(lambda _dt: self._build())
+
+    def on_extra(self, *_args: object) -> None:
+        self._build()
+
+    def _build(self) -> None:
+        self.clear_widgets()
+        keys = [*"123456789", self.extra or "clear", "0", "backspace"]
+        for key in keys:
+            self.add_widget(KeyButton(key=key, text=_key_label(key), on_release=lambda b: self.press(b.key)))
+
+
+class ResultRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):
+    """One row of a RecycleView list (search results, items of a department or life event)."""
+
+    text: str = StringProperty("")
+    detail: str = StringProperty("")
+    badge: str = StringProperty("")
+    key: str = StringProperty("")
+    kind: str = StringProperty("item")
+    owner = ObjectProperty(None, allownone=True)
+
+    def refresh_view_attrs(self, rv, index, data):
+        self.owner = rv
+        return super().refresh_view_attrs(rv, index, data)
+
+    def on_release(self) -> None:
+        if self.owner is not None and hasattr(self.owner, "chosen"):
+            self.owner.chosen(self.kind, self.key)
+
+
+class ResultList(RecycleView):
+    """A RecycleView whose rows report ``on_choose(kind, key)``."""
+
+    __events__ = ("on_choose",)
+
+    def chosen(self, kind: str, key: str) -> None:
+        self.dispatch("on_choose", kind, key)
+
+    def on_choose(self, kind: str, key: str) -> None:
+        pass
+
+
+class SignaturePad(Widget):
+    """A finger signature: strokes drawn as lines, exported as PNG (PIL, so it works headless)."""
+
+    strokes = ListProperty([])
+    empty: bool = BooleanProperty(True)
+
+    def on_touch_down(self, touch) -> bool:
+        if not self.collide_point(*touch.pos):
+            return False
+        touch.grab(self)
+        with self.canvas:
+            Color(*App.get_running_app().theme.color("text"))
+            touch.ud["line"] = Line(points=[*touch.pos], width=max(2.0, App.get_running_app().theme.px(4)))
+        self.strokes.append([(touch.x - self.x, touch.y - self.y)])
+        self.empty = False
+        return True
+
+    def on_touch_move(self, touch) -> bool:
+        if touch.grab_current is not self or "line" not in touch.ud:
+            return False
+        if self.collide_point(*touch.pos):
+            touch.ud["line"].points += [touch.x, touch.y]
+            self.strokes[-1].append((touch.x - self.x, touch.y - self.y))
+        return True
+
+    def on_touch_up(self, touch) -> bool:
+        if touch.grab_current is self:
+            touch.ungrab(self)
+            return True
+        return False
+
+    def clear(self) -> None:
+        self.canvas.clear()
+        self.strokes = []
+        self.empty = True
+
+    def export_png(self) -> bytes:
+        from PIL import Image as PILImage
+        from PIL import ImageDraw
+
+        width, height = max(1, int(self.width)), max(1, int(self.height))
+        picture = PILImage.new("L", (width, height), 255)
+        draw = ImageDraw.Draw(picture)
+        for stroke in self.strokes:
+            points = [(x, height - y) for x, y in stroke]
+            if len(points) == 1:
+                points = points * 2
+            draw.line(points, fill=0, width=4)
+        out = io.BytesIO()
+        picture.save(out, "PNG")
+        return out.getvalue()
+
+
+class CameraView(Image):
+    """A device's live preview (``latest_frame()`` never blocks), refreshed at ``fps`` while shown."""
+
+    device = ObjectProperty(None, allownone=True)
+    live: bool = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._event = None
+        self._seq = -1
+        self.fit_mode = "contain"
+
+    def on_live(self, _instance, live: bool) -> None:
+        if live and self._event is None:
+            self._event = Clock.schedule_interval(self._refresh, 1 / 12)
+        elif not live and self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+    def _refresh(self, _dt: float) -> None:
+        frame = self.device.latest_frame() if self.device is not None else None
+        if frame is None or frame.seq == self._seq:
+            return
+        self._seq = frame.seq
+        self.show_array(frame.image)
+
+    def show_array(self, image) -> None:
+        """Show a BGR numpy image (OpenCV order), flipped for Kivy's bottom-up textures."""
+        height, width = image.shape[:2]
+        texture = self.texture
+        if texture is None or texture.size != (width, height):
+            texture = Texture.create(size=(width, height), colorfmt="bgr")
+            texture.flip_vertical()
+        texture.blit_buffer(image.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+        self.texture = texture
+        self.canvas.ask_update()
+
+    def show_jpeg(self, data: bytes) -> None:
+        import cv2
+        import numpy as np
+
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if image is not None:
+            self.show_array(image)
+
+    def blank(self) -> None:
+        """Drop the picture (a wipe: no face or page stays in a texture)."""
+        self.live = False
+        self.texture = None
+        self._seq = -1
+
+
+class GuideLine(Label):
+    muted: bool = BooleanProperty(False)
+
+
+class MaterialRow(BoxLayout):
+    code: str = StringProperty("")
+    name: str = StringProperty("")
+    state_text: str = StringProperty("")
+    done: bool = BooleanProperty(False)
+    counter: bool = BooleanProperty(False)
+
+
+class FormRow(ButtonBehavior, BoxLayout):
+    key: str = StringProperty("")
+    label: str = StringProperty("")
+    value: str = StringProperty("")
+    hint: str = StringProperty("")
+    error: str = StringProperty("")
+    focused: bool = BooleanProperty(False)
+
+
+class SummaryRow(BoxLayout):
+    """A label–value row (confirm screen, receipt on screen)."""
+
+    label: str = StringProperty("")
+    value: str = StringProperty("")
+
+
+class TimelineRow(BoxLayout):
+    when: str = StringProperty("")
+    what: str = StringProperty("")
+    note: str = StringProperty("")
+
+
+def personal_strings_left(app, needles: list[str]) -> list[str]:
+    """Where any of ``needles`` (a resident's name, ID number, phone) still appears: every widget of every screen
+    and of the window (dialogs), every string, list or dict property, and the journey's session."""
+    from kivy.core.window import Window
+
+    def walk(widget):
+        yield widget
+        for child in widget.children:
+            yield from walk(child)
+
+    found = []
+    for root in [*app.root.screens, *Window.children]:
+        for widget in walk(root):
+            for name in widget.properties():
+                value = getattr(widget, name, None)
+                text = value if isinstance(value, str) else (repr(value) if isinstance(value, list | dict) else "")
+                if any(needle in text for needle in needles):
+                    found.append(f"{type(widget).__name__}.{name}")
+    session_text = repr(vars(app.services.journey.session))
+    found += [f"session: {needle[:1]}…" for needle in needles if needle in session_text]
+    return found

@@ -20,9 +20,13 @@ _ENCODINGS = ("utf-8", "gb18030")
 
 def decode_payload(data: bytes) -> tuple[str, str]:
     """Payload bytes → (text, encoding). Tries UTF-8 (with or without BOM), then GB18030, then Latin-1,
-    which never fails, so every code yields some text."""
+    which never fails, so every code yields some text. A BOM is dropped only when UTF-8 is what decodes: in
+    front of anything else it is part of the payload, which must encode back to the exact bytes."""
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        try:
+            return data[3:].decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
     for encoding in _ENCODINGS:
         try:
             return data.decode(encoding), encoding

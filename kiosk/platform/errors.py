@@ -77,7 +77,7 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # str.isdigit() also accepts "²", which int() refuses
         return float(min(int(value), 24 * 3600))
     try:
         when = email.utils.parsedate_to_datetime(value)

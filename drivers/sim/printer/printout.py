@@ -175,6 +175,8 @@ class PrintHead:
         elif name == "raster":
             self._feed_pending()
             mode, width_bytes, height = args
+            if not width_bytes or not height:
+                return False  # an empty image prints nothing (a real head just skips it)
             image = Image.frombytes("1", (width_bytes * 8, height), op.data, "raw", "1;I")
             image = image.resize((image.width * (2 if mode & 1 else 1), image.height * (2 if mode & 2 else 1)))
             self.printout.elements.append(Bitmap(image, self.align))

@@ -1,0 +1,232 @@
+"""Run every benchmark in bench/, gather their figures into bench/results.json and a table in bench/RESULTS.md.
+
+Each benchmark is a script that prints its figures and writes them as JSON with ``--json PATH``: a list of
+``{name, value, unit, target}`` (or a dict of them keyed by name). A target is a comparison: ``"<= 60"``,
+``">= 15"``, ``"== 0"``; a bare number means "at most"; ``None`` or ``""`` is a figure without a target.
+
+By default long benchmarks run in their quick mode (the social-security card's full run alone takes ~13 min,
+the full soak 10,000 journeys); ``--full`` runs everything at full size. A benchmark that fails or times out
+is a row in the table too, so a broken one is never silently missing.
+
+Run: PYTHONPATH=. python bench/run_all.py [--full] [--only NAME …] [--skip NAME …] [--timeout S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import operator
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str  # the script is bench/<name>.py
+    quick: tuple[str, ...] = ()  # arguments of the default (quick) run
+    full: tuple[str, ...] = ()  # arguments with --full
+    what: str = ""
+
+
+# Every script in bench/ except this one must be listed here (tests/proof checks it), so a new benchmark
+# cannot be left out of the table by accident.
+BENCHMARKS = (
+    Benchmark("startup", ("--runs", "3", "--idle", "3"), (), "kiosk start to first frame, memory after idle"),
+    Benchmark("search", ("--queries", "100"), (), "catalog search per keystroke, index build"),
+    Benchmark("idcard", ("--quick",), (), "ID-card read latency and a read soak"),
+    Benchmark("sscard", ("--quick",), (), "social-security card over pcscd + vpcd"),
+    Benchmark("receipt", (), (), "receipt size on paper, emulator render"),
+    Benchmark("camera", ("--seconds", "3"), (), "QR, face and document analysis per frame, preview rate"),
+    Benchmark("outbox", ("--count", "300"), (), "outbox drain after a platform outage"),
+    Benchmark("staff", (), (), "audit append and verification, PIN hashing"),
+    Benchmark("fleet_round", ("--rounds", "3"), (), "one signed configuration update round"),
+    Benchmark("soak", ("--journeys", "1000"), ("--journeys", "10000"), "resident journeys with every simulator"),
+    Benchmark("chaos", ("--journeys", "40"), ("--journeys", "200"), "journeys under device/platform faults and kills"),
+)
+
+_OPS = {"<=": operator.le, ">=": operator.ge, "==": operator.eq, "<": operator.lt, ">": operator.gt}
+_SHOWN = {"<=": "≤", ">=": "≥", "==": "=", "<": "<", ">": ">"}
+_TARGET = re.compile(r"^\s*(<=|>=|==|<|>|≤|≥|=)?\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def parse_target(target: Any) -> tuple[str, float] | None:
+    """A figure's target as (operator, bound), or None when the figure has none."""
+    if target is None or target == "" or isinstance(target, bool):
+        return None
+    if isinstance(target, int | float):
+        return ("<=", float(target))
+    match = _TARGET.match(str(target))
+    if not match:
+        raise ValueError(f"unreadable target {target!r}")
+    op = {"≤": "<=", "≥": ">=", "=": "=="}.get(match.group(1) or "<=", match.group(1) or "<=")
+    return (op, float(match.group(2)))
+
+
+def met(value: Any, target: Any) -> bool | None:
+    """True or False against the target; None when there is no target or no number to compare."""
+    parsed = parse_target(target)
+    if parsed is None or isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        return None
+    op, bound = parsed
+    return _OPS[op](value, bound)
+
+
+def shown_target(target: Any) -> str:
+    parsed = parse_target(target)
+    if parsed is None:
+        return ""
+    op, bound = parsed
+    return f"{_SHOWN[op]} {bound:g}"
+
+
+def normalise(raw: Any) -> list[dict[str, Any]]:
+    """Figures from a script's JSON: a list of figures, or a dict of them keyed by name."""
+    items = raw.values() if isinstance(raw, dict) else raw
+    figures = []
+    for item in items:
+        if not isinstance(item, dict) or "name" not in item or "value" not in item:
+            raise ValueError(f"not a figure: {item!r}")
+        figures.append({"name": item["name"], "value": item["value"], "unit": item.get("unit", ""),
+                        "target": item.get("target")})  # fmt: skip
+    return figures
+
+
+def run_one(bench: Benchmark, full: bool, timeout: float) -> dict[str, Any]:
+    args = list(bench.full if full else bench.quick)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SDL_VIDEODRIVER": os.environ.get("SDL_VIDEODRIVER", "offscreen")}
+    with tempfile.TemporaryDirectory(prefix="tongban-bench-") as tmp:
+        out = Path(tmp) / "figures.json"
+        command = [sys.executable, str(BENCH / f"{bench.name}.py"), *args, "--json", str(out)]
+        print(f"== {bench.name} {' '.join(args)}", flush=True)
+        start = time.monotonic()
+        result: dict[str, Any] = {"bench": bench.name, "args": args, "what": bench.what, "figures": []}
+        try:
+            proc = subprocess.run(command, cwd=ROOT, env=env, timeout=timeout, capture_output=True, text=True)
+        except subprocess.TimeoutExpired:
+            result.update(status="timeout", seconds=round(time.monotonic() - start, 1))
+            print(f"   timed out after {timeout:.0f} s", flush=True)
+            return result
+        result["seconds"] = round(time.monotonic() - start, 1)
+        sys.stdout.write(proc.stdout)
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            result.update(status=f"failed (exit {proc.returncode})", error="\n".join(tail))
+            print(f"   FAILED (exit {proc.returncode}):\n   " + "\n   ".join(tail), flush=True)
+            # a script may still have written figures before failing (e.g. a missed zero-loss target)
+            if not out.exists():
+                return result
+        else:
+            result["status"] = "ok"
+        try:
+            figures = normalise(json.loads(out.read_text("utf-8")))
+        except (ValueError, json.JSONDecodeError) as exc:
+            result.update(status="bad figures", error=str(exc))
+            return result
+    for figure in figures:
+        figure["met"] = met(figure["value"], figure["target"])
+    result["figures"] = figures
+    return result
+
+
+def machine() -> dict[str, Any]:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=10).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    mem_kib = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "memory_gb": round(mem_kib / 1024 / 1024, 1), "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}", "commit": commit}  # fmt: skip
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    info = report["machine"]
+    figures = [f for r in report["results"] for f in r["figures"]]
+    judged = [f for f in figures if f["met"] is not None]
+    missed = [f for f in judged if not f["met"]]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `make bench` (`bench/run_all.py{' --full' if report['full'] else ''}`) on "
+        f"{report['generated']}: {info['cores']} cores, {info['memory_gb']} GB, Python {info['python']}, "
+        f"{info['system']}, commit `{info['commit']}`. Mode: {'full' if report['full'] else 'quick (default)'}.",
+        "",
+        f"**{len(judged) - len(missed)} of {len(judged)} targets met**"
+        + (f"; missed: {', '.join(f['name'] for f in missed)}." if missed else "."),
+        "",
+        "| benchmark | run | status | seconds |",
+        "|---|---|---|---|",
+    ]
+    for r in report["results"]:
+        lines.append(f"| {r['bench']} | `{' '.join(r['args']) or '(defaults)'}` | {r.get('status', '?')} | "
+                     f"{r.get('seconds', '')} |")  # fmt: skip
+    lines += ["", "| figure | value | unit | target | met? |", "|---|---:|---|---|---|"]
+    for r in report["results"]:
+        for f in r["figures"]:
+            verdict = {True: "yes", False: "**no**", None: "–"}[f["met"]]
+            lines.append(f"| {f['name']} | {_value(f['value'])} | {f['unit']} | {shown_target(f['target'])} | "
+                         f"{verdict} |")  # fmt: skip
+    lines += ["", "What each benchmark measures and how its figures compare is described in `docs/` "
+              "(one section per part) and in `docs/proof.md` for soak and chaos.", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="full-size runs (sscard ~13 min, soak 10,000 journeys)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benchmarks")
+    parser.add_argument("--skip", nargs="+", metavar="NAME", default=[], help="leave these out")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed for each benchmark")
+    parser.add_argument("--out", type=Path, default=BENCH, help="folder for results.json and RESULTS.md")
+    args = parser.parse_args()
+
+    known = {b.name for b in BENCHMARKS}
+    for name in [*(args.only or []), *args.skip]:
+        if name not in known:
+            parser.error(f"unknown benchmark {name!r} (known: {', '.join(sorted(known))})")
+    chosen = [b for b in BENCHMARKS if (not args.only or b.name in args.only) and b.name not in args.skip]
+    results = [run_one(b, args.full, args.timeout) for b in chosen]
+    report = {
+        "generated": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "full": args.full,
+        "machine": machine(),
+        "results": results,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    (args.out / "RESULTS.md").write_text(markdown(report), "utf-8")
+    failed = [r["bench"] for r in results if r.get("status") != "ok"]
+    print(f"wrote {args.out / 'results.json'} and {args.out / 'RESULTS.md'}"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))  # fmt: skip
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Soak: N resident journeys through kiosk/ with every device on its simulator (no UI), in one process.
+
+Each journey: ID card on the reader simulator → real driver → face photo from the simulated camera → real-name
+check on the platform simulator → certificates → application into the encrypted outbox → masked receipt on the
+ESC/POS emulator → evaluation → progress lookup → card removed. After every journey the privacy scan looks for
+the test residents' names, ID numbers, phones and addresses in the logs, the audit trail, the data folder and a
+private temp folder (not in the encrypted outbox, the platform simulator's own store, or receipt pictures), and
+in the printed receipt text; every --object-scan-every journeys also in the process's live kiosk/driver objects.
+
+Prints journeys per second, resident memory, descriptors and threads after warm-up and at the end.
+Targets: memory growth ≤ 10 MB, descriptors and threads unchanged, zero crashes, lost applications and leaks.
+Run: PYTHONPATH=. python bench/soak.py [--journeys 10000] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.journey import KioskRig, personal_data, residents
+from kiosk.privacy_scan import PrivacyScanner
+
+# kept out of the scan: the encrypted outbox and its key, the platform simulator's own store (the government
+# side legitimately holds the applications), and receipt pictures (the receipt text is scanned instead)
+EXCLUDE = ["*outbox.sqlite3*", "*outbox.key", "*sim/platform.sqlite3*", "*sim/printer/*"]
+WARMUP = 20
+
+
+def rss_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def sample() -> dict[str, int]:
+    gc.collect()
+    return {"rss_kib": rss_kib(), "fds": len(os.listdir("/proc/self/fd")), "threads": threading.active_count()}
+
+
+def soak(journeys: int, data_dir: Path, object_scan_every: int = 50, quiet: bool = False) -> dict:
+    tmp = data_dir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(tmp)
+    tempfile.tempdir = str(tmp)
+    scanner = PrivacyScanner(personal_data())
+    people = residents()
+    rig = KioskRig.start(data_dir / "kiosk")
+    outcomes, crashes, leaks = [], [], []
+    start = sample()
+    began = time.monotonic()
+    warm, warm_at = start, began
+    try:
+        for seq in range(journeys):
+            try:
+                outcomes.append(rig.journey(people[seq % len(people)], seq))
+            except Exception:
+                crashes.append(traceback.format_exc(limit=5))
+            leaks += [str(f) for f in scanner.scan_tree(data_dir, EXCLUDE)]
+            emulator = rig.hw.sims.printer
+            for job in emulator.jobs:
+                leaks += [str(f) for f in scanner.scan_text("\n".join(job.lines + job.qr_payloads), "receipt")]
+            with emulator._cond:  # the emulator keeps every job for tests; a soak would measure that list instead
+                emulator._jobs.clear()
+            if object_scan_every and (seq + 1) % object_scan_every == 0:
+                leaks += [str(f) for f in scanner.scan_objects()]
+            if seq + 1 == min(WARMUP, journeys):
+                warm, warm_at = sample(), time.monotonic()
+            if not quiet and (seq + 1) % 500 == 0:
+                print(f"  {seq + 1} journeys, {rss_kib() / 1024:.1f} MB", flush=True)
+        drained = rig.outbox.wait_idle(120)
+        leaks += [str(f) for f in scanner.scan_objects()]
+        end, ended = sample(), time.monotonic()
+        accepted = {o.reference for o in outcomes if o.kind == "accepted"}
+        delivered = [a["client_reference"] for a in rig.hw.sims.platform.applications()]
+    finally:
+        rig.stop()
+    measured = max(journeys - WARMUP, 1)
+    return {
+        "journeys": journeys,
+        "outcomes": {kind: sum(o.kind == kind for o in outcomes) for kind in sorted({o.kind for o in outcomes})},
+        "unclear": sum(not o.clear for o in outcomes),
+        "receipts_not_printed": sum(o.kind == "accepted" and not o.receipt_printed for o in outcomes),
+        "rate": measured / max(ended - warm_at, 1e-9) if journeys > WARMUP else journeys / (ended - began),
+        "start": start, "warm": warm, "end": end,
+        "crashes": crashes,
+        "lost": len(accepted - set(delivered)),
+        "duplicated": len(delivered) - len(set(delivered)),
+        "drained": drained,
+        "leaks": leaks,
+    }  # fmt: skip
+
+
+def figures(result: dict) -> list[dict]:
+    warm, end = result["warm"], result["end"]
+    return [
+        {"name": "soak.journeys", "value": result["journeys"], "unit": "journeys", "target": None},
+        {"name": "soak.journeys_per_second", "value": round(result["rate"], 2), "unit": "journeys/s", "target": None},
+        {"name": "soak.rss_start", "value": round(warm["rss_kib"] / 1024, 1), "unit": "MB", "target": None},
+        {"name": "soak.rss_end", "value": round(end["rss_kib"] / 1024, 1), "unit": "MB", "target": None},
+        {"name": "soak.rss_growth", "value": round((end["rss_kib"] - warm["rss_kib"]) / 1024, 2), "unit": "MB",
+         "target": "<= 10"},
+        {"name": "soak.fd_growth", "value": end["fds"] - warm["fds"], "unit": "fds", "target": "== 0"},
+        {"name": "soak.thread_growth", "value": end["threads"] - warm["threads"], "unit": "threads", "target": "== 0"},
+        {"name": "soak.crashes", "value": len(result["crashes"]), "unit": "journeys", "target": "== 0"},
+        {"name": "soak.lost_applications", "value": result["lost"], "unit": "applications", "target": "== 0"},
+        {"name": "soak.duplicated_applications", "value": result["duplicated"], "unit": "applications",
+         "target": "== 0"},
+        {"name": "soak.unclear_outcomes", "value": result["unclear"], "unit": "journeys", "target": "== 0"},
+        {"name": "soak.privacy_findings", "value": len(result["leaks"]), "unit": "findings", "target": "== 0"},
+    ]  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--journeys", type=int, default=10_000)
+    parser.add_argument("--object-scan-every", type=int, default=50, help="journeys between live-object scans")
+    parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tongban-soak-") as tmp:
+        print(f"soak: {args.journeys} journeys, every simulator, privacy scan after each")
+        result = soak(args.journeys, Path(tmp), args.object_scan_every)
+    figs = figures(result)
+    print(f"  outcomes: {result['outcomes']}; receipts not printed: {result['receipts_not_printed']}")
+    print(f"  start (after {WARMUP} journeys): {result['warm']}; end: {result['end']}")
+    for f in figs:
+        target = f"(target {f['target']})" if f["target"] else ""
+        print(f"  {f['name']:32} {f['value']:>10} {f['unit']:12} {target}")
+    for crash in result["crashes"][:3]:
+        print("crash:\n" + crash)
+    for leak in result["leaks"][:10]:
+        print("leak: " + leak)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figs, indent=2))
+    ok = not result["crashes"] and not result["leaks"] and not result["lost"] and result["drained"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

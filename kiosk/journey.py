@@ -1,0 +1,622 @@
+"""One resident session and its steps, UI-free: item or bundle, identity, verification, materials, form, submission.
+
+The touch screens are a view over a :class:`Journey`; tests, the demo and benchmarks drive it headless.
+Personal data (the identity, the face photo, captured pages, signatures, form values) lives only in the
+:class:`Session` the journey holds; :meth:`Journey.wipe` drops it and every listener is told to clear what
+it shows. Slow work (the platform's real-name check, submission) runs on worker threads and reports back as
+core events (``journey``), which the app moves onto the UI thread.
+
+Session ends: done (goodbye), cancel anywhere, idle expiry, and a card pulled mid-journey that is not put
+back within ``card_grace_s`` (a different card ends the session at once: it is another person).
+"""
+
+from __future__ import annotations
+
+import enum
+import gc
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from drivers.identity import Identity
+from kiosk.i18n import N_
+from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
+
+log = logging.getLogger(__name__)
+
+
+class Step(enum.StrEnum):
+    """The resident's steps, in order; each has one screen of the same name."""
+
+    GUIDE = "guide"
+    IDENTIFY = "identify"
+    FACE = "face"
+    MATERIALS = "materials"
+    FORM = "form"
+    CONFIRM = "confirm"
+    SUBMITTING = "submitting"
+    RECEIPT = "receipt"
+    EVALUATE = "evaluate"
+    GOODBYE = "goodbye"
+
+
+class MaterialStatus(enum.StrEnum):
+    PENDING = "pending"
+    PROVIDED = "provided"  # photographed here
+    ECERT = "ecert"  # satisfied by an electronic certificate the platform holds
+    COMMITMENT = "commitment"  # replaced by a signed commitment (告知承诺制)
+    DEFERRED = "deferred"  # supplied later (容缺受理)
+    COUNTER = "counter"  # cannot be supplied at this kiosk: hand it in at the counter
+
+
+SATISFIED = frozenset(
+    {MaterialStatus.PROVIDED, MaterialStatus.ECERT, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED}
+)
+
+
+class EndReason(enum.StrEnum):
+    DONE = "done"
+    CANCELLED = "cancelled"
+    IDLE = "idle"
+    CARD_REMOVED = "card_removed"
+    OTHER_CARD = "other_card"
+
+
+@dataclass
+class MaterialEntry:
+    code: str
+    name: str
+    required: bool
+    ecert: str | None
+    commitment_allowed: bool
+    deferrable: bool
+    status: MaterialStatus = MaterialStatus.PENDING
+    image: bytes | None = None  # JPEG of the photographed page
+    signature: bytes | None = None  # PNG of the signed commitment
+    certificate_number: str | None = None
+
+    @property
+    def satisfied(self) -> bool:
+        return self.status in SATISFIED or (not self.required and self.status is not MaterialStatus.COUNTER)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the resident applies for: one item, or a 一件事 bundle of items with merged materials and form."""
+
+    kind: str  # "item" | "bundle"
+    code: str
+    name: str
+    items: tuple[Any, ...]  # kiosk.catalog.Item
+    materials: tuple[Any, ...]  # kiosk.catalog.Material (merged for a bundle)
+    form: tuple[Any, ...]  # kiosk.catalog.FormField (merged for a bundle)
+    at_terminal: bool
+
+    @classmethod
+    def of_item(cls, item: Any) -> Target:
+        return cls("item", item.code, item.name, (item,), tuple(item.materials), tuple(item.form), item.at_terminal)
+
+    @classmethod
+    def of_bundle(cls, bundle: Any) -> Target:
+        merged = tuple(m.material for m in bundle.merged_materials().materials)
+        return cls("bundle", bundle.code, bundle.name, tuple(bundle.resolved_items), merged,
+                   tuple(bundle.merged_form()), bundle.at_terminal)
+
+    def community_routing(self, region_code: str | None) -> str | None:
+        """社区通办: the office that handles it for a resident registered elsewhere, or None when local/unknown."""
+        for item in self.items:
+            community = getattr(item, "community", None)
+            if community is not None and region_code and community.accepts(region_code):
+                return community.handling_office
+        return None
+
+
+@dataclass(frozen=True)
+class Verification:
+    verified: bool
+    verification_id: str | None = None
+    token: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome shown on the receipt: a platform number, or the kiosk's own reference when queued."""
+
+    reference: str  # the kiosk's client reference (always)
+    application_no: str | None  # None while queued (platform unreachable)
+    handling_org: str
+    promised_by: str | None  # YYYY-MM-DD
+    queued: bool
+
+    @property
+    def number(self) -> str:
+        return self.application_no or self.reference
+
+
+@dataclass(frozen=True)
+class ProgressEntry:
+    at: str
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    number: str
+    status: str
+    history: tuple[ProgressEntry, ...]
+    promised_by: str | None
+    handling_org: str | None = None
+
+
+class Backend(Protocol):
+    """What the journey needs from the platform side (the real-name check, certificates, submission, progress)."""
+
+    def verify(self, identity: Identity, face_jpeg: bytes | None) -> Verification: ...
+
+    def verify_qr(self, payload: str) -> tuple[Verification, Identity | None]:
+        """A phone e-ID / e-social-security code: the platform checks it and says whose it is."""
+        ...
+
+    def certificates(self, verification: Verification) -> dict[str, str]:
+        """Certificate code → certificate number for the verified person."""
+        ...
+
+    def submit(self, session: Session) -> Submission: ...
+
+    def progress(self, number: str) -> ProgressView | None: ...
+
+    def evaluate(self, number: str, level: int, reasons: Sequence[str]) -> None: ...
+
+
+@dataclass
+class Session:
+    """Everything personal of one resident. Replaced by a fresh Session on wipe."""
+
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    target: Target | None = None
+    identity: Identity | None = None
+    face_jpeg: bytes | None = None
+    verification: Verification | None = None
+    certificates: dict[str, str] = field(default_factory=dict)
+    materials: list[MaterialEntry] = field(default_factory=list)
+    form: dict[str, Any] = field(default_factory=dict)
+    form_errors: dict[str, str] = field(default_factory=dict)
+    submission: Submission | None = None
+    evaluation: int | None = None
+    error: str | None = None  # the last error to show, in plain words (a message id)
+    card_removed_at: float | None = None
+    visited: list[str] = field(default_factory=list)
+
+    @property
+    def personal(self) -> list[str]:
+        """The personal strings this session holds (what a wipe must leave nowhere)."""
+        out = []
+        if self.identity is not None:
+            out += [self.identity.name, self.identity.id_number]
+            out += [v for v in (self.identity.address,) if v]
+        out += [str(v) for v in self.form.values() if v not in (None, "")]
+        return out
+
+
+# Reasons the platform or a device may give, in plain words (message ids; the UI translates them).
+PLAIN_REASONS = {
+    "face_mismatch": N_("The photo does not match the card. Please try again, or go to the counter."),
+    "card_invalid": N_("This card cannot be used. Please go to the counter."),
+    "qr_expired": N_("The code has expired. Please refresh it on your phone and scan again."),
+    "unreachable": N_("The service platform cannot be reached right now."),
+    "no_face": N_("We could not see your face. Please look at the camera."),
+}
+
+
+class Journey:
+    """The controller of one resident session at a time.
+
+    ``emit(kind, **payload)`` publishes ``journey`` events (``kiosk.core.Kiosk.emit``); ``clock`` is injectable
+    so tests advance time. ``devices`` report capabilities and status that decide degraded paths.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        emit: Callable[..., None],
+        *,
+        kiosk_id: str = "K0001",
+        card_grace_s: float = 15.0,
+        clock: Callable[[], float] = time.monotonic,
+        run_async: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
+        self.backend = backend
+        self._emit = emit
+        self.kiosk_id = kiosk_id
+        self.card_grace_s = card_grace_s
+        self._clock = clock
+        self._run_async = run_async or _thread
+        self.session = Session()
+        self.camera_ok = True  # set from the camera's status and capabilities (document capture)
+        self.printer_ok = True
+        self._generation = 0  # bumps on wipe: late answers for a wiped session are dropped
+        self._wipe_listeners: list[Callable[[], None]] = []
+
+    # -- events --------------------------------------------------------------------------------------
+    def emit(self, what: str, **payload: Any) -> None:
+        self._emit("journey", what=what, **payload)
+
+    def on_wipe(self, listener: Callable[[], None]) -> None:
+        """Screens register here to clear every widget that showed personal data."""
+        self._wipe_listeners.append(listener)
+
+    @property
+    def active(self) -> bool:
+        return self.session.target is not None or self.session.identity is not None
+
+    # -- choosing ------------------------------------------------------------------------------------
+    def choose(self, target: Target) -> None:
+        self.session.target = target
+        self.session.materials = [
+            MaterialEntry(m.code, m.name, m.required, m.ecert, m.commitment_allowed, m.deferrable)
+            for m in target.materials
+        ]
+        self.session.form = {f.key: None for f in target.form}
+        self.session.form_errors = {}
+        self.visit(Step.GUIDE)
+
+    def visit(self, step: Step | str) -> None:
+        self.session.visited.append(str(step))
+
+    # -- identity ------------------------------------------------------------------------------------
+    def identity_read(self, identity: Identity) -> bool:
+        """A card (or QR) gave an identity. False when it is another person's card mid-session (ends it)."""
+        current = self.session.identity
+        if current is not None and current.id_number != identity.id_number:
+            log.info("another card was placed mid-session: ending the session")
+            self.end(EndReason.OTHER_CARD)
+            return False
+        self.session.identity = identity
+        self.session.card_removed_at = None
+        self.session.error = None
+        self.emit("identity", masked_name=mask_name(identity.name))
+        return True
+
+    def card_removed(self) -> None:
+        """The card left the reader. Before submission the resident has ``card_grace_s`` to put it back."""
+        if self.session.identity is None or self.session.submission is not None:
+            return
+        self.session.card_removed_at = self._clock()
+        self.emit("card_removed", grace_s=self.card_grace_s)
+
+    def card_grace_left(self) -> float | None:
+        if self.session.card_removed_at is None:
+            return None
+        return max(0.0, self.card_grace_s - (self._clock() - self.session.card_removed_at))
+
+    def tick(self) -> None:
+        """Called about once a second: ends a session whose card was not put back in time."""
+        left = self.card_grace_left()
+        if left is not None and left <= 0:
+            self.end(EndReason.CARD_REMOVED)
+
+    def face_captured(self, jpeg: bytes) -> None:
+        self.session.face_jpeg = jpeg
+
+    def verify(self) -> None:
+        """The platform's real-name check (identity + live face), then the certificates it holds."""
+        identity = self.session.identity
+        if identity is None:
+            raise RuntimeError("no identity to verify")
+        face, generation = self.session.face_jpeg, self._generation
+
+        def work() -> None:
+            try:
+                result = self.backend.verify(identity, face)
+                certificates = self.backend.certificates(result) if result.verified else {}
+            except Exception as error:  # unreachable platform: the journey carries on, submission is queued
+                log.warning("real-name check failed: %s", type(error).__name__)
+                result, certificates = Verification(False, reason="unreachable"), {}
+            if generation != self._generation:
+                return
+            self.session.verification = result
+            self.session.certificates = certificates
+            if result.verified:
+                self._apply_certificates()
+            self.emit("verified", ok=result.verified, reason=result.reason)
+
+        self._run_async(work)
+
+    def identify_by_qr(self, payload: str) -> None:
+        """Identity from a phone code: verified by the platform in one step (the phone did the liveness check)."""
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                result, identity = self.backend.verify_qr(payload)
+                certificates = self.backend.certificates(result) if result.verified else {}
+            except Exception as error:
+                log.warning("QR check failed: %s", type(error).__name__)
+                result, identity, certificates = Verification(False, reason="unreachable"), None, {}
+            if generation != self._generation:
+                return
+            if result.verified and identity is not None:
+                self.session.identity = identity
+                self.session.verification = result
+                self.session.certificates = certificates
+                self._apply_certificates()
+                self.emit("verified", ok=True, reason=None)
+            else:
+                # a phone code cannot be checked offline: unreachable is a failure here
+                self.emit("verified", ok=False, reason=result.reason or "card_invalid")
+
+        self._run_async(work)
+
+    @staticmethod
+    def plain_reason(reason: str | None) -> str:
+        return PLAIN_REASONS.get(reason or "", "We could not confirm who you are. Please go to the counter.")
+
+    def _apply_certificates(self) -> None:
+        for entry in self.session.materials:
+            if entry.ecert and entry.ecert in self.session.certificates and entry.status is MaterialStatus.PENDING:
+                entry.status = MaterialStatus.ECERT
+                entry.certificate_number = self.session.certificates[entry.ecert]
+
+    @property
+    def verified_or_offline(self) -> bool:
+        """The journey may go on: verified, or the platform unreachable (the application is then queued
+        and the real-name check happens at delivery)."""
+        v = self.session.verification
+        return v is not None and (v.verified or v.reason == "unreachable")
+
+    # -- materials -----------------------------------------------------------------------------------
+    def material(self, code: str) -> MaterialEntry:
+        for entry in self.session.materials:
+            if entry.code == code:
+                return entry
+        raise KeyError(code)
+
+    def capture(self, code: str, jpeg: bytes) -> None:
+        entry = self.material(code)
+        entry.status, entry.image = MaterialStatus.PROVIDED, jpeg
+
+    def commit(self, code: str, signature_png: bytes) -> None:
+        entry = self.material(code)
+        if not entry.commitment_allowed:
+            raise ValueError(f"material {code} does not allow a commitment")
+        entry.status, entry.signature = MaterialStatus.COMMITMENT, signature_png
+
+    def defer(self, code: str) -> None:
+        entry = self.material(code)
+        if not entry.deferrable:
+            raise ValueError(f"material {code} may not be supplied later")
+        entry.status = MaterialStatus.DEFERRED
+
+    def reset_material(self, code: str) -> None:
+        entry = self.material(code)
+        if entry.status is not MaterialStatus.ECERT:
+            entry.status, entry.image, entry.signature = MaterialStatus.PENDING, None, None
+
+    def options(self, entry: MaterialEntry) -> list[str]:
+        """What the resident can do for a pending material here, given the devices."""
+        out = ["capture"] if self.camera_ok else []
+        if entry.commitment_allowed:
+            out.append("commit")
+        if entry.deferrable:
+            out.append("defer")
+        return out
+
+    def needs_photos_here(self) -> list[str]:
+        """Required materials that only a photograph can supply here (no e-certificate, commitment or deferral):
+        with the camera out of order, the guide sends the resident to the counter before they identify."""
+        target = self._target()
+        return [m.name for m in target.materials
+                if m.required and not (m.ecert or m.commitment_allowed or m.deferrable)]
+
+    def mark_unavailable(self) -> list[str]:
+        """Materials that cannot be supplied here (no camera, no alternative): they point to the counter."""
+        codes = []
+        for entry in self.session.materials:
+            if entry.status is MaterialStatus.PENDING and entry.required and not self.options(entry):
+                entry.status = MaterialStatus.COUNTER
+                codes.append(entry.code)
+        return codes
+
+    @property
+    def materials_complete(self) -> bool:
+        return all(entry.satisfied for entry in self.session.materials)
+
+    @property
+    def needs_counter(self) -> bool:
+        return any(entry.status is MaterialStatus.COUNTER for entry in self.session.materials)
+
+    # -- form ----------------------------------------------------------------------------------------
+    def set_field(self, key: str, value: Any) -> str | None:
+        """Store a value and validate it; the message (or None) is also kept for the screen."""
+        from kiosk.catalog import validate_field
+
+        target = self._target()
+        spec = next(f for f in target.form if f.key == key)
+        self.session.form[key] = value
+        message = validate_field(spec, value)
+        if message:
+            self.session.form_errors[key] = message
+        else:
+            self.session.form_errors.pop(key, None)
+        return message
+
+    def validate_form(self) -> dict[str, str]:
+        for spec in self._target().form:
+            self.set_field(spec.key, self.session.form.get(spec.key))
+        return dict(self.session.form_errors)
+
+    def prefill_form(self) -> None:
+        """Fields the identity already answers (an ID number) are filled in for the resident."""
+        identity = self.session.identity
+        for spec in self._target().form:
+            if identity is not None and spec.type == "id_number" and not self.session.form.get(spec.key):
+                self.session.form[spec.key] = identity.id_number
+
+    # -- confirm and submit --------------------------------------------------------------------------
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, value) rows for the confirm screen, masked: never a full name, ID or phone number."""
+        s, target = self.session, self._target()
+        rows = [(N_("Service"), target.name)]
+        if s.identity is not None:
+            rows += [(N_("Applicant"), mask_name(s.identity.name)),
+                     (N_("ID number"), mask_id_number(s.identity.id_number))]
+        routed = target.community_routing(s.identity.registration_region if s.identity else None)
+        if routed:
+            rows.append((N_("Handled by"), routed))
+        for entry in s.materials:
+            rows.append((entry.name, str(entry.status)))
+        for spec in target.form:
+            value = s.form.get(spec.key)
+            if value in (None, ""):
+                continue
+            rows.append((spec.label, mask_value(str(spec.type), str(value))))
+        return rows
+
+    def submit(self) -> None:
+        """Hand the session to the backend (it writes the outbox first, then reports the number)."""
+        self._target()
+        if not self.materials_complete:
+            raise RuntimeError("materials are not complete")
+        generation = self._generation
+
+        def work() -> None:
+            try:
+                submission = self.backend.submit(self.session)
+            except Exception as error:
+                log.exception("submission failed")
+                if generation == self._generation:
+                    self.session.error = N_("The application could not be saved. Please go to the counter.")
+                    self.emit("submit_failed", detail=type(error).__name__)
+                return
+            if generation != self._generation:
+                return
+            self.session.submission = submission
+            log.info("submitted for %s: %s (queued=%s)", pseudonym(self._who()), submission.number, submission.queued)
+            self.emit("submitted", number=submission.number, queued=submission.queued)
+
+        self._run_async(work)
+
+    def receipt_lines(self) -> list[tuple[str, str]]:
+        """(label, value) rows of the receipt, masked."""
+        s, sub = self.session, self.session.submission
+        if sub is None:
+            return []
+        rows = [(N_("Service"), self._target().name)]
+        if s.identity is not None:
+            rows += [(N_("Applicant"), mask_name(s.identity.name)),
+                     (N_("ID number"), mask_id_number(s.identity.id_number))]
+        rows.append((N_("Application number") if not sub.queued else N_("Local reference"), sub.number))
+        rows.append((N_("Handled by"), sub.handling_org))
+        if sub.promised_by:
+            rows.append((N_("Promised by"), sub.promised_by))
+        for entry in s.materials:
+            if entry.status is MaterialStatus.DEFERRED:
+                rows.append((N_("To supply later"), entry.name))
+            elif entry.status is MaterialStatus.COUNTER:
+                rows.append((N_("Hand in at the counter"), entry.name))
+        return rows
+
+    def evaluate(self, level: int, reasons: Sequence[str]) -> None:
+        if not 1 <= level <= 5:
+            raise ValueError("level is 1..5")
+        if level <= 2 and not reasons:
+            raise ValueError("the two lowest levels need at least one reason")
+        sub = self.session.submission
+        self.session.evaluation = level
+        if sub is None:
+            return
+        number = sub.number
+
+        def work() -> None:
+            try:
+                self.backend.evaluate(number, level, list(reasons))
+            except Exception as error:
+                log.warning("evaluation not delivered: %s", type(error).__name__)
+
+        self._run_async(work)
+
+    def lookup(self, number: str, done: Callable[[ProgressView | None, str | None], None]) -> None:
+        """Progress of an application (no session needed); ``done(view, error)`` gets the answer."""
+
+        def work() -> None:
+            try:
+                done(self.backend.progress(number), None)
+            except Exception as error:
+                log.warning("progress lookup failed: %s", type(error).__name__)
+                done(None, "unreachable")
+
+        self._run_async(work)
+
+    # -- the end -------------------------------------------------------------------------------------
+    def end(self, reason: EndReason) -> None:
+        log.info("session ended: %s", reason)
+        self.wipe()
+        self.emit("ended", reason=str(reason))
+
+    def wipe(self) -> None:
+        """Forget everything personal: the session object, and every screen (through the listeners)."""
+        self._generation += 1
+        old = self.session
+        for entry in old.materials:
+            entry.image = entry.signature = None
+        old.identity = old.face_jpeg = old.verification = None
+        old.form.clear()
+        old.certificates.clear()
+        self.session = Session()
+        for listener in list(self._wipe_listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("a wipe listener failed")
+        gc.collect()
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _target(self) -> Target:
+        if self.session.target is None:
+            raise RuntimeError("no service chosen")
+        return self.session.target
+
+    def _who(self) -> str:
+        return self.session.identity.id_number if self.session.identity else self.session.id
+
+
+def mask_value(field_type: str, value: str) -> str:
+    """How a form value appears on the confirm screen and receipt."""
+    if field_type == "phone":
+        return mask_phone(value)
+    if field_type == "id_number":
+        return mask_id_number(value)
+    if field_type == "bank_account":
+        return "*" * max(0, len(value) - 4) + value[-4:]
+    if field_type in ("text", "textarea") and len(value) > 6:
+        return value[:6] + "…"
+    return value
+
+
+def _thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="journey", daemon=True).start()
+
+
+RECEIPT_QR_PREFIX = "tongban:progress:"
+
+
+def receipt_document(journey: Journey, t: Callable[[str], str], site_name: str):
+    """The printed receipt (masked values only); its QR leads the progress lookup back to this application."""
+    from drivers.printer import QR, KeyValue, Receipt, Section, Text
+
+    sub = journey.session.submission
+    if sub is None:
+        raise RuntimeError("nothing submitted")
+    rows = [KeyValue(t(label), value) for label, value in journey.receipt_lines()]
+    blocks: list = [*rows]
+    if sub.queued:
+        blocks.append(Text(t("Not yet delivered: it is sent automatically. Use the reference above to ask."),
+                           bold=True))
+    blocks.append(QR(RECEIPT_QR_PREFIX + sub.number, module=6, ec="M", caption=t("Scan to see the progress")))
+    return Receipt(t("Application receipt"), [Section(site_name, blocks)], footer=[t("Thank you")])

@@ -1,0 +1,79 @@
+"""What the resident-facing screens talk to: the catalog and its search index, the journey, the devices, voice.
+
+Built once per app from the core. Devices are attached by role (``idcard``, ``sscard``, ``camera``, ``printer``);
+the screens decide what to offer from each device's status and capabilities, never from its name or class.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.contract import Device, DeviceState
+from kiosk.journey import Backend, Journey
+from kiosk.voice import VoiceGuide
+
+log = logging.getLogger(__name__)
+
+READY_STATES = (DeviceState.ONLINE, DeviceState.BUSY)
+
+
+@dataclass
+class Services:
+    catalog: Any  # kiosk.catalog.Catalog
+    index: Any  # kiosk.catalog.SearchIndex
+    journey: Journey
+    voice: VoiceGuide
+    devices: dict[str, Device] = field(default_factory=dict)
+
+    def device(self, role: str) -> Device | None:
+        return self.devices.get(role)
+
+    def ready(self, role: str, capability: str | None = None) -> bool:
+        """The device is there, online, and (if named) has the capability."""
+        device = self.devices.get(role)
+        if device is None or device.status().state not in READY_STATES:
+            return False
+        return capability is None or bool(device.capabilities().get(capability))
+
+    def printer_can_print(self) -> bool:
+        """Online with paper: near end still prints, end or an open cover do not."""
+        device = self.devices.get("printer")
+        if device is None:
+            return False
+        status = device.status()
+        if status.state not in READY_STATES:
+            return False
+        return status.fields.get("paper", "ok") in ("ok", "near_end") and not status.fields.get("cover_open")
+
+    def refresh_degraded(self) -> None:
+        """Tell the journey what the devices allow now."""
+        self.journey.camera_ok = self.ready("camera", "document")
+        self.journey.printer_ok = self.printer_can_print()
+
+
+def build_services(core: Any, backend: Backend | None = None, devices: dict[str, Device] | None = None) -> Services:
+    from kiosk.catalog import load_catalog
+    from kiosk.catalog.search import SearchIndex
+    from kiosk.catalog.uses import FILE_NAME, UseCounts
+    from kiosk.fleet.applied import applied_catalog_dir
+    from kiosk.paths import config_dir
+
+    # A fleet bundle's catalog (checked to load before it was applied) wins over the packaged one.
+    catalog = load_catalog(applied_catalog_dir(core.data_dir) or config_dir() / "catalog")
+    index = SearchIndex(catalog, uses=UseCounts(core.data_dir / FILE_NAME))  # ranking by use survives restarts
+    journey = Journey(backend or UnreachableBackend(), core.emit, kiosk_id=core.settings.kiosk.id,
+                      card_grace_s=15.0 * (core.settings.elder.timeout_factor if core.elder_mode else 1.0))
+    services = Services(catalog, index, journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))
+    services.refresh_degraded()
+    return services
+
+
+class UnreachableBackend:
+    """The backend before one is configured: every platform call fails as unreachable (nothing is faked)."""
+
+    def _fail(self, *_args: object, **_kwargs: object):
+        raise ConnectionError("no platform backend configured")
+
+    verify = certificates = submit = progress = evaluate = _fail

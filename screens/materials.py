@@ -1,0 +1,194 @@
+"""Materials: what the platform already holds (e-certificates) is ticked; each remaining paper material is
+photographed (preview → capture → retake / accept), replaced by a signed commitment on the signature pad, or
+marked to be supplied later. Without a camera, materials that need a photograph point to the counter."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.i18n import N_
+from kiosk.journey import MaterialStatus
+from screens.widgets import KioskScreen
+
+STATUS_WORDS = {
+    MaterialStatus.PENDING: N_("Still needed"),
+    MaterialStatus.PROVIDED: N_("Photographed"),
+    MaterialStatus.ECERT: N_("Fetched as an e-certificate"),
+    MaterialStatus.COMMITMENT: N_("Commitment signed"),
+    MaterialStatus.DEFERRED: N_("To supply later"),
+    MaterialStatus.COUNTER: N_("Hand in at the counter"),
+}
+OPTION_WORDS = {"capture": N_("Take a photo"), "commit": N_("Sign a commitment"), "defer": N_("Supply later")}
+DOC_GUIDANCE = {
+    "ok": N_("Hold still…"),
+    "no_page": N_("Put the page flat under the camera"),
+    "page_too_small": N_("Bring the page closer"),
+    "blurry": N_("Hold the page still"),
+    "glare": N_("Tilt the page away from the light"),
+}
+COMMITMENT_TEXT = N_("I promise that I meet the conditions and that the material “{name}” exists and is true. "
+                   "I accept the legal consequences if it is not.")
+
+
+class MaterialsScreen(KioskScreen):
+    mode: str = StringProperty("list")  # list | capture | review | sign
+    current: str = StringProperty("")  # material code in capture / review / sign
+    current_name: str = StringProperty("")
+    guidance: str = StringProperty("")
+    banner: str = StringProperty("")
+    complete: bool = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(prompt="Hand over your materials. Those fetched for you are already ticked", **kwargs)
+        self._command = None
+        self._captured: bytes | None = None
+
+    def on_pre_enter(self, *_args: object) -> None:
+        self.mode = "list"
+        self.app.services.refresh_degraded()
+        self.journey.mark_unavailable()
+        self.rebuild()
+
+    def on_leave(self, *_args: object) -> None:
+        self._cancel()
+        self.ids.preview.blank()
+
+    # -- the list -------------------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        t = self.app.core.t
+        box = self.ids.rows
+        box.clear_widgets()
+        journey = self.journey
+        for entry in journey.session.materials:
+            row = Factory.MaterialRow(code=entry.code, name=entry.name + ("" if entry.required else t(" (optional)")),
+                                      state_text=t(STATUS_WORDS[entry.status]), done=entry.satisfied,
+                                      counter=entry.status is MaterialStatus.COUNTER)
+            actions = row.ids.actions
+            if entry.status is MaterialStatus.PENDING:
+                for option in journey.options(entry):
+                    label = OPTION_WORDS[option]
+                    actions.add_widget(Factory.KGhostButton(text=t(label), on_release=lambda _b, o=option,
+                                                            c=entry.code: self.act(o, c)))
+            elif entry.status in (MaterialStatus.PROVIDED, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED):
+                actions.add_widget(Factory.KGhostButton(text=t("Change"), on_release=lambda _b, c=entry.code:
+                                                        self.undo(c)))
+            box.add_widget(row)
+        self.complete = journey.materials_complete
+        if journey.needs_counter:
+            self.banner = t("The camera is out of order. Materials marked for the counter must be handed in there; "
+                            "this application cannot be finished here.")
+        else:
+            self.banner = ""
+
+    def act(self, option: str, code: str) -> None:
+        entry = self.journey.material(code)
+        self.current, self.current_name = code, entry.name
+        if option == "capture":
+            self.start_capture()
+        elif option == "commit":
+            self.ids.pad.clear()
+            self.mode = "sign"
+            self.app.say("Read the commitment and sign with your finger in the box")
+        else:
+            self.journey.defer(code)
+            self.rebuild()
+
+    def undo(self, code: str) -> None:
+        self.journey.reset_material(code)
+        self.rebuild()
+
+    def proceed(self) -> None:
+        if self.complete:
+            self.app.navigate("form" if self.journey.session.target.form else "confirm")
+
+    # -- capture ------------------------------------------------------------------------------------------
+    def start_capture(self) -> None:
+        camera = self.app.services.device("camera")
+        if camera is None or not self.app.services.ready("camera", "document"):
+            self.journey.camera_ok = False
+            self.journey.mark_unavailable()
+            self.mode = "list"
+            self.rebuild()
+            return
+        self.mode = "capture"
+        self.guidance = self.app.core.t(DOC_GUIDANCE["no_page"])
+        self.app.say("Put the page flat under the camera")
+        preview = self.ids.preview
+        preview.device = camera
+        preview.live = True
+
+    def shoot(self) -> None:
+        camera = self.app.services.device("camera")
+        if camera is None or self._command is not None:
+            return
+        self.guidance = self.app.core.t("Taking the photo…")
+        self._command = camera.capture_document(timeout=20)
+        self._command.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._shot(done)))
+
+    def on_device_event(self, role: str, event) -> None:
+        if role == "camera" and event.kind == "document_guidance" and self._command is not None:
+            self.guidance = self.app.core.t(DOC_GUIDANCE.get(event.payload.get("reason"), DOC_GUIDANCE["no_page"]))
+        elif (role == "camera" and event.kind == "status" and self.mode == "capture"
+              and not self.app.services.ready("camera", "document")):
+            self.start_capture()  # falls back to the list with counter markers: never a dead screen
+
+    def _shot(self, done) -> None:
+        self._command = None
+        if self.mode != "capture":
+            return
+        if not done.ok:
+            self.guidance = self.app.core.t("No clear page was seen. Please try again.")
+            if not self.app.services.ready("camera", "document"):
+                self.start_capture()
+            return
+        self._captured = done.value.jpeg
+        self.ids.preview.live = False
+        self.ids.preview.show_jpeg(self._captured)
+        self.mode = "review"
+        self.app.say("Is the photo clear? Use it, or take it again")
+
+    def accept(self) -> None:
+        if self._captured is not None:
+            self.journey.capture(self.current, self._captured)
+        self._captured = None
+        self.ids.preview.blank()
+        self.mode = "list"
+        self.rebuild()
+
+    def retake(self) -> None:
+        self._captured = None
+        self.start_capture()
+
+    # -- commitment -----------------------------------------------------------------------------------------
+    def sign(self) -> None:
+        pad = self.ids.pad
+        if pad.empty:
+            return
+        self.journey.commit(self.current, pad.export_png())
+        pad.clear()
+        self.mode = "list"
+        self.rebuild()
+
+    def back_to_list(self) -> None:
+        self._cancel()
+        self._captured = None
+        self.ids.preview.blank()
+        self.ids.pad.clear()
+        self.mode = "list"
+        self.rebuild()
+
+    def _cancel(self) -> None:
+        if self._command is not None:
+            self._command.cancel()
+            self._command = None
+
+    def wipe(self) -> None:
+        self._cancel()
+        self._captured = None
+        self.ids.preview.blank()
+        self.ids.pad.clear()
+        self.ids.rows.clear_widgets()
+        self.current = self.current_name = self.guidance = self.banner = ""
+        self.mode = "list"

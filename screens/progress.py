@@ -1,0 +1,117 @@
+"""Progress lookup: type the application number on a digit keypad, or show an old receipt's QR to the camera;
+the answer is a timeline. No session and no identity are needed."""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.i18n import N_
+from screens.widgets import KioskScreen
+
+PREFIX = "TB"  # platform application numbers: TB + date + sequence
+QR_PREFIX = "tongban:progress:"
+STATUS_WORDS = {
+    "accepted": N_("Accepted"),
+    "in_review": N_("In review"),
+    "need_more": N_("More materials needed"),
+    "approved": N_("Approved"),
+    "rejected": N_("Not approved"),
+    "completed": N_("Completed"),
+    "queued": N_("Waiting to be sent"),
+}
+
+
+def number_from_qr(text: str) -> str | None:
+    """The receipt QR carries ``tongban:progress:<number>``; anything else is not ours."""
+    text = text.strip()
+    if text.startswith(QR_PREFIX) and len(text) > len(QR_PREFIX):
+        return text[len(QR_PREFIX):]
+    return None
+
+
+class ProgressScreen(KioskScreen):
+    digits: str = StringProperty("")
+    message: str = StringProperty("")
+    scanning: bool = BooleanProperty(False)
+    can_scan: bool = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(prompt="Type the number on your receipt, or show its QR code to the camera", **kwargs)
+        self._scan = None
+
+    def on_pre_enter(self, *_args: object) -> None:
+        self.can_scan = self.app.services.ready("camera", "qr")
+
+    def on_leave(self, *_args: object) -> None:
+        self.stop_scan()
+
+    def on_key(self, key: str) -> None:
+        if key == "backspace":
+            self.digits = self.digits[:-1]
+        elif key == "clear":
+            self.digits = ""
+        elif len(self.digits) < 20:
+            self.digits += key
+
+    def look_up(self, number: str | None = None) -> None:
+        number = number or (PREFIX + self.digits)
+        if len(number) < 6:
+            self.message = self.app.core.t("Please type the whole number")
+            return
+        self.message = self.app.core.t("Looking it up…")
+        self.ids.timeline.clear_widgets()
+        self.journey.lookup(number, lambda view, error: Clock.schedule_once(lambda _dt: self.show(number, view, error)))
+
+    def show(self, number: str, view, error: str | None) -> None:
+        t = self.app.core.t
+        box = self.ids.timeline
+        box.clear_widgets()
+        if error:
+            self.message = t("The service platform cannot be reached right now. Please try again later.")
+            return
+        if view is None:
+            self.message = t("No application with the number {number}").format(number=number)
+            return
+        self.message = t("{number}: {status}").format(number=view.number, status=t(STATUS_WORDS.get(view.status,
+                                                                                                    view.status)))
+        for entry in view.history:
+            box.add_widget(Factory.TimelineRow(when=entry.at[:16].replace("T", " "),
+                                               what=t(STATUS_WORDS.get(entry.status, entry.status)), note=entry.note))
+        if view.promised_by:
+            box.add_widget(Factory.TimelineRow(when=view.promised_by, what=t("Promised by"), note=""))
+
+    def start_scan(self) -> None:
+        camera = self.app.services.device("camera")
+        if camera is None or not self.can_scan:
+            self.message = self.app.core.t("The camera is not available. Please type the number.")
+            return
+        self.scanning = True
+        self.message = self.app.core.t("Hold the receipt's QR code in front of the camera")
+        self._scan = camera.scan_qr(timeout=30)
+        self._scan.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._scanned(done)))
+
+    def _scanned(self, done) -> None:
+        self.scanning = False
+        self._scan = None
+        if not done.ok:
+            self.message = self.app.core.t("No code was seen. Please try again or type the number.")
+            return
+        for code in done.value:
+            number = number_from_qr(code.text)
+            if number:
+                self.look_up(number)
+                return
+        self.message = self.app.core.t("This is not a Tongban receipt code.")
+
+    def stop_scan(self) -> None:
+        if self._scan is not None:
+            self._scan.cancel()
+            self._scan = None
+        self.scanning = False
+
+    def wipe(self) -> None:
+        self.digits = ""
+        self.message = ""
+        self.ids.timeline.clear_widgets()

@@ -1,0 +1,91 @@
+"""The receipt: printed on the receipt printer (printing state, reprint); when the printer cannot print (no paper,
+cover open, offline, missing) the receipt and its QR code are shown on the screen instead, so a resident is
+never left without their number. A queued application (platform unreachable) carries the kiosk's reference."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.journey import RECEIPT_QR_PREFIX, receipt_document
+from screens.widgets import KioskScreen
+
+log = logging.getLogger(__name__)
+
+
+def qr_texture(data: str):
+    """A QR code as a Kivy texture, made in memory (nothing written to disk)."""
+    import qrcode
+
+    image = qrcode.make(data, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    buffer.seek(0)
+    return CoreImage(buffer, ext="png").texture
+
+
+class ReceiptScreen(KioskScreen):
+    state: str = StringProperty("")  # printing | printed | on_screen
+    number: str = StringProperty("")
+    queued: bool = BooleanProperty(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(prompt="Your application is submitted. Take your receipt", **kwargs)
+        self._job = None
+
+    def on_pre_enter(self, *_args: object) -> None:
+        submission = self.journey.session.submission
+        if submission is None:
+            return
+        self.number, self.queued = submission.number, submission.queued
+        self.build_rows()
+        self.print_receipt()
+
+    def build_rows(self) -> None:
+        t = self.app.core.t
+        box = self.ids.rows
+        box.clear_widgets()
+        for label, value in self.journey.receipt_lines():
+            box.add_widget(Factory.SummaryRow(label=t(label), value=value))
+        self.ids.qr.texture = qr_texture(RECEIPT_QR_PREFIX + self.number)
+
+    def print_receipt(self) -> None:
+        services = self.app.services
+        services.refresh_degraded()
+        printer = services.device("printer")
+        if printer is None or not services.printer_can_print():
+            log.warning("printer cannot print (%s): receipt shown on screen", printer.status() if printer else "none")
+            self.state = "on_screen"
+            self.app.say("The printer cannot print now. Please photograph the code on the screen")
+            return
+        self.state = "printing"
+        from kiosk.i18n import translator
+
+        document = receipt_document(self.journey, translator("zh_CN"), self.app.core.settings.kiosk.site_name)
+        self._job = printer.print_receipt(document, timeout=30)
+        self._job.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._printed(done)))
+        # staff menu (issue 10): a printed receipt stays available for 补打 (masked content only, 24 h)
+        number, desk = self.number, self.app.staff_desk
+        self._job.add_done_callback(lambda done: done.ok and desk.keep_receipt(number, document))
+
+    def _printed(self, done) -> None:
+        self._job = None
+        if self.manager is None or self.manager.current != self.name:
+            return
+        self.state = "printed" if done.ok else "on_screen"
+        if not done.ok:
+            log.warning("receipt not printed: %s %s", done.code, done.detail)
+            self.app.say("The printer cannot print now. Please photograph the code on the screen")
+
+    def finish(self) -> None:
+        self.app.navigate("evaluate")
+
+    def wipe(self) -> None:
+        self.ids.rows.clear_widgets()
+        self.ids.qr.texture = None
+        self.number = self.state = ""

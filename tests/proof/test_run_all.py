@@ -1,0 +1,65 @@
+"""bench/run_all.py: every benchmark is listed, targets are read and judged, both JSON shapes are gathered."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("bench_run_all", ROOT / "bench" / "run_all.py")
+run_all = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = run_all  # dataclasses look their module up
+_spec.loader.exec_module(run_all)
+
+
+def test_every_script_in_bench_is_run():
+    scripts = {p.stem for p in (ROOT / "bench").glob("*.py")} - {"run_all"}
+    assert scripts == {b.name for b in run_all.BENCHMARKS}
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "verdict"),
+    [
+        (41.1, "<= 60", True),
+        (61, "<= 60", False),
+        (29.1, ">= 15", True),
+        (10, ">= 15", False),
+        (0, "== 0", True),
+        (1, "== 0", False),
+        (-3, 0, True),  # a bare number is "at most": thread growth −3 meets 0
+        (1.2, 1.0, False),
+        (5, None, None),
+        (5, "", None),
+        ("n/a", "<= 3", None),
+        (1000, 1000, True),
+        (0.5, "≤ 1", True),
+    ],
+)
+def test_targets_are_judged(value, target, verdict):
+    assert run_all.met(value, target) is verdict
+
+
+def test_unreadable_target_is_refused():
+    with pytest.raises(ValueError):
+        run_all.parse_target("fast")
+
+
+def test_list_and_dict_shapes_are_gathered():
+    figure = {"name": "a", "value": 1, "unit": "ms", "target": 2}
+    assert run_all.normalise([figure]) == run_all.normalise({"a": figure}) == [figure]
+    with pytest.raises(ValueError):
+        run_all.normalise([{"value": 1}])
+
+
+def test_markdown_names_missed_targets():
+    report = {"generated": "now", "full": False, "machine": {"cores": 2, "memory_gb": 4, "python": "3.11",
+              "system": "Linux", "commit": "abc"}, "results": [
+        {"bench": "x", "args": [], "status": "ok", "seconds": 1.0, "figures": [
+            {"name": "x.fast", "value": 3, "unit": "ms", "target": "<= 2", "met": False},
+            {"name": "x.small", "value": 1, "unit": "MB", "target": 2, "met": True}]}]}  # fmt: skip
+    text = run_all.markdown(report)
+    assert "**1 of 2 targets met**; missed: x.fast." in text
+    assert "| x.fast | 3 | ms | ≤ 2 | **no** |" in text

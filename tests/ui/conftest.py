@@ -1,0 +1,105 @@
+"""UI test helpers: the simulator rig attached to the session app, waiting on the real event loop, and the
+layout check (every visible widget inside the screen, no overlapping siblings) shared by the screen tests."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def rig(kiosk_app, tmp_path_factory):
+    from kiosk.simrig import SimRig
+
+    rig = SimRig(tmp_path_factory.mktemp("rig"))
+    backend = rig.start(backend_wait_s=5.0)
+    app = kiosk_app.app
+    app.services.journey.backend = backend
+    for role, device in rig.devices.items():
+        app.attach_device(role, device)
+    wait_until(kiosk_app, lambda: all(d.status().state == "online" for d in rig.devices.values()), 15)
+    yield rig
+    app.services.devices.clear()
+    rig.stop()
+
+
+def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
+    """Run the app's event loop until ``predicate()`` holds (False on timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ui.tick(1)
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+class _SettledDriver:
+    """The UI driver, but every tap first waits for a screen transition to finish (the ScreenManager ignores
+    touches during one, as a resident's finger would be ignored)."""
+
+    def __init__(self, ui) -> None:
+        self._ui = ui
+
+    def __getattr__(self, name):
+        return getattr(self._ui, name)
+
+    def tap(self, widget) -> None:
+        manager = self._ui.app.root
+        wait_until(self._ui, lambda: not manager.transition.is_active, 5)
+        self._ui.tick(1)
+        self._ui.tap(widget)
+
+
+def settled_tap(ui):
+    return _SettledDriver(ui)
+
+
+def walk(widget, visible_only: bool = True):
+    """Widgets in the tree; with ``visible_only``, subtrees of hidden widgets are skipped."""
+    if visible_only and (widget.opacity == 0 or widget.height <= 0 or widget.width <= 0):
+        return
+    yield widget
+    for child in widget.children:
+        yield from walk(child, visible_only)
+
+
+def layout_problems(screen) -> list[str]:
+    """Visible widgets lie inside the screen (unless scrolled), siblings do not overlap, and labels' text fits."""
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    problems = []
+
+    def visit(widget, scrolled: bool) -> None:
+        if widget.opacity == 0 or widget.height <= 0 or widget.width <= 0:
+            return
+        x, y = widget.to_window(*widget.pos)
+        sx, sy = screen.to_window(*screen.pos)
+        inside = sx - 1 <= x and sy - 1 <= y and x + widget.width <= sx + screen.width + 1
+        inside = inside and y + widget.height <= sy + screen.height + 1
+        if not inside and not scrolled:
+            problems.append(f"{type(widget).__name__} {getattr(widget, 'text', '')!r} outside the screen")
+        if isinstance(widget, Label) and widget.text and widget.text_size[0] and not widget.shorten:
+            widget.texture_update()
+            if widget.texture_size[1] > widget.height + 2 and widget.text_size[1] is None:
+                problems.append(f"label {widget.text[:30]!r} clipped ({widget.texture_size[1]} > {widget.height})")
+        if isinstance(widget, ScrollView):
+            for child in widget.children:
+                visit(child, True)
+            return
+        siblings = [c for c in widget.children if c.opacity and c.height > 0 and c.width > 0]
+        for i, a in enumerate(siblings):
+            for b in siblings[i + 1:]:
+                w = min(a.right, b.right) - max(a.x, b.x)
+                h = min(a.top, b.top) - max(a.y, b.y)
+                if w > 2 and h > 2:
+                    problems.append(f"{type(a).__name__} {getattr(a, 'text', '')!r} overlaps "
+                                    f"{type(b).__name__} {getattr(b, 'text', '')!r} in {type(widget).__name__}")
+        for child in widget.children:
+            visit(child, scrolled)
+
+    for child in screen.children:
+        visit(child, False)
+    return problems

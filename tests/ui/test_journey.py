@@ -1,0 +1,156 @@
+"""The whole resident journey through real widgets and every simulator: search by initials → guide → ID card →
+face → materials (e-certificate, photo, commitment) → form → confirm → submit → printed receipt → evaluate →
+goodbye → wipe; then nothing of the resident is left in any widget."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.conftest import layout_problems, settled_tap, wait_until, walk
+
+pytestmark = pytest.mark.ui
+
+
+def type_letters(ui, screen, letters: str) -> None:
+    keys = {k.key: k for k in screen.ids.keyboard.children}
+    for letter in letters:
+        ui.tap(keys[letter])
+
+
+def test_whole_journey_by_touch(kiosk_app, rig):
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    journey = app.services.journey
+    home = ui.screen("home")
+    ui.tap(home.ids.search)
+    assert app.root.current == "search"
+    search = ui.screen("search")
+    type_letters(ui, search, "cxjmyl")
+    ui.tick(3)
+    rows = search.ids.results.data
+    assert rows, "initials found nothing"
+    assert layout_problems(search) == []
+    row = next(w for w in walk(search.ids.results) if type(w).__name__ == "ResultRow")
+    ui.tap(row)
+    assert app.root.current == "guide"
+    guide = ui.screen("guide")
+    assert guide.ids.fact_limit.value and guide.ids.fact_fee.value
+    assert layout_problems(guide) == []
+    # identify by ID card: the real reader reads the simulated card
+    ui.tap(guide.ids.apply)
+    assert app.root.current == "identify"
+    identify = ui.screen("identify")
+    assert identify.idcard_ok
+    ui.tap(identify.ids.idcard)
+    rig.place_card()
+    assert wait_until(ui, lambda: app.root.current == "face", 15), identify.error_text
+    # face: the camera sees the simulated face; the platform checks it
+    assert wait_until(ui, lambda: app.root.current == "materials", 30), ui.screen("face").error_text
+    assert journey.session.verification.verified
+    materials = ui.screen("materials")
+    statuses = {m.code: m.status for m in journey.session.materials}
+    assert "ecert" in set(map(str, statuses.values())), statuses
+    # the remaining materials: photograph one, sign a commitment or defer the rest
+    app.attach_device("camera", rig.cameras["document"])
+    for _ in range(len(journey.session.materials)):
+        pending = [m for m in journey.session.materials if str(m.status) == "pending"]
+        if not pending:
+            break
+        ui.tick(3)  # let the rebuilt rows lay out before touching them
+        row = next(r for r in materials.ids.rows.children if r.code == pending[0].code)
+        buttons = {b.text: b for b in row.ids.actions.children}
+        if "拍照" in buttons:
+            b = buttons["拍照"]
+            ui.tap(b)
+            assert materials.mode == "capture"
+            ui.tap(materials.ids.main_action)
+            assert wait_until(ui, lambda: materials.mode == "review", 30), materials.guidance
+            ui.tick(3)
+            ui.tap(materials.ids.main_action)
+        elif "签署承诺" in buttons:
+            ui.tap(buttons["签署承诺"])
+            ui.tick(3)
+            sign(ui, materials.ids.pad)
+            ui.tap(materials.ids.main_action)
+        else:
+            ui.tap(buttons["以后补交"])
+    assert journey.materials_complete
+    ui.tick(3)
+    ui.tap(materials.ids.proceed)
+    ui.tick(3)
+    if app.root.current == "form":
+        fill_form(ui, ui.screen("form"))
+    assert app.root.current == "confirm", (journey.session.form_errors, journey.session.form)
+    confirm = ui.screen("confirm")
+    shown = " ".join(w.text for w in walk(confirm) if hasattr(w, "text") and isinstance(w.text, str))
+    assert "110105199003071239" not in shown and "张伟" not in shown and "张*" in shown
+    ui.tap(confirm.ids.submit)
+    assert wait_until(ui, lambda: app.root.current == "receipt", 30)
+    receipt = ui.screen("receipt")
+    assert wait_until(ui, lambda: receipt.state == "printed", 30)
+    job = rig.printer_emulator.wait_for_jobs(1)[-1]
+    assert any(receipt.number in payload for payload in job.qr_payloads)
+    assert receipt.number.startswith("TB")
+    ui.tap(receipt.ids.done)
+    evaluate = ui.screen("evaluate")
+    ui.tap(evaluate.ids.face2)
+    assert evaluate.ids.send.disabled  # the two lowest need a reason
+    ui.tap(evaluate.ids.reasons.children[-1])
+    ui.tap(evaluate.ids.send)
+    assert app.root.current == "goodbye"
+    ui.tap(ui.screen("goodbye").ids.finish)
+    assert app.root.current == "home"
+    assert not journey.active
+    assert personal_data_left(app, ["张伟", "110105199003071239", "13800138000"]) == []
+
+
+def sign(ui, pad) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    x, y = pad.to_window(pad.x + pad.width * 0.2, pad.center_y)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    for step in range(1, 8):
+        touch.touch_move(x + step * pad.width * 0.08, y + (-1) ** step * pad.height * 0.1)
+    touch.touch_up()
+    ui.tick(2)
+
+
+def fill_form(ui, form) -> None:
+    """Type every empty field with its own keyboard: digits for numbers, letters + candidates for text."""
+    for _ in range(12):
+        spec = next((f for f in form._fields() if not form.journey.session.form.get(f.key)), None)
+        if spec is None:
+            break
+        ui.tap(form._rows[spec.key])
+        if form.keyboard == "digits":
+            keys = {k.key: k for k in form.ids.digits.children}
+            text = {"phone": "13800138000", "date": "2024-01-02", "id_number": "110105199003071239"}.get(
+                str(spec.type), "12")
+            for ch in text:
+                ui.tap(keys[ch])
+        elif form.keyboard == "options":
+            ui.tap(form.ids.options.children[-1])
+        else:
+            keys = {k.key: k for k in form.ids.letters_kb.children}
+            for _word in range(3):
+                for ch in "beijing":
+                    ui.tap(keys[ch])
+                ui.tap(form.ids.candidates.children[-1])
+    ui.tap(form.ids.next)
+
+
+def personal_data_left(app, needles) -> list[str]:
+    """Every widget of every screen and dialog, every string property, the session: none may hold a needle."""
+    from kivy.core.window import Window
+
+    found = []
+    for root in [*app.root.screens, *Window.children]:
+        for widget in walk(root, visible_only=False):
+            for name in widget.properties():
+                value = getattr(widget, name, None)
+                text = value if isinstance(value, str) else (repr(value) if isinstance(value, list | dict) else "")
+                if any(needle in text for needle in needles):
+                    found.append(f"{type(widget).__name__}.{name}")
+    session_text = repr(vars(app.services.journey.session))
+    found += [f"session {n}" for n in needles if n in session_text]
+    return found

