@@ -173,14 +173,19 @@ class Hardware:
             from drivers.sim.sscard import PcscEnvironment, pcsc_available
 
             available, why = pcsc_available()
+            pattern = None  # without the simulator the reader reports no_device; the UI hides that option
             if available:
-                self.sims.sscard = PcscEnvironment()
-                self.sims.sscard.start()
-                self._stops.append(self.sims.sscard.stop)
-                pattern = self.sims.sscard.reader_pattern
-            else:  # the reader then reports no_device, and the UI hides the social-security card option
+                environment = PcscEnvironment()
+                try:
+                    environment.start()
+                except RuntimeError as error:  # a simulator that fails must not keep the kiosk from starting
+                    log.warning("social-security card simulator did not start: %s", error)
+                else:
+                    self.sims.sscard = environment
+                    self._stops.append(environment.stop)
+                    pattern = environment.reader_pattern
+            else:
                 log.warning("social-security card simulator unavailable: %s", why)
-                pattern = None
         return SocialSecurityCardReader(reader_pattern=pattern)
 
     # -- platform and delivery ------------------------------------------------------------------

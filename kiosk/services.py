@@ -75,10 +75,13 @@ def build_services(core: Any, devices: dict[str, Device] | None = None) -> Servi
     """The screens' services; with ``core.hardware`` started (kiosk run, kiosk demo) its devices and platform."""
     from kiosk.catalog import load_catalog
     from kiosk.catalog.search import SearchIndex
+    from kiosk.catalog.uses import FILE_NAME, UseCounts
+    from kiosk.fleet.applied import applied_catalog_dir
     from kiosk.paths import config_dir
 
-    catalog = load_catalog(config_dir() / "catalog")
-    index = SearchIndex(catalog)
+    # A fleet bundle's catalog (checked to load before it was applied) wins over the packaged one.
+    catalog = load_catalog(applied_catalog_dir(core.data_dir) or config_dir() / "catalog")
+    index = SearchIndex(catalog, uses=UseCounts(core.data_dir / FILE_NAME))  # ranking by use survives restarts
     journey = Journey(None, core.emit, kiosk_id=core.settings.kiosk.id,
                       card_grace_s=15.0 * (core.settings.elder.timeout_factor if core.elder_mode else 1.0))
     services = Services(catalog, index, journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))

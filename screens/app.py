@@ -72,6 +72,10 @@ class TongbanApp(App):
         self.theme = Theme.make(Window.size, self.elder, core.settings.elder.scale)
         self._watchdog = watchdog.WatchdogFeeder()
         core.subscribe(self._on_core_event)
+        self.exit_status = 0  # `kiosk run` exits with it (the staff menu's restart and exit set it)
+        from screens.staff_desk import StaffDesk  # staff menu (issue 10)
+
+        self.staff_desk = StaffDesk(self)
 
     def t(self, message: str, *_bindings: object) -> str:
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
@@ -101,6 +105,7 @@ class TongbanApp(App):
             manager.add_widget(getattr(module, f"{name.capitalize()}Screen")(name=name))
         for role, device in self.services.devices.items():
             self.watch_device(role, device)
+        self.staff_desk.install(manager)  # staff menu (issue 10): its screens, gesture, supervisor clock, heartbeat
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
@@ -150,6 +155,7 @@ class TongbanApp(App):
 
     def on_stop(self) -> None:
         watchdog.stopping()
+        self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
         self.core.close()
 
     # -- lockdown: a resident cannot leave the kiosk app -----------------------------------

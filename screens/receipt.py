@@ -71,8 +71,12 @@ class ReceiptScreen(KioskScreen):
             self.app.say("The printer cannot print now. Please photograph the code on the screen")
             return
         self.state = "printing"
-        self._job = printer.print_receipt(self.document(), timeout=30)
+        document = self.document()
+        self._job = printer.print_receipt(document, timeout=30)
         self._job.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._printed(done)))
+        # staff menu (issue 10): a printed receipt stays available for 补打 (masked content only, 24 h)
+        number, desk = self.number, self.app.staff_desk
+        self._job.add_done_callback(lambda done: done.ok and desk.keep_receipt(number, document))
 
     def _printed(self, done) -> None:
         self._job = None

@@ -6,6 +6,7 @@ Public API (see docs/catalog.md)::
     catalog.items, catalog.item(code), catalog.bundles, catalog.departments
     bundle.merged_materials(), bundle.merged_form()
     index = SearchIndex(catalog); index.search("ylbx", limit=10); index.record_use(code)
+    SearchIndex(catalog, uses=UseCounts(data_dir / "catalog_uses.json"))   # use counts kept across restarts
 """
 
 from kiosk.catalog.loader import Catalog, CatalogError, CatalogStore, Problem, load_catalog, write_catalog
@@ -23,6 +24,7 @@ from kiosk.catalog.model import (
     MergedMaterials,
     validate_field,
 )
+from kiosk.catalog.uses import UseCounts
 
 __all__ = [
     "Bundle",
@@ -40,6 +42,7 @@ __all__ = [
     "MergedMaterial",
     "MergedMaterials",
     "Problem",
+    "UseCounts",
     "load_catalog",
     "validate_field",
     "write_catalog",

@@ -49,8 +49,9 @@ def _run(args: argparse.Namespace) -> int:
     configure(size, fullscreen)
     from screens.app import TongbanApp
 
-    TongbanApp(core).run()
-    return 0
+    app = TongbanApp(core)
+    app.run()
+    return app.exit_status  # the staff menu's restart (75) and exit to the desktop (64), see docs/deploy.md
 
 
 def _demo(args: argparse.Namespace) -> int:

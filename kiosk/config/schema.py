@@ -229,6 +229,24 @@ class RoutingSection(Section):
         return self.local_prefixes or (self.region,)
 
 
+# -- staff menu: out-of-service mode, heartbeat, reprints (issue 10; appended, other sections unchanged) --
+
+
+class Alternative(Section):
+    """A nearby place a resident can go while this kiosk is out of service."""
+
+    place: Label  # 城南街道便民服务中心 / Chengnan Sub-district Service Centre
+    address: Label
+    hours: Label | None = None
+    distance: str = Field("", max_length=20)  # "约800米" / "800 m": shown as written
+
+
+class ServiceSection(Section):
+    alternatives: tuple[Alternative, ...] = ()  # shown on the home screen in out-of-service mode, nearest first
+    heartbeat_interval_s: int = Field(60, ge=10, le=3600)  # POST /v1/kiosks/{id}/heartbeat
+    reprint_keep_h: int = Field(24, ge=1, le=72)  # how long masked receipts stay available for 补打
+
+
 class Settings(Section):
     kiosk: KioskSection = KioskSection()
     display: DisplaySection = DisplaySection()
@@ -240,3 +258,4 @@ class Settings(Section):
     staff: StaffSection = StaffSection()
     fleet: FleetSection = FleetSection()
     routing: RoutingSection = RoutingSection()
+    service: ServiceSection = ServiceSection()

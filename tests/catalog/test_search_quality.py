@@ -62,6 +62,16 @@ QUERIES = [
     ("zhuyaunfeiyong", "住院费用报销"),
     ("linshijiuzu", "临时救助"),
     ("高铃津贴", "高龄津贴申领"),
+    # one typo anywhere in a pinyin or initials query of 4 letters or more
+    ("haolingjintie", "高龄津贴申领"),  # first letter wrong
+    ("aolingjintie", "高龄津贴申领"),  # first letter missing
+    ("linshjiuzhu", "临时救助"),  # a letter missing in the middle
+    ("gaolingjintei", "高龄津贴申领"),  # last two swapped
+    ("canjirenzhenhguanling", "残疾人证换领"),  # a letter too many
+    ("lsjzz", "临时救助"),  # a letter too many at the end
+    ("hqky", "户口迁移"),  # initials, swapped across the middle (both halves broken)
+    ("gjlt", "高龄津贴申领"),
+    ("lmfcxk", "林木采伐许可"),
     ("残急人证换领", "残疾人证换领"),
     # codes
     ("330199000300120000", "高龄津贴申领"),
@@ -76,6 +86,13 @@ def test_the_table_is_big_enough():
 def test_expected_item_in_top_three(index, query, expected):
     names = [hit.item.name for hit in index.search(query, limit=3)]
     assert expected in names, f"{query!r} → {names}"
+
+
+def test_a_homophone_has_the_same_syllable(index):
+    # 低保 read as letters, "dibao", once also matched 新开店报税 (Dian Bao): a homophone is a unit read "di".
+    names = [hit.item.name for hit in index.search("低保", limit=10)]
+    assert names[0] == "最低生活保障申请" and "新办纳税人套餐" not in names
+    assert [h.score for h in index.search("高铃津贴", limit=1)] == [22]
 
 
 def test_ranking_tiers_exact_before_prefix_before_inside_before_alias(index):

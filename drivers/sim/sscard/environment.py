@@ -213,7 +213,7 @@ class PcscEnvironment:
             log.close()
         self._wait_ready()
 
-    def _wait_ready(self, timeout: float = 10.0) -> None:
+    def _wait_ready(self, timeout: float = 30.0) -> None:  # a loaded 2-core machine can take >10 s
         from smartcard import scard
 
         deadline = time.monotonic() + timeout

@@ -1,0 +1,115 @@
+"""Staff menu UI fixtures: the session app with staff members configured and the configured (simulated) hardware
+started and attached — ID-card reader on a pty, printer emulator, camera video, virtual social-security card behind
+a private pcscd where available, and the platform simulator."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+OPERATOR_PIN = "246810"
+ADMIN_PIN = "135791"
+STAFF_CARD = "resident-li"  # a deck card registered as the operator's staff card
+STAFF_CARD_NUMBER = "110101199003072340"
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ui.tick(1)
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+@pytest.fixture(scope="session")
+def staff_hw(kiosk_app):
+    """Configure two staff members (cheap argon2 parameters: these are test PINs), start and attach the hardware."""
+    from argon2 import PasswordHasher
+
+    from kiosk.config.loader import LoadedConfig
+    from kiosk.config.schema import StaffMember
+    from kiosk.staff import hash_card
+
+    app = kiosk_app.app
+    core = app.core
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    members = (
+        StaffMember(id="op01", display_name="王师傅", role="operator", pin_hash=hasher.hash(OPERATOR_PIN),
+                    card_hash=hash_card(STAFF_CARD_NUMBER)),
+        StaffMember(id="admin01", display_name="李主任", role="administrator", pin_hash=hasher.hash(ADMIN_PIN)),
+    )  # fmt: skip
+    staff = core.settings.staff.model_copy(update={"members": members})
+    core.config = LoadedConfig(core.settings.model_copy(update={"staff": staff}), core.config.outcomes)
+    hardware = core.start_hardware()
+    app.staff_desk.attach(hardware)
+    wait_until(kiosk_app, lambda: hardware.supervisor.overall().ready, 20)
+    yield hardware
+    app.staff_desk.detach()
+    core.close()
+
+
+@pytest.fixture
+def desk(kiosk_app, staff_hw):
+    """A fresh sign-in state (no lockout) on the home screen; returns the StaffDesk."""
+    from kiosk.staff import StaffAuth
+    from kiosk.staff.auth import STATE_FILE
+
+    app = kiosk_app.app
+    desk = app.staff_desk
+    desk.logout()
+    (app.core.data_dir / STATE_FILE).unlink(missing_ok=True)
+    desk.auth = StaffAuth(app.core.settings.staff, app.core.data_dir, audit=staff_hw.audit)
+    app.go_home()
+    wait_until(kiosk_app, lambda: app.root.current == "home" and not app.root.transition.is_active, 5)
+    yield desk
+    desk.logout()
+    if desk.out_of_service:
+        desk.service_mode.set(False)
+    app.go_home()
+    wait_until(kiosk_app, lambda: app.root.current == "home" and not app.root.transition.is_active, 5)
+
+
+def enter_pin(ui, pin: str, taps: bool = True) -> None:
+    """Type ``pin`` on the pad (``taps=False``: through the pad's key handler, to spare frames) and tap OK."""
+    screen = ui.app.root.get_screen("staff_pin")
+    keys = {w.text: w for w in screen.ids.keypad.children}
+    for digit in pin:
+        if taps:
+            ui.tap(keys[digit])
+        else:
+            screen.press(digit)
+    ui.tap(screen.ids.ok)
+
+
+def settle(ui) -> None:
+    wait_until(ui, lambda: not ui.app.root.transition.is_active, 5)
+    ui.tick(2)
+
+
+@pytest.fixture
+def signed_in(kiosk_app, desk):
+    """Sign in as ``role`` through the real PIN pad; returns the menu screen."""
+
+    def sign_in(role: str = "operator"):
+        desk.open_pin(None)
+        settle(kiosk_app)
+        enter_pin(kiosk_app, OPERATOR_PIN if role == "operator" else ADMIN_PIN)
+        settle(kiosk_app)
+        assert kiosk_app.app.root.current == "staff_menu"
+        return kiosk_app.app.root.get_screen("staff_menu")
+
+    return sign_in
