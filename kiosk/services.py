@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from drivers.contract import Device, DeviceState
@@ -63,12 +64,19 @@ class Services:
 def application_services(catalog: Any, hardware: Any):
     """``kiosk.applications.Services`` on the hardware's platform client, outbox and receipt printer."""
     from kiosk.applications import Services as ApplicationServices
-    from kiosk.paths import config_dir
-    from kiosk.workdays import load_tables
 
     return ApplicationServices(settings=hardware.settings, catalog=catalog, client=hardware.client,
                                outbox=hardware.outbox, printer=hardware.devices.get("printer"),
-                               holiday_tables=load_tables(config_dir() / "holidays"))
+                               holiday_tables=holiday_tables(hardware.data_dir))
+
+
+def holiday_tables(data_dir: Path) -> dict[int, Any]:
+    """Packaged holiday tables, with the applied fleet bundle's tables replacing them year by year."""
+    from kiosk.fleet.applied import applied_holidays
+    from kiosk.paths import config_dir
+    from kiosk.workdays import load_tables
+
+    return {**load_tables(config_dir() / "holidays"), **applied_holidays(data_dir)}
 
 
 def build_services(core: Any, devices: dict[str, Device] | None = None) -> Services:

@@ -12,6 +12,7 @@ from typing import Any
 
 from kiosk.config import Layer
 from kiosk.fleet.bundle import Bundle, BundleError, read_bundle
+from kiosk.workdays import YearTable
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def applied_catalog_dir(data_dir: Path) -> Path | None:
     return None if bundle is None else bundle.catalog_dir
 
 
-def applied_holidays(data_dir: Path) -> dict[int, Any]:
+def applied_holidays(data_dir: Path) -> dict[int, YearTable]:
     bundle = current_bundle(data_dir)
     return {} if bundle is None else bundle.holidays()
 

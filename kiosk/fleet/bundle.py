@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kiosk.config import Layer, load
 from kiosk.config.loader import defaults_layer
+from kiosk.workdays import YearTable, load_tables
 
 log = logging.getLogger(__name__)
 
@@ -79,31 +80,6 @@ class Notice(_Model):
 
     def active(self, at: dt.datetime) -> bool:
         return self.valid_from <= at < self.valid_until
-
-
-class Holiday(_Model):
-    date: dt.date
-    name: str = Field(min_length=1, max_length=40)
-
-
-class HolidayTable(_Model):
-    """One year's statutory holidays and make-up working days (调休), as the State Council publishes them."""
-
-    year: int = Field(ge=2000, le=2200)
-    holidays: tuple[Holiday, ...]
-    workdays: tuple[dt.date, ...] = ()
-
-    @model_validator(mode="after")
-    def _consistent(self) -> HolidayTable:
-        off = [h.date for h in self.holidays]
-        for day in [*off, *self.workdays]:
-            if day.year != self.year:
-                raise ValueError(f"{day} is not in {self.year}")
-        if len(set(off)) != len(off):
-            raise ValueError("a date is listed twice among holidays")
-        if set(off) & set(self.workdays):
-            raise ValueError("a date is both a holiday and a make-up working day")
-        return self
 
 
 class Manifest(_Model):
@@ -166,24 +142,26 @@ class Bundle:
         folder = self.root / HOLIDAYS_DIR
         return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
 
-    def holidays(self) -> dict[int, HolidayTable]:
-        """The holiday tables by year; raises BundleError if one does not validate (checked before applying)."""
-        tables: dict[int, HolidayTable] = {}
+    def holidays(self) -> dict[int, YearTable]:
+        """The holiday tables by year, in the format the working-day counter reads (``config/holidays/*.toml``);
+        raises BundleError if one does not validate (checked before applying)."""
+        tables: dict[int, YearTable] = {}
         problems: list[str] = []
         for stem, path in self.holiday_files().items():
             source = f"{HOLIDAYS_DIR}/{path.name}"
             try:
-                table = HolidayTable.model_validate(tomllib.loads(path.read_text("utf-8")))
+                found = load_tables(path)
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
                 problems.append(f"{source}: not valid TOML: {error}")
                 continue
-            except ValidationError as error:
-                problems.extend(_describe(error, source))
+            except ValueError as error:
+                problems.append(f"{source}: {error}")
                 continue
-            if stem != str(table.year):
-                problems.append(f"{source}: year is {table.year} but the file is named for {stem}")
+            expected = int(stem) if stem.isdigit() else None
+            if set(found) != {expected}:
+                problems.append(f"{source}: must hold exactly the table [{stem}] (has {sorted(found)})")
                 continue
-            tables[table.year] = table
+            tables.update(found)
         if problems:
             raise BundleError(problems)
         return tables

@@ -41,13 +41,13 @@ GOOD = 'version = 4\nnote = "2026 holidays"\n[settings.idle]\ntimeout_s = 60\n'
 
 
 def test_pack_is_reproducible_and_unpacks_to_the_same_bundle(tmp_path):
-    src = write(tmp_path / "src", GOOD, {"holidays/2026.toml": 'year = 2026\nholidays = []\n'})
+    src = write(tmp_path / "src", GOOD, {"holidays/2026.toml": '[2026]\nholidays = []\n'})
     first, second = pack(src, tmp_path / "a.tar"), pack(src, tmp_path / "b.tar")
     assert (tmp_path / "a.tar").read_bytes() == (tmp_path / "b.tar").read_bytes()
     assert first.version == second.version == 4
     unpacked = unpack(tmp_path / "a.tar", tmp_path / "out")
     assert (unpacked.version, unpacked.note, unpacked.settings) == (4, "2026 holidays", {"idle": {"timeout_s": 60}})
-    assert unpacked.holidays()[2026].holidays == ()
+    assert unpacked.holidays()[2026].holidays == frozenset()
 
 
 @pytest.mark.parametrize(
@@ -86,13 +86,12 @@ def test_not_a_tar_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("extra", "files", "expected"),
     [
-        ("", {"holidays/2026.toml": 'year = 2025\nholidays = []\n'}, "year is 2025 but the file is named for 2026"),
-        ("", {"holidays/2026.toml": 'year = 2026\nholidays = [{ date = 2027-01-01, name = "元旦" }]\n'}, "not in 2026"),
+        ("", {"holidays/2026.toml": '[2025]\nholidays = []\n'}, "must hold exactly the table [2026] (has [2025])"),
+        ("", {"holidays/2026.toml": '[2026]\nholidays = [2027-01-01]\n'}, "is in another year"),
         (
             "",
-            {"holidays/2026.toml": 'year = 2026\nholidays = [{ date = 2026-01-01, name = "元旦" }]\n'
-                                   "workdays = [2026-01-01]\n"},
-            "both a holiday and a make-up working day",
+            {"holidays/2026.toml": '[2026]\nholidays = ["2026-01-01..2026-01-03"]\nworkdays = [2026-01-03]\n'},
+            "is both a holiday and a working day",
         ),
         ("", {"holidays/readme.md": "x"}, "holidays/readme.md: expected <year>.toml"),
         ("", {"catalog/items.json": "{}"}, "catalog/items.json: a catalog holds only YAML files"),

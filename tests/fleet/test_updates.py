@@ -338,7 +338,10 @@ def test_accessors_for_catalog_holidays_and_notices(fleet):
     )
     (src / "holidays").mkdir()
     (src / "holidays" / "2026.toml").write_text(
-        'year = 2026\nholidays = [{ date = 2026-01-01, name = "元旦" }]\nworkdays = [2026-01-04]\n', "utf-8"
+        '[2026]\nholidays = [2026-01-01]\nworkdays = [2026-01-04]\n', "utf-8"
+    )
+    (src / "holidays" / "2027.toml").write_text(  # the official notice replaces the packaged provisional table
+        '[2027]\nholidays = ["2027-02-05..2027-02-13"]\nworkdays = [2027-02-20]\n', "utf-8"
     )
     (src / "catalog").mkdir()
     (src / "catalog" / "departments.yaml").write_text("departments: []\n", "utf-8")
@@ -349,7 +352,13 @@ def test_accessors_for_catalog_holidays_and_notices(fleet):
     fleet.kiosk().poll_once()
     data_dir = fleet.tmp / "k1"
     assert (applied_catalog_dir(data_dir) / "departments.yaml").is_file()
-    assert applied_holidays(data_dir)[2026].workdays == (dt.date(2026, 1, 4),)
+    assert applied_holidays(data_dir)[2026].workdays == frozenset({dt.date(2026, 1, 4)})
+    from kiosk.services import holiday_tables
+    from kiosk.workdays import add_working_days
+
+    tables = holiday_tables(data_dir)  # what promised dates are counted with
+    assert not tables[2027].provisional and dt.date(2027, 2, 20) in tables[2027].workdays
+    assert add_working_days(dt.date(2027, 2, 4), 1, tables) == (dt.date(2027, 2, 15), False)
     during = dt.datetime(2026, 2, 17, 9, 0, tzinfo=dt.UTC)
     assert [n.id for n in active_notices(data_dir, during)] == ["spring"]
     assert active_notices(data_dir, dt.datetime(2026, 3, 1, tzinfo=dt.UTC)) == []
