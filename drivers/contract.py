@@ -12,12 +12,14 @@ Blocking I/O happens only on the worker thread; callers get a :class:`Command` h
 
 from __future__ import annotations
 
+import atexit
 import enum
 import logging
 import queue
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -211,6 +213,16 @@ class Counters:
 
 Listener = Callable[[DeviceEvent], None]
 _STOP = object()
+_open_devices: weakref.WeakSet[Device] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_devices() -> None:
+    """Close what is still open when the interpreter exits. A daemon thread caught inside a C++ library (OpenCV's
+    frame read, for one) while Python finalizes is unwound through C++ frames and aborts the whole process
+    ("FATAL: exception not rethrown"), so every device worker, and the threads it owns, stops first."""
+    for device in list(_open_devices):
+        device.close(timeout=2.0)
 
 
 class Device:
@@ -246,8 +258,10 @@ class Device:
             return
         self._thread = threading.Thread(target=self._run, name=f"dev-{self.name}", daemon=True)
         self._thread.start()
+        _open_devices.add(self)
 
     def close(self, timeout: float = 5.0) -> None:
+        _open_devices.discard(self)
         thread, self._thread = self._thread, None
         if thread is None:
             return
