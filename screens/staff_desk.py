@@ -117,7 +117,7 @@ class StaffDesk(EventDispatcher):
             self.heartbeat.start()
         self.refresh_status()
 
-    def detach(self) -> None:
+    def detach(self, refresh: bool = True) -> None:
         """Stop using the hardware (before it stops): listeners off, heartbeat thread stopped, menu closed."""
         if self.session is not None:
             self.session.close("shutdown")
@@ -128,12 +128,14 @@ class StaffDesk(EventDispatcher):
             self.heartbeat.stop()
             self.heartbeat = self.maintenance.heartbeat = None
         self.hardware = self.maintenance.hardware = None
-        self.refresh_status()
+        if refresh:
+            self.refresh_status()
 
     def close(self) -> None:
+        """At app stop: no status refresh, whose KV rules would run while the app is already gone."""
         for event in self._events:
             event.cancel()
-        self.detach()
+        self.detach(refresh=False)
 
     def _on_core_event(self, kind: str, _payload: dict) -> None:
         if kind == "config_reloaded":  # a fleet bundle or an edited site file: staff, service settings may differ

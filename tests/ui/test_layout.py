@@ -87,3 +87,26 @@ def test_elder_palette_contrast():
     theme = Theme(HIGH_CONTRAST, 1.5, True)
     for fg, bg in [*TEXT_PAIRS, ("on_primary", "danger"), ("text", "border")][:len(TEXT_PAIRS)]:
         assert contrast_ratio(theme.color(fg), theme.color(bg)) >= 7.0, (fg, bg)
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
+def test_materials_modes_lay_out_after_leaving_the_list(kiosk_app, session, size):
+    """The list's space goes to the camera preview or the signature pad (a constant height rule once kept the
+    list's stretched height: the preview got 0 px and the top bar was pushed off the screen)."""
+    from kivy.core.window import Window
+
+    from screens.materials import MaterialsScreen
+
+    screen = MaterialsScreen(name="probe-modes", size_hint=(None, None))
+    screen.size = size
+    Window.add_widget(screen)
+    try:
+        screen.on_pre_enter()
+        kiosk_app.tick(6)
+        for mode, stretched in (("capture", "preview"), ("review", "preview"), ("sign", "pad"), ("list", "list_view")):
+            screen.mode = mode
+            kiosk_app.tick(6)
+            assert layout_problems(screen) == [], mode
+            assert screen.ids[stretched].height > size[1] / 4, mode
+    finally:
+        Window.remove_widget(screen)
