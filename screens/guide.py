@@ -60,22 +60,26 @@ class GuideScreen(KioskScreen):
         def line(text: str, muted: bool = False) -> None:
             box.add_widget(Factory.GuideLine(text=text, muted=muted))
 
+        def bullet(text: str) -> None:
+            # No-break space: Kivy wraps at spaces, so a plain one left the dot alone above a long hanzi run.
+            line("·\u00a0" + text)
+
         if target.kind == "bundle":
             heading(t("Services included"))
             for item in target.items:
-                line("· " + item.name)
+                bullet(item.name)
         heading(t("Materials"))
         for material in target.materials:
             markers = material_markers(material, t)
             count = f" ×{material.count}" if material.count > 1 else ""
-            line(f"· {material.name}{count}")
+            bullet(f"{material.name}{count}")
             if markers:
                 line("    " + markers, muted=True)
         if not target.materials:
             line(t("No materials needed"))
         heading(t("Who can apply"))
         for condition in first.conditions[:4]:
-            line("· " + condition)
+            bullet(condition)
         photos = self.journey.needs_photos_here()
         if target.at_terminal and photos and not self.journey.camera_ok:
             self.here = False
