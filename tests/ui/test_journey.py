@@ -8,6 +8,7 @@ import pytest
 
 from screens.demo import demo_card, show_scene
 from screens.progress import number_from_qr
+from screens.widgets import personal_strings_left
 from tests.ui.conftest import layout_problems, settled_tap, wait_until, walk
 
 pytestmark = pytest.mark.ui
@@ -102,7 +103,7 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home"
     assert not journey.active
-    assert personal_data_left(app, ["张伟", "110105199003071239", "13800138000"]) == []
+    assert personal_strings_left(app, ["张伟", "110105199003071239", "13800138000"]) == []
 
 
 def sign(ui, pad) -> None:
@@ -141,18 +142,3 @@ def fill_form(ui, form) -> None:
     ui.tap(form.ids.next)
 
 
-def personal_data_left(app, needles) -> list[str]:
-    """Every widget of every screen and dialog, every string property, the session: none may hold a needle."""
-    from kivy.core.window import Window
-
-    found = []
-    for root in [*app.root.screens, *Window.children]:
-        for widget in walk(root, visible_only=False):
-            for name in widget.properties():
-                value = getattr(widget, name, None)
-                text = value if isinstance(value, str) else (repr(value) if isinstance(value, list | dict) else "")
-                if any(needle in text for needle in needles):
-                    found.append(f"{type(widget).__name__}.{name}")
-    session_text = repr(vars(app.services.journey.session))
-    found += [f"session {n}" for n in needles if n in session_text]
-    return found

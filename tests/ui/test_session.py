@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from screens.demo import demo_card, show_scene
+from screens.widgets import personal_strings_left
 from tests.ui.conftest import layout_problems, settled_tap, wait_until
-from tests.ui.test_journey import personal_data_left
 
 pytestmark = pytest.mark.ui
 
@@ -56,7 +56,7 @@ def test_idle_warning_then_wipe_with_the_clock_advanced(kiosk_app, hw):
         idle.activity()
     assert app.root.current == "home"
     assert not app.services.journey.active
-    assert personal_data_left(app, NEEDLES) == []
+    assert personal_strings_left(app, NEEDLES) == []
     hw.sims.idcard.remove()
 
 
@@ -71,7 +71,7 @@ def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, hw)
     ui.tick(3)
     assert app.root.current == "home" and not journey.active
     assert "取走" in ui.screen("home").ids.notice.text
-    assert personal_data_left(app, NEEDLES) == []
+    assert personal_strings_left(app, NEEDLES) == []
 
 
 def test_cancel_anywhere_wipes(kiosk_app, hw):
@@ -79,7 +79,7 @@ def test_cancel_anywhere_wipes(kiosk_app, hw):
     _start_identified(ui, hw)
     ui.tap(ui.screen("materials").ids.bar.ids.cancel)
     assert app.root.current == "home" and not app.services.journey.active
-    assert personal_data_left(app, NEEDLES) == []
+    assert personal_strings_left(app, NEEDLES) == []
     hw.sims.idcard.remove()
 
 
