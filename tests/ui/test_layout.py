@@ -97,6 +97,9 @@ def test_materials_modes_lay_out_after_leaving_the_list(kiosk_app, session, size
 
     from screens.materials import MaterialsScreen
 
+    if kiosk_app.app.core.elder_mode:  # the parametrised tests above end in elder mode
+        kiosk_app.app.core.set_elder_mode(False)
+        kiosk_app.tick()
     screen = MaterialsScreen(name="probe-modes", size_hint=(None, None))
     screen.size = size
     Window.add_widget(screen)
