@@ -297,11 +297,14 @@ def journey_steps(hardware, out: Path) -> list[Step]:
         if receipt.state not in ("printed", "on_screen"):
             return False
         app.demo_record["receipt"] = receipt.state
-        jobs = hardware.sims.printer.jobs
-        if jobs and jobs[-1].png:
-            import shutil
+        if receipt.state == "printed":
+            # The driver hears "done" over the wire before the emulator has drawn its picture of the paper.
+            # A TimeoutError here is recorded as the step's error.
+            job = hardware.sims.printer.wait_for_jobs(1, timeout=20)[-1]
+            if job.png:
+                import shutil
 
-            shutil.copy(jobs[-1].png, out / "receipt-printed.png")
+                shutil.copy(job.png, out / "receipt-printed.png")
         state["number"] = receipt.number
         state["qr"] = app.services.journey.session.submission.progress_qr
         return True

@@ -26,5 +26,6 @@ def test_demo_walks_the_journey_and_exits_cleanly(tmp_path):
     journey = json.loads((out / "journey.json").read_text("utf-8"))
     assert journey["errors"] == []
     assert journey["application_number"]
+    assert journey["receipt"] == "printed"
     assert (out / "receipt-printed.png").stat().st_size > 0
     assert len(list(out.glob("*.png"))) >= 15
