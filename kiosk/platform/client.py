@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import threading
+import traceback
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -126,14 +127,8 @@ class PlatformClient:
                 allow_redirects=False,
                 stream=True,
             )
-        except requests.exceptions.SSLError as exc:
-            raise CredentialError(f"TLS verification failed: {type(exc).__name__}") from None
-        except requests.Timeout:
-            raise RetryableError("timeout") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise RetryableError(f"connection failed: {type(exc).__name__}") from None
         except requests.RequestException as exc:
-            raise PermanentError(f"request not sendable: {type(exc).__name__}") from None
+            raise _transport_error(exc) from None
         with response:
             status = response.status_code
             log.debug("%s %s → %s", method, path, status)
@@ -168,8 +163,10 @@ class PlatformClient:
                     raise MalformedAnswer("answer too large", status=response.status_code)
                 chunks.append(chunk)
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, requests.Timeout) as exc:
+            _forget_frames(exc)
             raise RetryableError(f"answer cut off: {type(exc).__name__}", status=response.status_code) from None
         except requests.RequestException as exc:
+            _forget_frames(exc)
             raise MalformedAnswer(f"answer unreadable: {type(exc).__name__}", status=response.status_code) from None
         return b"".join(chunks)
 
@@ -299,3 +296,27 @@ class PlatformClient:
             raise
         except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a parser gap must not crash the caller
             raise MalformedAnswer(f"answer unreadable: {type(exc).__name__}") from None
+
+
+def _transport_error(exc: requests.RequestException) -> PlatformError:
+    """The classified error for a request that got no answer."""
+    _forget_frames(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return CredentialError(f"TLS verification failed: {type(exc).__name__}")
+    if isinstance(exc, requests.Timeout):
+        return RetryableError("timeout")
+    if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
+        return RetryableError(f"connection failed: {type(exc).__name__}")
+    return PermanentError(f"request not sendable: {type(exc).__name__}")
+
+
+def _forget_frames(exc: BaseException) -> None:
+    """Clear the locals of the library frames a transport exception carries. requests/urllib3 leave reference
+    cycles there (an exception held by a frame of its own traceback); until the cyclic collector ran, those
+    frames kept their callers alive through ``f_back`` — the kiosk frames holding a resident's identity."""
+    seen: set[int] = set()
+    chained: BaseException | None = exc
+    while chained is not None and id(chained) not in seen:  # the exceptions it was raised from, too
+        seen.add(id(chained))
+        traceback.clear_frames(chained.__traceback__)
+        chained = chained.__cause__ or chained.__context__

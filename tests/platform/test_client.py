@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import json
+import weakref
 
 import pytest
 import requests
@@ -323,3 +325,31 @@ def test_arbitrary_bytes_never_crash(body, status):
 def test_any_error_body_keeps_the_status_meaning(error, status):
     with pytest.raises(classify(status)):
         call("evaluate", fake_client(FakeAdapter(status, {"error": error})))
+
+
+class _Resident:
+    """Stands for what a journey frame holds (the identity, the application) while it calls the platform."""
+
+
+def _call_and_forget(client: PlatformClient, holder: list, person: dict) -> None:
+    resident = _Resident()
+    holder.append(weakref.ref(resident))
+    with pytest.raises(RetryableError):
+        client.verify_identity(method="idcard", id_type="resident", **person)
+
+
+@pytest.mark.parametrize("fault", [{"drop_before": 1.0}, {"drop_after": 1.0}, {"latency": 1.0}])
+def test_a_failed_call_keeps_nothing_of_its_caller_alive(sim, fault, h):
+    """requests/urllib3 leave reference cycles in a transport exception's frames; through f_back they kept the
+    calling journey's frames — and the resident in them — alive until the cyclic collector happened to run."""
+    sim.set_faults("identity", **fault)
+    client = PlatformClient(sim.url, h.TOKEN, h.KIOSK, timeout=(2.0, 0.3))
+    holder: list = []
+    gc.collect()
+    gc.disable()
+    try:
+        _call_and_forget(client, holder, h.ZHANG)
+        assert holder[0]() is None  # freed by reference counting alone, no collection ran
+    finally:
+        gc.enable()
+        client.close()
