@@ -1,8 +1,10 @@
 """Soak: N resident journeys through kiosk/ with every device on its simulator (no UI), in one process.
 
-Each journey: ID card on the reader simulator → real driver → face photo from the simulated camera → real-name
-check on the platform simulator → certificates → application into the encrypted outbox → masked receipt on the
-ESC/POS emulator → evaluation → progress lookup → card removed. After every journey the privacy scan looks for
+Each journey (bench/harness/journey.py, through kiosk.applications as the touchscreen does): ID card on the
+reader simulator → real driver → face photo from the simulated camera → real-name check on the platform
+simulator → certificates → 临时救助 application (form, photographed page, signed commitment, 容缺) into the
+encrypted outbox → the product's masked receipt on the ESC/POS emulator → evaluation → progress lookup →
+session ended, card removed. After every journey the privacy scan looks for
 the test residents' names, ID numbers, phones and addresses in the logs, the audit trail, the data folder and a
 private temp folder (not in the encrypted outbox, the platform simulator's own store, or receipt pictures), and
 in the printed receipt text; every --object-scan-every journeys also in the process's live kiosk/driver objects.

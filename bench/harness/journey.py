@@ -1,9 +1,10 @@
 """A resident's whole journey through kiosk/ with every device on its simulator, no UI: for soak, chaos and tests.
 
-Until the applications layer (kiosk.applications) is on main, the journey is composed here from what main has:
-ID card on the reader simulator → the real IdCardReader → face photo from the camera (simulated video) →
-platform real-name check → certificates (一证通办) → application into the durable outbox → receipt on the
-ESC/POS emulator (masked) → evaluation (好差评) through the outbox → progress lookup → card removed, session wiped.
+The journey goes through the same objects the touchscreen uses: the real IdCardReader on the reader simulator →
+a face photo from the camera (simulated video) → ``kiosk.applications`` (the session's real-name check on the
+platform simulator, 一证通办 certificates, an application for 临时救助 with its form, a photographed page, a
+signed commitment and a deferred material, submitted into the durable outbox) → the product's masked receipt
+on the ESC/POS emulator → 好差评 and a progress lookup through the same services → session ended, card removed.
 
 ``KioskRig.start(data_dir, platform_url=…)`` brings up ``kiosk.hardware.Hardware`` on the simulators (the
 platform simulator in-process, or an outside one given by URL and token so it survives a killed kiosk).
@@ -12,7 +13,7 @@ platform simulator in-process, or an outside one given by URL and token so it su
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import json
 import logging
 import time
@@ -20,20 +21,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drivers.printer import QR, KeyValue, Receipt, Section, Text
+from drivers.identity import Identity
 from drivers.sim.idcard.cards import SimCard, load_deck
 from kiosk import logs
+from kiosk.applications import Application, ResidentSession
+from kiosk.applications import MaterialStatus as SlotStatus
+from kiosk.applications.session import MAX_VERIFY_ATTEMPTS
+from kiosk.catalog import load_catalog
 from kiosk.config.loader import Layer, defaults_layer, load
 from kiosk.hardware import Hardware
-from kiosk.platform import CredentialError, PermanentError, RetryableError
-from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
+from kiosk.paths import config_dir
+from kiosk.privacy import mask_id_number, mask_name, pseudonym
 from kiosk.privacy_scan import PersonalData
+from kiosk.services import application_services
 
 log = logging.getLogger("tongban.journey")
 ROOT = Path(__file__).resolve().parents[2]
 RESIDENTS_FILE = ROOT / "drivers" / "sim" / "platform" / "residents.json"
 SSCARD_DECK = ROOT / "drivers" / "sim" / "sscard" / "deck.json"
-ITEM = "11330199MB0000001X-001"
+ITEM = "330199000300220000"  # 临时救助: 社区通办 for every region; commitment and 容缺 allowed
 ADDRESS = "北京市朝阳区安定路{n}号院{n}号楼"
 
 
@@ -100,14 +106,6 @@ class Outcome:
         return bool(self.message) and self.kind in ("accepted", "refused", "card_unreadable", "platform_unavailable")
 
 
-REFUSALS = {
-    "face_mismatch": "人脸比对未通过，请正对摄像头重试或到窗口办理",
-    "card_invalid": "证件已失效，请到窗口办理",
-    "no_record": "未查到您的身份信息，请到窗口办理",
-    "name_mismatch": "证件信息与登记不符，请到窗口办理",
-}
-
-
 def settings_for(data_dir: Path, platform_url: str | None, token_file: Path | None, sscard: bool = False):
     site: dict[str, Any] = {
         "kiosk": {"id": "K0001", "data_dir": str(data_dir)},
@@ -122,6 +120,11 @@ def settings_for(data_dir: Path, platform_url: str | None, token_file: Path | No
     return loaded.settings
 
 
+@functools.cache
+def _catalog():
+    return load_catalog(config_dir() / "catalog")
+
+
 class KioskRig:
     """The kiosk side: Hardware on the simulators, logs, and the steps of a journey."""
 
@@ -134,7 +137,7 @@ class KioskRig:
         self.client = hw.client
         self.outbox = hw.outbox
         self.audit = hw.audit
-        self.face_jpeg: bytes | None = None
+        self.services = application_services(_catalog(), hw)  # what the touchscreen's journey uses
 
     @classmethod
     def start(cls, data_dir: Path, platform_url: str | None = None, token_file: Path | None = None,
@@ -181,77 +184,58 @@ class KioskRig:
         if not done.ok:
             log.info("journey %d: card not read (%s)", seq, done.code)
             return Outcome(seq, "card_unreadable", "未能读取证件，请取回证件后重新放置")
-        identity = done.value
-        photo = self.face() if face else None
-        verification = None
-        for attempt in range(verify_attempts):
-            try:
-                verification = self.client.verify_identity(method="idcard", id_type="resident", name=identity.name,
-                                                           id_number=identity.id_number, face_jpeg=photo)  # fmt: skip
+        session = self.services.new_session()
+        try:
+            return self._apply(session, done.value, self.face() if face else None, resident, seq, verify_attempts)
+        finally:
+            session.end()
+
+    def _apply(self, session: ResidentSession, identity: Identity, photo: bytes | None, resident: Resident,
+               seq: int, verify_attempts: int) -> Outcome:  # fmt: skip
+        for attempt in range(min(verify_attempts, MAX_VERIFY_ATTEMPTS)):
+            verification = session.verify_card(identity, face_jpeg=photo)
+            if verification.verified or not verification.retryable:
                 break
-            except RetryableError:
-                time.sleep(0.2 * (attempt + 1))
-            except (PermanentError, CredentialError):
-                break
-        if verification is None:
-            return Outcome(seq, "platform_unavailable", "网络暂时不可用，您的申请尚未提交，请稍后再试或到窗口办理")
+            time.sleep(0.2 * (attempt + 1))  # the resident presses 重试
         if not verification.verified:
-            reason = verification.reason or "refused"
-            log.info("journey %d: verification refused (%s) for %s", seq, reason, mask_name(identity.name))
-            return Outcome(seq, "refused", "身份核验未通过：" + REFUSALS.get(reason, "请到窗口办理"))
-        try:
-            certificates = self.client.certificates(verification.token)
-        except (RetryableError, PermanentError, CredentialError):
-            certificates = []  # 一证通办 unavailable: the materials are simply captured instead
-        reference = self.outbox.enqueue_application(
-            [(photo or _TINY_JPEG, "image/jpeg")], self._application(verification, identity, resident, certificates)
-        )
-        self.audit.record("application.queued", "kiosk", reference=reference, who=pseudonym(identity.id_number),
-                          item=ITEM)  # fmt: skip
-        log.info("journey %d: application %s queued for %s", seq, reference, mask_id_number(identity.id_number))
-        printed = self.print_receipt(reference, identity.name, identity.id_number, resident.phone)
-        self.outbox.enqueue_evaluation(5, local_reference=reference)
-        progress = self.lookup(reference)
-        after = "请取走回执。" if printed else "回执未能打印，请拍下屏幕上的回执。"
-        message = f"已提交，受理编号 {reference}。{after}"
-        return Outcome(seq, "accepted", message, reference, printed, progress)
+            kind = "platform_unavailable" if verification.retryable else "refused"
+            log.info("journey %d: verification refused (%s)", seq, verification.reason)
+            return Outcome(seq, kind, verification.message)
+        app = session.start_application(item_code=ITEM)
+        self._fill(app, resident, photo)
+        sub = session.submit(app)  # durable in the outbox from here: the resident is told "submitted"
+        log.info("journey %d: application %s queued for %s", seq, sub.reference, mask_id_number(identity.id_number))
+        printed = self.services.print_receipt(sub, timeout=15)
+        if not printed.printed:
+            log.info("receipt for %s not printed: %s", sub.reference, printed.code)
+        self.services.evaluate(5, reference=sub.reference)
+        lookup = self.services.lookup_reference(sub.reference)
+        progress = lookup.progress.status if lookup.progress is not None else lookup.state
+        after = "请取走回执。" if printed.printed else "回执未能打印，请拍下屏幕上的回执。"
+        return Outcome(seq, "accepted", f"已提交，受理编号 {sub.number}。{after}", sub.reference, printed.printed,
+                       progress)  # fmt: skip
 
-    def _application(self, verification, identity, resident: Resident, certificates) -> dict[str, Any]:
-        household = next((c for c in certificates if c.code == "household_register" and c.number), None)
-        materials: list[dict[str, Any]] = [{"code": "photo", "provided_as": "file", "file_index": 0}]
-        if household is not None:
-            materials.append({"code": "household_register", "provided_as": "certificate",
-                              "certificate_number": household.number})  # fmt: skip
-        return {
-            "verification_id": verification.verification_id,
-            "items": [ITEM],
-            "bundle": None,
-            "applicant": {"id_type": "resident", "id_number": identity.id_number, "name": identity.name,
-                          "phone": resident.phone, "region_code": identity.id_number[:6]},
-            "agent": None,
-            "materials": materials,
-            "form": {"reason": "自助终端申请", "address": identity.address or ""},
-            "handling_region_code": "330199",
-        }
-
-    def print_receipt(self, reference: str, name: str, id_number: str, phone: str) -> bool:
-        rows = [KeyValue("受理编号", reference), KeyValue("申请人", mask_name(name)),
-                KeyValue("证件号码", mask_id_number(id_number)), KeyValue("联系电话", mask_phone(phone)),
-                KeyValue("提交时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M")),
-                Text("扫码查询办理进度"), QR(f"tongban://progress?ref={reference}")]  # fmt: skip
-        receipt = Receipt("受理回执", [Section("办理信息", rows)], footer=["谢谢使用"])
-        done = self.printer.print_receipt(receipt, timeout=15).result()
-        if not done.ok:
-            log.info("receipt for %s not printed: %s", reference, done.code)
-        return done.ok
-
-    def lookup(self, reference: str) -> str:
-        try:
-            progress = self.client.progress_by_reference(reference)
-        except (RetryableError, PermanentError, CredentialError):
-            return "unavailable"
-        return progress.status if progress is not None else "queued"
+    @staticmethod
+    def _fill(app: Application, resident: Resident, photo: bytes | None) -> None:
+        """The form, then each material the certificates did not cover: a signed commitment where allowed,
+        容缺 where allowed, otherwise a photographed page."""
+        errors = app.set_form({"phone": resident.phone, "address": resident.address,
+                               "hardship_type": app.field("hardship_type").options[0],
+                               "hardship_detail": "家中突发火灾，房屋和家具烧毁", "family_size": "3",
+                               "bank_name": "中国银行", "bank_account": "6217000010001234567"})  # fmt: skip
+        if errors:
+            raise RuntimeError(f"form refused: {sorted(errors)}")
+        for slot in app.materials:
+            if slot.status is not SlotStatus.MISSING:
+                continue
+            if slot.can_commit:
+                app.commit(slot.code, _SIGNATURE_PNG)
+            elif slot.can_defer:
+                app.defer(slot.code)
+            else:
+                app.provide_file(slot.code, photo or _TINY_JPEG, "image/jpeg")
 
 
-# the smallest valid JPEG marker run: a material when the camera gave no photo
+# the smallest valid JPEG marker run: a page when the camera gave no photo
 _TINY_JPEG = b"\xff\xd8\xff\xe0" + bytes(60) + b"\xff\xd9"
+_SIGNATURE_PNG = b"\x89PNG\r\n\x1a\n" + bytes(40)
