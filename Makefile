@@ -57,8 +57,11 @@ test: install
 lint: install
 	$(PY) -m ruff check .
 
+# Every benchmark → bench/results.json, bench/RESULTS.md and the README's figures table.
+# Quick sizes by default; BENCH_ARGS="--full" for everything at full size, "--full soak chaos" for those two.
+BENCH_ARGS ?=
 bench: install
-	SDL_VIDEODRIVER=offscreen $(PY) bench/run_all.py
+	SDL_VIDEODRIVER=offscreen $(PY) bench/run_all.py $(BENCH_ARGS)
 
 # Large hypothesis budgets over every parser that takes outside bytes (docs/proof.md).
 fuzz: install

@@ -54,8 +54,29 @@ def test_list_and_dict_shapes_are_gathered():
         run_all.normalise([{"value": 1}])
 
 
+REPORT = {"generated": "2026-11-22T20:00:00+00:00", "full": ["x"], "machine": {"cores": 2, "memory_gb": 4,
+          "python": "3.11", "system": "Linux", "commit": "abc"}, "results": [
+    {"bench": "x", "args": [], "status": "ok", "seconds": 1.0, "figures": [
+        {"name": "x.fast", "value": 3, "unit": "ms", "target": "<= 2", "met": False},
+        {"name": "x.small", "value": 1, "unit": "MB", "target": 2, "met": True}]},
+    {"bench": "y", "args": [], "status": "timeout", "seconds": 9.0, "figures": []}]}  # fmt: skip
+
+
+def test_readme_table_replaces_only_its_own_block():
+    readme = "# Tongban\n\n## Figures\n\n<!-- bench:begin -->\nold table\n<!-- bench:end -->\n\n## Next\n"
+    table = run_all.readme_table(REPORT)
+    updated = run_all.with_table(readme, table)
+    assert "old table" not in updated and updated.startswith("# Tongban\n\n## Figures\n\n<!-- bench:begin -->\n")
+    assert updated.endswith("<!-- bench:end -->\n\n## Next\n")
+    assert "| x.fast | 3 ms | ≤ 2 | **no** |" in updated and "| x.small | 1 MB | ≤ 2 | yes |" in updated
+    assert "1 of 2 targets met; benchmarks that did not finish cleanly: y." in updated
+    assert "[bench/RESULTS.md](bench/RESULTS.md)" in updated
+    assert run_all.with_table(updated, table) == updated  # rewriting is stable
+    assert run_all.with_table("# No markers\n", table).endswith(f"{table}\n<!-- bench:end -->\n")
+
+
 def test_markdown_names_missed_targets():
-    report = {"generated": "now", "full": False, "machine": {"cores": 2, "memory_gb": 4, "python": "3.11",
+    report = {"generated": "now", "full": [], "machine": {"cores": 2, "memory_gb": 4, "python": "3.11",
               "system": "Linux", "commit": "abc"}, "results": [
         {"bench": "x", "args": [], "status": "ok", "seconds": 1.0, "figures": [
             {"name": "x.fast", "value": 3, "unit": "ms", "target": "<= 2", "met": False},
