@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import pytest
 from PIL import Image
@@ -79,3 +81,23 @@ def test_preview_png_matches_layout_and_scans(tmp_path, paper):
     image = render_png(standard_receipt(), paper_named(paper), tmp_path / "preview.png")
     assert image.width == paper_named(paper).dots + 48
     assert scan(tmp_path / "preview.png") == "https://tb.gov.cn/q/TB20240601-000123"
+
+
+def test_a_slow_picture_never_delays_the_printers_answers(printer, emulator, monkeypatch):
+    """The emulator draws its picture of the paper off the wire: a loaded machine once made the driver time
+    out on DLE EOT (status timeout 0.3 s here) after a job that had printed in full."""
+    from drivers.sim.printer import emulator as module
+
+    drawn = module.render
+
+    def slow_render(*args, **kwargs):
+        time.sleep(1.5)
+        return drawn(*args, **kwargs)
+
+    monkeypatch.setattr(module, "render", slow_render)
+    first = printer.print_receipt(standard_receipt("TB20240601-000001"), timeout=20).result(25)
+    second = printer.print_receipt(standard_receipt("TB20240601-000002"), timeout=20).result(25)
+    assert first.ok and second.ok, (first.detail, second.detail)
+    jobs = emulator.wait_for_jobs(2, timeout=10)
+    assert [j.index for j in jobs] == [1, 2]  # listed in print order, each once its picture is on disk
+    assert all(j.png is not None and j.png.is_file() for j in jobs)

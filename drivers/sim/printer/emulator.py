@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import socket
 import struct
 import threading
@@ -66,6 +67,7 @@ class PrinterEmulator:
         self.render_png = render_png and self.out_dir is not None
         self.render_seconds: list[float] = []
         self._jobs: list[EmulatedJob] = []
+        self._finished = 0  # jobs ended so far: their numbers (the list may be cleared by a test)
         self._cond = threading.Condition()
         self._state: dict[str, float | bool] = {}  # guarded by _cond
         self._head = PrintHead(dots)
@@ -78,6 +80,10 @@ class PrinterEmulator:
         self._job_bytes = 0
         self._pending_errors: list[str] = []
         self._off_seconds = 0.2
+        # Pictures are drawn on their own thread: a real printer answers DLE EOT at once, and drawing on the
+        # wire thread (slow on a loaded machine) made the driver time out on a job that had printed.
+        self._renders: queue.SimpleQueue[EmulatedJob | None] = queue.SimpleQueue()
+        self._renderer: threading.Thread | None = None
 
     # -- control API ------------------------------------------------------------------------------------------------
     @property
@@ -103,6 +109,10 @@ class PrinterEmulator:
             self._thread.join(5)
             self._thread = None
         self._close_listener()
+        if self._renderer is not None:
+            self._renders.put(None)  # after the jobs already queued: their pictures are finished first
+            self._renderer.join(30)
+            self._renderer = None
 
     def __enter__(self) -> PrinterEmulator:
         return self.start()
@@ -288,20 +298,35 @@ class PrinterEmulator:
         if not printout:
             return
         with self._cond:
-            index = len(self._jobs) + 1
+            self._finished += 1
+            index = self._finished
         job = EmulatedJob(index, printout.lines, printout.qr_payloads, complete, fault, received,
                           printout.auto_wraps, errors, printout=printout)
-        if self.render_png:
-            assert self.out_dir is not None
-            started = time.perf_counter()
-            self.out_dir.mkdir(parents=True, exist_ok=True)
-            try:
-                render(printout, self.dots).save(self.out_dir / f"job-{index:04d}.png")
-                job.png = self.out_dir / f"job-{index:04d}.png"
-            except Exception:  # a picture that cannot be drawn must not stop the printer
-                log.exception("rendering job %d failed", index)
-            self.render_seconds.append(time.perf_counter() - started)
         log.info("printed job %d: %d lines, %s", index, len(job.lines), fault or "complete")
+        if not self.render_png:
+            self._publish(job)
+            return
+        if self._renderer is None:
+            self._renderer = threading.Thread(target=self._render_jobs, name="printer-emulator-render", daemon=True)
+            self._renderer.start()
+        self._renders.put(job)
+
+    def _render_jobs(self) -> None:
+        while (job := self._renders.get()) is not None:
+            assert self.out_dir is not None and job.printout is not None
+            started = time.perf_counter()
+            path = self.out_dir / f"job-{job.index:04d}.png"
+            try:
+                self.out_dir.mkdir(parents=True, exist_ok=True)
+                render(job.printout, self.dots).save(path)
+                job.png = path
+            except Exception:  # a picture that cannot be drawn must not stop the printer
+                log.exception("rendering job %d failed", job.index)
+            self.render_seconds.append(time.perf_counter() - started)
+            self._publish(job)
+
+    def _publish(self, job: EmulatedJob) -> None:
+        """A job is listed (and waiters woken) once its picture, if any, is on disk."""
         with self._cond:
             self._jobs.append(job)
             self._cond.notify_all()
