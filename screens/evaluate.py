@@ -6,6 +6,7 @@ from kivy.properties import ListProperty, NumericProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.applications import POOR_REASONS
 from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
@@ -16,14 +17,15 @@ LEVELS = (
     (2, N_("Dissatisfied")),
     (1, N_("Very dissatisfied")),
 )
-REASONS = (
-    N_("Too many steps"),
-    N_("Unclear what materials were needed"),
+# The reasons the platform counts (kiosk.applications.POOR_REASONS, sent as they are) and what each button says.
+REASONS = tuple(zip(POOR_REASONS, (
     N_("Took too long"),
-    N_("The machine was hard to use"),
+    N_("Unclear what materials were needed"),
+    N_("Too many steps"),
+    N_("The machine did not work properly"),
+    N_("Not satisfied with the result"),
     N_("Staff attitude"),
-    N_("Something else"),
-)
+), strict=True))  # fmt: skip
 
 
 class FaceButton(ButtonBehavior, BoxLayout):

@@ -97,9 +97,14 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     evaluate = ui.screen("evaluate")
     ui.tap(evaluate.ids.face2)
     assert evaluate.ids.send.disabled  # the two lowest need a reason
-    ui.tap(evaluate.ids.reasons.children[-1])
+    first_reason = evaluate.ids.reasons.children[-1]
+    assert first_reason.text == "办理时间长"  # in the resident's language, sent in the platform's words
+    ui.tap(first_reason)
     ui.tap(evaluate.ids.send)
     assert app.root.current == "goodbye"
+    assert wait_until(ui, lambda: hw.sims.platform.evaluations(), 20)
+    sent = hw.sims.platform.evaluations()[0]
+    assert sent["level"] == 2 and sent["reasons"] == ["办理时间长"]
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home"
     assert not journey.active
