@@ -4,9 +4,9 @@ a private pcscd where available, and the platform simulator."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+
+from tests.ui.conftest import wait_until
 
 OPERATOR_PIN = "246810"
 ADMIN_PIN = "135791"
@@ -23,16 +23,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ui.tick(1)
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture(scope="session")
