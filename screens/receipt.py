@@ -51,14 +51,20 @@ class ReceiptScreen(KioskScreen):
         return self.journey.apps.receipt(self.journey.session.submission)
 
     def build_rows(self) -> None:
-        from drivers.printer import KeyValue
+        """The whole document, as on paper: each section's heading, its key-value rows and its lines (the
+        materials and what happens next); the QR code has its own place."""
+        from drivers.printer import KeyValue, Text
 
         box = self.ids.rows
         box.clear_widgets()
         for section in self.document().sections:
+            if section.heading and section.blocks:
+                box.add_widget(Factory.GuideHeading(text=section.heading))
             for block in section.blocks:
                 if isinstance(block, KeyValue):
                     box.add_widget(Factory.SummaryRow(label=block.key, value=block.value))
+                elif isinstance(block, Text) and block.text.strip():
+                    box.add_widget(Factory.GuideLine(text=block.text.strip()))
         self.ids.qr.texture = qr_texture(self.journey.session.submission.progress_qr)
 
     def print_receipt(self) -> None:

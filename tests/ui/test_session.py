@@ -87,12 +87,14 @@ def queued_submission():
     """A submission the platform has not answered yet (masked data only, as kiosk.applications keeps it)."""
     import datetime as dt
 
-    from kiosk.applications import Submission
+    from kiosk.applications import MaterialLine, Submission
 
     return Submission(reference="K0001-000999", submitted_at=dt.datetime(2026, 3, 2, 10, 0), title="居住证申领",
                       item_names=("居住证申领",), is_bundle=False, applicant_name="张*", applicant_id="1101**1239",
-                      agent_name=None, agent_id=None, office="示例县公安局", route_kind="local", materials=(),
-                      promised_by=dt.date(2026, 3, 16), approximate=False, immediate=False, next_steps=(),
+                      agent_name=None, agent_id=None, office="示例县公安局", route_kind="local",
+                      materials=(MaterialLine("居住证申请表", "file", "已提供"),),
+                      promised_by=dt.date(2026, 3, 16), approximate=False, immediate=False,
+                      next_steps=("请按时到窗口领取。",),
                       consult_phone="12345")
 
 
@@ -112,8 +114,11 @@ def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, hw):
         assert wait_until(ui, lambda: receipt.state == "on_screen", 10)
         assert receipt.ids.qr.texture is not None and receipt.queued
         assert "K0001-000999" in receipt.ids.number.text  # the local reference while queued
-        rows = {row.label: row.value for row in receipt.ids.rows.children}
+        rows = {row.label: row.value for row in receipt.ids.rows.children if hasattr(row, "label")}
         assert rows.get("本机受理号") == "K0001-000999"  # the applications receipt, shown as printed
+        lines = [row.text for row in reversed(receipt.ids.rows.children) if not hasattr(row, "label")]
+        assert "材料情况" in lines and "后续事项" in lines  # the whole document, not only its key-value rows
+        assert "【已提供】居住证申请表" in lines and "1. 请按时到窗口领取。" in lines
         assert parse_progress_qr(journey.session.submission.progress_qr).reference == "K0001-000999"
         assert layout_problems(receipt) == []
     finally:
