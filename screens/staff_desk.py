@@ -239,15 +239,16 @@ class StaffDesk(EventDispatcher):
         self.app.root.get_screen("staff_pin").reset()
         self.app.root.current = "staff_pin"
 
-    def sign_in(self, pin: str) -> Any:
-        """Check the PIN; opens the menu on success. Returns the ``LoginResult``."""
-        member = self.pending_member
-        result = self.auth.login(pin, member_id=member.id if member else None, on_close=self._session_closed)
+    def check_pin(self, pin: str, member: Any) -> Any:
+        """The PIN check alone (any thread; audited by ``StaffAuth``): the ``LoginResult``."""
+        return self.auth.login(pin, member_id=member.id if member else None, on_close=self._session_closed)
+
+    def signed_in(self, result: Any) -> None:
+        """On the UI thread, after :meth:`check_pin`: a good PIN opens the menu."""
         if result.outcome is Outcome.OK:
             self.pending_member = None
             self.session = result.session
             self.app.root.current = "staff_menu"
-        return result
 
     def cancel_pin(self) -> None:
         self.pending_member = None

@@ -4,6 +4,7 @@ by ``kiosk.staff.StaffAuth``; the PIN itself is never logged, audited or kept af
 from __future__ import annotations
 
 import math
+import threading
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -20,6 +21,7 @@ class StaffPinScreen(Screen):
     message: str = StringProperty("")  # translated text
     entered: int = NumericProperty(0)
     locked: bool = BooleanProperty(False)
+    checking: bool = BooleanProperty(False)  # a PIN is being checked: the pad waits
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -59,12 +61,28 @@ class StaffPinScreen(Screen):
         self._update()
 
     def confirm(self) -> None:
+        """Check the PIN off the UI thread: each stored PIN hash takes ~0.1 s of argon2 to compare, and the pad
+        would freeze for the length of the staff list."""
         app = App.get_running_app()
         pin, self._pin = self._pin, ""
         self._update()
-        if not pin:
+        if not pin or self.checking:
             return
-        result = app.staff_desk.sign_in(pin)
+        self.checking = True
+        self.message = app.t("Checking the PIN…")
+        desk = app.staff_desk
+        member = desk.pending_member
+
+        def work() -> None:
+            result = desk.check_pin(pin, member)
+            Clock.schedule_once(lambda _dt: self._checked(result))
+
+        threading.Thread(target=work, name="staff-pin", daemon=True).start()
+
+    def _checked(self, result) -> None:
+        self.checking = False
+        app = App.get_running_app()
+        app.staff_desk.signed_in(result)
         t = app.t
         if result.outcome is Outcome.OK:
             self.message = ""

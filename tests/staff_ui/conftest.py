@@ -83,6 +83,7 @@ def enter_pin(ui, pin: str, taps: bool = True) -> None:
         else:
             screen.press(digit)
     ui.tap(screen.ids.ok)
+    assert wait_until(ui, lambda: not screen.checking, 20)  # the PIN is checked off the UI thread
 
 
 def settle(ui) -> None:
