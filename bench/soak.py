@@ -1,13 +1,15 @@
-"""Soak: N resident journeys through kiosk/ with every device on its simulator (no UI), in one process.
+"""Soak: N resident journeys through kiosk/ with every device on its simulator (no UI), in one kiosk process.
 
 Each journey (bench/harness/journey.py, through kiosk.applications as the touchscreen does): ID card on the
 reader simulator → real driver → face photo from the simulated camera → real-name check on the platform
 simulator → certificates → 临时救助 application (form, photographed page, signed commitment, 容缺) into the
 encrypted outbox → the product's masked receipt on the ESC/POS emulator → evaluation → progress lookup →
-session ended, card removed. After every journey the privacy scan looks for
-the test residents' names, ID numbers, phones and addresses in the logs, the audit trail, the data folder and a
-private temp folder (not in the encrypted outbox, the platform simulator's own store, or receipt pictures), and
-in the printed receipt text; every --object-scan-every journeys also in the process's live kiosk/driver objects.
+session ended, card removed. The platform simulator runs in its own process (as the platform is elsewhere), so
+memory is the kiosk's; the device simulators are small and share the kiosk's process. After every journey the
+privacy scan looks for the test residents' names, ID numbers, phones and addresses in the logs, the audit trail,
+the data folder and a private temp folder (not in the encrypted outbox, the platform simulator's store, or
+receipt pictures), and in the printed receipt text; every --object-scan-every journeys also in the process's
+live kiosk/driver objects.
 
 Prints journeys per second, resident memory, descriptors and threads after warm-up and at the end.
 Targets: memory growth ≤ 10 MB, descriptors and threads unchanged, zero crashes, lost applications and leaks.
@@ -20,6 +22,8 @@ import argparse
 import gc
 import json
 import os
+import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -34,8 +38,10 @@ from kiosk.privacy_scan import PrivacyScanner
 
 # kept out of the scan: the encrypted outbox and its key, the platform simulator's own store (the government
 # side legitimately holds the applications), and receipt pictures (the receipt text is scanned instead)
-EXCLUDE = ["*outbox.sqlite3*", "*outbox.key", "*sim/platform.sqlite3*", "*sim/printer/*"]
+EXCLUDE = ["*outbox.sqlite3*", "*outbox.key", "*platform.sqlite3*", "*platform.token", "*sim/printer/*"]
 WARMUP = 20
+TOKEN = "soak-token"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def rss_kib() -> int:
@@ -50,6 +56,32 @@ def sample() -> dict[str, int]:
     return {"rss_kib": rss_kib(), "fds": len(os.listdir("/proc/self/fd")), "threads": threading.active_count()}
 
 
+class PlatformProcess:
+    """The platform simulator in its own process, as the real platform is: the soak's memory figures are the
+    kiosk's, not those of a simulator whose SQLite store grows with every application it accepts."""
+
+    def __init__(self, root: Path) -> None:
+        self.db = root / "platform.sqlite3"
+        self.token_file = root / "platform.token"
+        self.token_file.write_text(TOKEN, "utf-8")
+        command = [sys.executable, "-m", "kiosk", "sim", "platform", "--db", str(self.db), "--token", TOKEN]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            self.stop()
+            raise RuntimeError("the platform simulator did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+    def client_references(self) -> list[str]:
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
+            return [row[0] for row in db.execute("SELECT client_reference FROM applications ORDER BY seq")]
+
+
 def soak(journeys: int, data_dir: Path, object_scan_every: int = 50, quiet: bool = False) -> dict:
     tmp = data_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -57,7 +89,12 @@ def soak(journeys: int, data_dir: Path, object_scan_every: int = 50, quiet: bool
     tempfile.tempdir = str(tmp)
     scanner = PrivacyScanner(personal_data())
     people = residents()
-    rig = KioskRig.start(data_dir / "kiosk")
+    platform = PlatformProcess(data_dir)
+    try:
+        rig = KioskRig.start(data_dir / "kiosk", platform.url, platform.token_file)
+    except BaseException:
+        platform.stop()
+        raise
     outcomes, crashes, leaks = [], [], []
     start = sample()
     began = time.monotonic()
@@ -84,9 +121,10 @@ def soak(journeys: int, data_dir: Path, object_scan_every: int = 50, quiet: bool
         leaks += [str(f) for f in scanner.scan_objects()]
         end, ended = sample(), time.monotonic()
         accepted = {o.reference for o in outcomes if o.kind == "accepted"}
-        delivered = [a["client_reference"] for a in rig.hw.sims.platform.applications()]
     finally:
         rig.stop()
+        platform.stop()
+    delivered = platform.client_references()
     measured = max(journeys - WARMUP, 1)
     return {
         "journeys": journeys,
