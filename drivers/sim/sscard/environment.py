@@ -106,8 +106,10 @@ def _free_port_pair() -> int:
 class CardSlot:
     """The card side of the vpcd reader's slot 0: deck cards in and out over vpcd's TCP port."""
 
-    def __init__(self, port: int, deck: str | Path | None = None, faults: tuple[str, ...] = ()) -> None:
-        self.deck = load_deck(deck)
+    def __init__(
+        self, port: int, deck: dict[str, dict] | str | Path | None = None, faults: tuple[str, ...] = ()
+    ) -> None:
+        self.deck = deck if isinstance(deck, dict) else load_deck(deck)
         self.faults = tuple(faults)  # added to every inserted card
         self.port = port
         self.card = VirtualCard(port)
@@ -173,7 +175,6 @@ def outside_slot(environ: Mapping[str, str] | None = None, deck: str | Path | No
 
 class PcscEnvironment:
     def __init__(self, deck: str | Path | None = None, faults: tuple[str, ...] = ()) -> None:
-        self._deck = deck
         self.deck = load_deck(deck)
         self.faults = tuple(faults)  # added to every inserted card
         self.port = 0
@@ -211,7 +212,7 @@ class PcscEnvironment:
             f"LIBPATH {_vpcd_driver()}\nCHANNELID {self.port}\n"
         )
         self._start_pcscd()
-        self.slot = CardSlot(self.port, self._deck, self.faults)
+        self.slot = CardSlot(self.port, self.deck, self.faults)
         self.slot.card.on_restart = self.restart_pcscd
 
     def stop(self) -> None:
