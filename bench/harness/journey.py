@@ -9,6 +9,8 @@ on the ESC/POS emulator → 好差评 and a progress lookup through the same ser
 ``KioskRig.start(data_dir, platform_url=…)`` brings up ``kiosk.hardware.Hardware`` on the simulators (the
 platform simulator in-process, or an outside one given by URL and token so it survives a killed kiosk).
 ``rig.journey(resident, seq)`` returns an ``Outcome``: what the resident was told, never personal data.
+``rig.journey(resident, seq, card="sscard", card_id=…)`` identifies with the social-security card instead: the
+deck card in the virtual reader → the real ``SocialSecurityCardReader`` over pcscd → the same journey.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ def residents() -> list[Resident]:
             for i, p in enumerate(people) if p["id_type"] == "resident"]  # fmt: skip
 
 
+def sscard_holders() -> list[tuple[Resident, str]]:
+    """Platform residents who hold a card of the social-security deck, with its deck card id."""
+    deck = {e["id_number"]: e["id"] for e in json.loads(SSCARD_DECK.read_text("utf-8"))["cards"]}
+    return [(p, deck[p.id_number]) for p in residents() if p.id_number in deck]
+
+
 def personal_data() -> PersonalData:
     """Every test person of every simulator: platform residents, the ID card deck, the social-security deck."""
     people = residents()
@@ -106,11 +114,15 @@ class Outcome:
         return bool(self.message) and self.kind in ("accepted", "refused", "card_unreadable", "platform_unavailable")
 
 
-def settings_for(data_dir: Path, platform_url: str | None, token_file: Path | None, sscard: bool = False):
+def settings_for(data_dir: Path, platform_url: str | None, token_file: Path | None, sscard: bool = False,
+                 sscard_reader: str | None = None):  # fmt: skip
+    """``sscard``: the kiosk starts its own social-security card simulator; ``sscard_reader``: instead, the reader
+    name pattern of a PC/SC stack run outside the kiosk process (reached through ``PCSCLITE_CSOCK_NAME``)."""
+    reader = sscard_reader or ("sim" if sscard else "none")
     site: dict[str, Any] = {
         "kiosk": {"id": "K0001", "data_dir": str(data_dir)},
         "devices": {"idcard": {"baud": 921600}, "printer": {"paper_width_mm": 80},
-                    "sscard": {"reader": "sim" if sscard else "none", "required": False}},
+                    "sscard": {"reader": reader, "required": False}},
     }  # fmt: skip
     if platform_url:
         site["platform"] = {"url": platform_url, "credentials_file": str(token_file)}
@@ -132,6 +144,8 @@ class KioskRig:
         self.hw = hw
         self.data_dir = data_dir
         self.reader = hw.devices["idcard"]
+        self.sscard = hw.devices["sscard"]
+        self.sscard_slot = hw.sims.sscard  # where residents put their social-security card (CardSlot-like)
         self.printer = hw.devices["printer"]
         self.camera = hw.devices["camera"]
         self.client = hw.client
@@ -141,14 +155,19 @@ class KioskRig:
 
     @classmethod
     def start(cls, data_dir: Path, platform_url: str | None = None, token_file: Path | None = None,
-              *, sscard: bool = False, render_receipts: bool = False) -> KioskRig:  # fmt: skip
+              *, sscard: bool = False, render_receipts: bool = False, sscard_slot: Any = None) -> KioskRig:  # fmt: skip
+        """``sscard_slot``: the card slot (``drivers.sim.sscard.CardSlot``) of a PC/SC stack run outside this
+        process; the kiosk's reader then watches that stack's reader instead of starting its own simulator."""
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         logs.setup(data_dir / "logs")
-        hw = Hardware.start(settings_for(data_dir, platform_url, token_file, sscard), data_dir)
+        reader = sscard_slot.reader_pattern if sscard_slot is not None else None
+        hw = Hardware.start(settings_for(data_dir, platform_url, token_file, sscard, reader), data_dir)
         if hw.sims.printer is not None:
             hw.sims.printer.render_png = render_receipts  # receipts are parsed either way; PNGs only when asked
         rig = cls(hw, data_dir)
+        if sscard_slot is not None:
+            rig.sscard_slot = sscard_slot
         rig.wait_ready()
         return rig
 
@@ -171,7 +190,12 @@ class KioskRig:
         return None
 
     # -- the journey ---------------------------------------------------------------------------------------------
-    def journey(self, resident: Resident, seq: int, *, face: bool = True, verify_attempts: int = 3) -> Outcome:
+    def journey(self, resident: Resident, seq: int, *, face: bool = True, verify_attempts: int = 3,
+                card: str = "idcard", card_id: str = "", card_faults: tuple[str, ...] = ()) -> Outcome:  # fmt: skip
+        """``card="sscard"``: the resident identifies with deck card ``card_id`` (``sscard_holders()``), inserted
+        with the simulator's ``card_faults``; everything after the read is the same journey."""
+        if card == "sscard":
+            return self._sscard_journey(resident, card_id, card_faults, seq, face, verify_attempts)
         sim = self.hw.sims.idcard
         sim.place(resident.card())
         try:
@@ -189,6 +213,34 @@ class KioskRig:
             return self._apply(session, done.value, self.face() if face else None, resident, seq, verify_attempts)
         finally:
             session.end()
+
+    def _sscard_journey(self, resident: Resident, card_id: str, faults: tuple[str, ...], seq: int, face: bool,
+                        verify_attempts: int) -> Outcome:  # fmt: skip
+        slot = self.sscard_slot
+        if slot is None:
+            raise RuntimeError("no social-security card slot: start the rig with sscard=True or sscard_slot=…")
+        slot.insert(card_id, faults)
+        try:
+            done = self.sscard.read(timeout=8).result()
+            if not done.ok:
+                log.info("journey %d: social-security card not read (%s)", seq, done.code)
+                return Outcome(seq, "card_unreadable", "未能读取社保卡，请取出社保卡后重新插入")
+            session = self.services.new_session()
+            try:
+                return self._apply(session, done.value, self.face() if face else None, resident, seq,
+                                   verify_attempts)  # fmt: skip
+            finally:
+                session.end()
+        finally:
+            slot.remove()
+            self._wait_card_gone()
+
+    def _wait_card_gone(self, timeout: float = 3.0) -> None:
+        """The reader keeps the card's identity until it sees the card leave (its next poll): wait for that, as
+        the screen does before going home, so the resident's data does not outlive the journey."""
+        end = time.monotonic() + timeout
+        while self.sscard.status().fields.get("card_present") and time.monotonic() < end:
+            time.sleep(0.02)
 
     def _apply(self, session: ResidentSession, identity: Identity, photo: bytes | None, resident: Resident,
                seq: int, verify_attempts: int) -> Outcome:  # fmt: skip

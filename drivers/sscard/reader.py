@@ -105,7 +105,11 @@ class SocialSecurityCardReader(Device):
     def _reader_state(self) -> tuple[int, bytes]:
         assert self._context is not None and self._reader is not None
         rv, states = scard.SCardGetStatusChange(self._context, 0, [(self._reader, scard.SCARD_STATE_UNAWARE)])
-        pcsc.check(rv, "reader status")
+        if rv != scard.SCARD_S_SUCCESS:
+            # Whatever the code, the monitor has lost sight of the reader: start over with a new context rather
+            # than blame the card. A pcscd going down answers "service not available", but caught in the
+            # middle of its shutdown it also answers "access denied" (0x8010006A), seen in chaos runs.
+            raise DeviceError(Code.DEVICE_NOT_READY, f"reader status: {pcsc.rv_text(rv)}")
         _, event, atr = states[0]
         if event & _GONE:
             raise DeviceError(Code.DEVICE_NOT_READY, f"reader {self._reader!r} is gone")

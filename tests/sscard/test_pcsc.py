@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from drivers.contract import Code, DeviceState
+from drivers.contract import Code, DeviceError, DeviceState
 from drivers.identity import Identity
 from drivers.sscard import SocialSecurityCardReader
 
@@ -110,6 +110,16 @@ def test_mute_card_does_not_block_the_worker_or_leak_threads(env, reader):
     assert reader.read_sync(10).code is Code.TIMEOUT  # same card: same outcome, no second stuck read
     env.remove()
     wait_for(lambda: threading.active_count() <= before)
+
+
+@pytest.mark.parametrize("rv", [0x8010001D, 0x8010006A, 0x80100002])  # no service, access denied, cancelled
+def test_a_failed_reader_status_is_a_lost_service_not_bad_card_data(monkeypatch, rv):
+    device = SocialSecurityCardReader("^Tongban")
+    device._context, device._reader = 1, "Tongban vpcd 00 00"
+    monkeypatch.setattr("drivers.sscard.reader.scard.SCardGetStatusChange", lambda *_: (rv, []))
+    with pytest.raises(DeviceError) as raised:
+        device._reader_state()
+    assert raised.value.code is Code.DEVICE_NOT_READY  # the contract reconnects; the read is not "invalid data"
 
 
 def test_no_matching_reader_is_a_status_not_a_crash(env):

@@ -13,6 +13,11 @@ Isolation: pcscd 1.9 always serves ``/run/pcscd/pcscd.comm`` (only the client li
 private directory is bind-mounted over ``/run``; clients reach it through ``PCSCLITE_CSOCK_NAME``.
 libpcsclite reads that variable once per process, on first use, so every environment in one
 process shares one socket path; another process gets it from ``env.env_vars``.
+
+The card side of the slot is a :class:`CardSlot` (a :class:`VirtualCard` on vpcd's TCP port). A process
+that outlives the kiosk can run the environment while the kiosk process drives the cards itself:
+``env.slot_env`` in its environment, then ``outside_slot()`` there (bench/chaos.py does this so a
+SIGKILLed kiosk leaves no pcscd behind; its card simply leaves the slot with its connection).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +39,7 @@ from drivers.sim.sscard.card import CardApplet, CardData, load_deck
 from drivers.sim.sscard.vpcd import VirtualCard
 
 SOCKET_VAR = "PCSCLITE_CSOCK_NAME"
+PORT_VAR = "TONGBAN_VPCD_PORT"  # for outside_slot(): the vpcd port of an environment run by another process
 READER_NAME = "Tongban vpcd"
 VPCD_DRIVERS = (
     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
@@ -96,12 +103,82 @@ def _free_port_pair() -> int:
     raise RuntimeError("no free port pair for vpcd")
 
 
+class CardSlot:
+    """The card side of the vpcd reader's slot 0: deck cards in and out over vpcd's TCP port."""
+
+    def __init__(
+        self, port: int, deck: dict[str, dict] | str | Path | None = None, faults: tuple[str, ...] = ()
+    ) -> None:
+        self.deck = deck if isinstance(deck, dict) else load_deck(deck)
+        self.faults = tuple(faults)  # added to every inserted card
+        self.port = port
+        self.card = VirtualCard(port)
+
+    @property
+    def reader_name(self) -> str:
+        return f"{READER_NAME} 00 00"
+
+    @property
+    def reader_pattern(self) -> str:
+        """Matches slot 0 of the virtual reader, the one the virtual card sits in."""
+        return f"^{READER_NAME} 00 00$"
+
+    def insert(self, card_id: str, faults: tuple[str, ...] | list[str] = ()) -> CardApplet:
+        """Put deck card ``card_id`` in the slot (replacing any card); returns its applet."""
+        if card_id not in self.deck:
+            raise KeyError(f"no card {card_id!r} in the deck; have {sorted(self.deck)}")
+        applet = CardApplet(CardData.from_entry(self.deck[card_id], (*self.faults, *faults)))
+        self.card.insert(applet)
+        return applet
+
+    def remove(self, wait: float = 3.0) -> None:
+        """Take the card out and wait (up to ``wait`` s) until pcscd has seen the slot empty.
+
+        vpcd only notices a closed connection on its next presence poll (every 400 ms); a card
+        inserted before that would look to pcscd like the old card still sitting there.
+        """
+        self.card.remove()
+        if wait > 0:
+            self._wait_slot_empty(wait)
+
+    def stop(self) -> None:
+        self.card.stop()
+
+    def _wait_slot_empty(self, timeout: float) -> None:
+        from smartcard import scard
+
+        rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if rv != scard.SCARD_S_SUCCESS:
+            return  # pcscd is down: it will start with an empty slot
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                rv, states = scard.SCardGetStatusChange(context, 0, [(self.reader_name, scard.SCARD_STATE_UNAWARE)])
+                if rv != scard.SCARD_S_SUCCESS or not states[0][1] & scard.SCARD_STATE_PRESENT:
+                    return
+                time.sleep(0.02)
+        finally:
+            scard.SCardReleaseContext(context)
+
+
+def outside_slot(environ: Mapping[str, str] | None = None, deck: str | Path | None = None) -> CardSlot | None:
+    """The slot of an environment another process runs (its ``slot_env`` in ``environ``), or None.
+
+    pcsc-lite in this process must reach that pcscd too: ``PCSCLITE_CSOCK_NAME`` has to be in the
+    process's environment before its first PC/SC call, which is why this takes it from there.
+    """
+    environ = os.environ if environ is None else environ
+    if PORT_VAR not in environ or SOCKET_VAR not in environ:
+        return None
+    return CardSlot(int(environ[PORT_VAR]), deck)
+
+
 class PcscEnvironment:
     def __init__(self, deck: str | Path | None = None, faults: tuple[str, ...] = ()) -> None:
         self.deck = load_deck(deck)
         self.faults = tuple(faults)  # added to every inserted card
         self.port = 0
-        self.card: VirtualCard | None = None
+        self.slot: CardSlot | None = None
         self._dir: Path | None = None
         self._pcscd: subprocess.Popen[bytes] | None = None
 
@@ -135,13 +212,13 @@ class PcscEnvironment:
             f"LIBPATH {_vpcd_driver()}\nCHANNELID {self.port}\n"
         )
         self._start_pcscd()
-        self.card = VirtualCard(self.port)
-        self.card.on_restart = self.restart_pcscd
+        self.slot = CardSlot(self.port, self.deck, self.faults)
+        self.slot.card.on_restart = self.restart_pcscd
 
     def stop(self) -> None:
-        if self.card is not None:
-            self.card.stop()
-            self.card = None
+        if self.slot is not None:
+            self.slot.stop()
+            self.slot = None
         self._stop_pcscd()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
@@ -158,6 +235,16 @@ class PcscEnvironment:
         return {SOCKET_VAR: self.socket_path}
 
     @property
+    def slot_env(self) -> dict[str, str]:
+        """What another process needs to drive the cards of this environment (see ``outside_slot``)."""
+        return {**self.env_vars, PORT_VAR: str(self.port)}
+
+    @property
+    def config_dir(self) -> Path | None:
+        """pcscd's ``--config`` directory: names this environment's daemon among processes."""
+        return self._dir / "reader.conf.d" if self._dir is not None else None
+
+    @property
     def reader_pattern(self) -> str:
         """Matches slot 0 of the virtual reader, the one the virtual card sits in."""
         return f"^{READER_NAME} 00 00$"
@@ -166,25 +253,19 @@ class PcscEnvironment:
     def reader_name(self) -> str:
         return f"{READER_NAME} 00 00"
 
+    @property
+    def card(self) -> VirtualCard | None:
+        return self.slot.card if self.slot is not None else None
+
     def insert(self, card_id: str, faults: tuple[str, ...] | list[str] = ()) -> CardApplet:
         """Put deck card ``card_id`` in the slot (replacing any card); returns its applet."""
-        assert self.card is not None, "environment not started"
-        if card_id not in self.deck:
-            raise KeyError(f"no card {card_id!r} in the deck; have {sorted(self.deck)}")
-        applet = CardApplet(CardData.from_entry(self.deck[card_id], (*self.faults, *faults)))
-        self.card.insert(applet)
-        return applet
+        assert self.slot is not None, "environment not started"
+        return self.slot.insert(card_id, faults)
 
     def remove(self, wait: float = 3.0) -> None:
-        """Take the card out and wait (up to ``wait`` s) until pcscd has seen the slot empty.
-
-        vpcd only notices a closed connection on its next presence poll (every 400 ms); a card
-        inserted before that would look to pcscd like the old card still sitting there.
-        """
-        assert self.card is not None, "environment not started"
-        self.card.remove()
-        if wait > 0:
-            self._wait_slot_empty(wait)
+        """Take the card out and wait (up to ``wait`` s) until pcscd has seen the slot empty."""
+        assert self.slot is not None, "environment not started"
+        self.slot.remove(wait)
 
     def restart_pcscd(self) -> None:
         """Kill pcscd and start it again, as a crash or a package upgrade would."""
@@ -230,22 +311,6 @@ class PcscEnvironment:
             time.sleep(0.05)
         self._stop_pcscd()
         raise RuntimeError(f"pcscd did not come up with the vpcd reader within {timeout:g}s")
-
-    def _wait_slot_empty(self, timeout: float) -> None:
-        from smartcard import scard
-
-        rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
-        if rv != scard.SCARD_S_SUCCESS:
-            return  # pcscd is down: it will start with an empty slot
-        try:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                rv, states = scard.SCardGetStatusChange(context, 0, [(self.reader_name, scard.SCARD_STATE_UNAWARE)])
-                if rv != scard.SCARD_S_SUCCESS or not states[0][1] & scard.SCARD_STATE_PRESENT:
-                    return
-                time.sleep(0.02)
-        finally:
-            scard.SCardReleaseContext(context)
 
     def _stop_pcscd(self) -> None:
         process, self._pcscd = self._pcscd, None
