@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness.journey import KioskRig, personal_data, residents
+from kiosk.memory import limit_malloc_arenas
 from kiosk.privacy_scan import PrivacyScanner
 
 # kept out of the scan: the encrypted outbox and its key, the platform simulator's own store (the government
@@ -162,6 +163,7 @@ def figures(result: dict) -> list[dict]:
 
 
 def main() -> int:
+    limit_malloc_arenas()  # as the kiosk command does first thing (kiosk/memory.py)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--journeys", type=int, default=10_000)
     parser.add_argument("--object-scan-every", type=int, default=50, help="journeys between live-object scans")

@@ -51,6 +51,9 @@ def build() -> Cli:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kiosk.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before any command starts a thread
     cli = build()
     args = cli.parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.harness.journey import KioskRig, Outcome, personal_data, residents, sscard_holders
 from drivers.contract import DeviceState
 from drivers.sim.sscard import outside_slot
+from kiosk.memory import limit_malloc_arenas
 from kiosk.privacy_scan import PrivacyScanner
 
 DEVICE_FAULTS = ["paper_out", "cover_open", "reader_silent", "read_failed", "camera_black", "printer_power"]
@@ -102,6 +103,7 @@ def sscard_journey(rig: KioskRig, rng: random.Random, seq: int, restart: bool, h
 
 
 def main(data_dir: str, url: str, token_file: str, first: str, last: str, seed: str, *flags: str) -> int:
+    limit_malloc_arenas()  # as the kiosk command does first thing
     faults = "--no-faults" not in flags
     share, restarts = 0.0, 0.0
     if "--sscard" in flags:
