@@ -53,12 +53,13 @@ _TRANSIENT_THREADS = ("journey",)
 
 
 def ui_residents() -> list:
-    """The platform's test residents whose journey ends in an application: a valid card and a matching face."""
+    """The platform's test residents the scripted journey fits: a valid resident ID card, a face that matches,
+    and the ID card held as an e-certificate (the script photographs only the case papers; 欧阳小明, a child,
+    would have to photograph the card itself)."""
     people = json.loads((ROOT / "drivers" / "sim" / "platform" / "residents.json").read_text("utf-8"))["residents"]
-    refused = {p["id_number"] for p in people if p.get("card_status", "valid") != "valid"
-               or p.get("face_matches") is False}  # fmt: skip
-    return [r for r in residents() if r.id_number not in refused]
-
+    fits = {p["id_number"] for p in people if p.get("card_status", "valid") == "valid"
+            and p.get("face_matches") is not False and any(c["code"] == "id_card" for c in p["certificates"])}
+    return [r for r in residents() if r.id_number in fits]
 
 
 def rss_kib() -> int:
