@@ -9,7 +9,7 @@ Masked forms (张*伟, 110101********1234, 138****8000) never match, so masked r
 ```python
 scanner = PrivacyScanner(PersonalData(names=["张伟"], id_numbers=["110105199003071239"], phones=["13800138000"]))
 findings = scanner.scan_tree(data_dir, exclude=["outbox.sqlite3*", "sim/platform.sqlite3*"])
-findings += scanner.scan_objects()          # objects of kiosk.* and drivers.* classes still holding any of it
+findings += scanner.scan_objects()          # objects of kiosk.*, drivers.* and screens.* classes holding any of it
 assert not findings, findings               # Finding.__str__ shows only masked forms
 ```
 
@@ -163,10 +163,12 @@ class PrivacyScanner:
         return found
 
     # -- live objects ---------------------------------------------------------------------------------------------
-    def scan_objects(self, modules: tuple[str, ...] = ("kiosk.", "drivers."),
+    def scan_objects(self, modules: tuple[str, ...] = ("kiosk.", "drivers.", "screens."),
                      skip: tuple[str, ...] = ("drivers.sim.", "kiosk.privacy_scan")) -> list[Finding]:  # fmt: skip
         """Instances of classes defined in ``modules`` (not ``skip``: simulators hold their test people by design)
-        whose attributes — or the strings, bytes and containers directly inside them — carry personal data."""
+        whose attributes — or the strings, bytes and containers directly inside them — carry personal data.
+        For Kivy widgets and other event dispatchers (screens.*) the attributes include their Kivy properties,
+        which live outside the instance ``__dict__``."""
         found: list[Finding] = []
         for obj in gc.get_objects():
             cls = type(obj)
@@ -192,6 +194,19 @@ def _attributes(obj: object) -> list[tuple[str, object]]:
     for slot in getattr(type(obj), "__slots__", ()) or ():
         if isinstance(slot, str) and hasattr(obj, slot):
             pairs.append((slot, getattr(obj, slot, None)))
+    return pairs + _kivy_properties(obj)
+
+
+def _kivy_properties(obj: object) -> list[tuple[str, object]]:
+    """The values of a Kivy EventDispatcher's properties (recognised by its class, so kiosk/ never imports Kivy)."""
+    if not any(c.__name__ == "EventDispatcher" and c.__module__ == "kivy._event" for c in type(obj).__mro__):
+        return []
+    pairs: list[tuple[str, object]] = []
+    for name in obj.properties():  # type: ignore[attr-defined]
+        try:
+            pairs.append((name, getattr(obj, name)))
+        except Exception:  # an alias property whose getter fails on a half-built widget
+            continue
     return pairs
 
 

@@ -39,10 +39,17 @@ def home_steps() -> list[Step]:
 
 
 class DemoRunner:
-    def __init__(self, app, out: Path, steps: list[Step]) -> None:
+    """Runs steps one after another on the Kivy clock: act, wait for the step's condition (polled), let the
+    screen transition end, take the picture (when ``out`` is given and the step shoots), then the next step.
+
+    ``settle_s`` is the scripted pause after each action so a picture shows settled frames; a soak passes 0.
+    Subclasses hook in through ``failed`` (a step raised or timed out), ``record`` and ``finished``."""
+
+    def __init__(self, app, out: Path | None, steps: list[Step], settle_s: float = SETTLE_S) -> None:
         self.app = app
         self.out = out
         self.steps = list(steps)
+        self.settle_s = settle_s
         self.journey: dict = {"steps": [], "errors": [], "screens": []}
         self._started = 0.0
 
@@ -50,17 +57,28 @@ class DemoRunner:
         from kivy.clock import Clock
 
         self._started = time.perf_counter()
-        Clock.schedule_once(lambda _dt: self._next(), SETTLE_S)
+        Clock.schedule_once(lambda _dt: self._next(), self.settle_s)
+
+    def finished(self) -> None:
+        """No steps left: the app stops (``app.run()`` returns)."""
+        shots = sum(1 for s in self.journey["steps"] if s["png"])
+        self.journey["total_s_excluding_waits"] = round(
+            time.perf_counter() - self._started - self.settle_s * (shots + 1), 3
+        )
+        self.app.stop()
+
+    def failed(self, step: Step, error: str, trace: str | None = None) -> None:
+        """A step's action or condition raised, or its condition did not hold in time."""
+        entry = {"step": step.name, "error": error}
+        if trace:
+            entry["trace"] = trace
+        self.journey["errors"].append(entry)
 
     def _next(self) -> None:
         from kivy.clock import Clock
 
         if not self.steps:
-            shots = sum(1 for s in self.journey["steps"] if s["png"])
-            self.journey["total_s_excluding_waits"] = round(
-                time.perf_counter() - self._started - SETTLE_S * (shots + 1), 3
-            )
-            self.app.stop()
+            self.finished()
             return
         step = self.steps.pop(0)
         began = time.perf_counter()
@@ -68,49 +86,53 @@ class DemoRunner:
             step.action(self.app)
         except Exception as error:
             log.exception("demo step %s failed", step.name)
-            self.journey["errors"].append({"step": step.name, "error": repr(error), "trace": traceback.format_exc()})
+            self.failed(step, repr(error), traceback.format_exc())
+            acted = time.perf_counter() - began
+            Clock.schedule_once(lambda _dt: self._settled(step, acted, 0.0), self.settle_s)
+            return  # its condition would only time out
         acted = time.perf_counter() - began
         if step.until is None:
-            Clock.schedule_once(lambda _dt: self._shoot(step, acted, 0.0), SETTLE_S)
+            Clock.schedule_once(lambda _dt: self._settled(step, acted, 0.0), self.settle_s)
         else:
-            self._wait(step, acted, began, time.perf_counter())
+            self._wait(step, acted, time.perf_counter())
 
-    def _wait(self, step: Step, acted_s: float, began: float, wait_started: float) -> None:
+    def _wait(self, step: Step, acted_s: float, wait_started: float) -> None:
         """Poll the step's condition on the UI clock; waiting counts as the step's work, not a scripted wait."""
         from kivy.clock import Clock
 
+        assert step.until is not None
         try:
             done = step.until(self.app)
         except Exception as error:
+            log.exception("demo step %s: its condition failed", step.name)
             done = True
-            self.journey["errors"].append({"step": step.name, "error": repr(error)})
+            self.failed(step, repr(error), traceback.format_exc())
         if not done and time.perf_counter() - wait_started < step.timeout:
-            Clock.schedule_once(lambda _dt: self._wait(step, acted_s, began, wait_started), 0.05)
+            Clock.schedule_once(lambda _dt: self._wait(step, acted_s, wait_started), 0.05)
             return
         if not done:
-            self.journey["errors"].append({"step": step.name, "error": f"timed out after {step.timeout} s"})
+            self.failed(step, f"timed out after {step.timeout} s")
         waited = time.perf_counter() - wait_started
-        Clock.schedule_once(lambda _dt: self._shoot(step, acted_s, waited), SETTLE_S)
+        Clock.schedule_once(lambda _dt: self._settled(step, acted_s, waited), self.settle_s)
 
-    def _shoot(self, step: Step, acted_s: float, waited_s: float) -> None:
+    def _settled(self, step: Step, acted_s: float, waited_s: float) -> None:
         from kivy.clock import Clock
         from kivy.core.window import Window
 
         if self.app.root is not None and self.app.root.transition.is_active:  # never a picture of a cross-fade
-            Clock.schedule_once(lambda _dt: self._shoot(step, acted_s, waited_s), 0.05)
+            Clock.schedule_once(lambda _dt: self._settled(step, acted_s, waited_s), 0.05)
             return
-        if not step.shoot:
-            self._record(step, None, acted_s, waited_s)
-            Clock.schedule_once(lambda _dt: self._next(), 0)
-            return
-        target = self.out / f"{step.name}.png"
-        written = Window.screenshot(name=str(self.out / f"{step.name}.png"))
-        if written:
-            Path(written).replace(target)  # Kivy appends 0001 to the name
-        self._record(step, target.name, acted_s, waited_s)
+        png = None
+        if self.out is not None and step.shoot:
+            target = self.out / f"{step.name}.png"
+            written = Window.screenshot(name=str(target))
+            if written:
+                Path(written).replace(target)  # Kivy appends 0001 to the name
+            png = target.name
+        self.record(step, png, acted_s, waited_s)
         Clock.schedule_once(lambda _dt: self._next(), 0)
 
-    def _record(self, step: Step, png: str | None, acted_s: float, waited_s: float) -> None:
+    def record(self, step: Step, png: str | None, acted_s: float, waited_s: float) -> None:
         screen = self.app.root.current if self.app.root else None
         record = {"step": step.name, "screen": screen, "png": png, "action_s": round(acted_s, 4),
                   "wait_s": round(waited_s, 3)}
@@ -170,6 +192,7 @@ DEMO_CARD = {
     "valid_from": "20150601",
     "valid_to": "20350601",
 }
+DEMO_PHONE = "13800138000"  # the same test resident's phone, typed into the form
 
 
 def demo_card():
@@ -181,9 +204,39 @@ def demo_card():
 
 def show_scene(hardware, scene: str, timeout: float = 10.0) -> None:
     """Point the simulated camera at another scene (face, document …) and wait until it is reopened."""
+    command = switch_scene(hardware, scene)
+    if command is not None:
+        command.result(timeout)
+
+
+def switch_scene(hardware, scene: str):
+    """Start pointing the simulated camera at ``scene``: the camera's command, or None when it already shows it."""
     camera = hardware.devices["camera"]
-    if str(camera.source.value) != str(hardware.sims.camera_scene(scene)):
-        camera.switch_source(str(hardware.sims.camera_scene(scene))).result(timeout)
+    target = str(hardware.sims.camera_scene(scene))
+    if str(camera.source.value) == target:
+        return None
+    return camera.switch_source(target)
+
+
+def scene_step(name: str, hardware, scene: str, timeout: float = 20.0) -> Step:
+    """A step that points the camera at ``scene`` while the UI keeps running (the camera reopens in its thread)."""
+    pending: dict = {}
+
+    def action(_app) -> None:
+        pending["command"] = switch_scene(hardware, scene)
+
+    def switched(_app) -> bool:
+        command = pending.get("command")
+        if command is None:
+            return True
+        if not command.done():
+            return False
+        done = command.result(0)
+        if not done.ok:
+            raise RuntimeError(f"camera did not switch to the {scene} scene: {done.code}")
+        return True
+
+    return Step(name, action, until=switched, timeout=timeout, shoot=False)
 
 
 def show_receipt_qr(hardware, payload: str, timeout: float = 10.0) -> None:
@@ -224,9 +277,9 @@ def _sign(pad) -> None:
     touch.touch_up()
 
 
-def _fill_form(app) -> None:
+def _fill_form(app, phone: str) -> None:
     form = _screen(app, "form")
-    values = {"phone": "13800138000", "date": "2024-03-01"}
+    values = {"phone": phone, "date": "2024-03-01"}
     for spec in form._fields():
         if form.journey.session.form.get(spec.key):
             continue
@@ -241,15 +294,19 @@ def _fill_form(app) -> None:
                 for ch in "beijing":
                     form.on_letter(ch)
                 form.pick(0)
-    form.focus("address")
-    for ch in "beijing":
-        form.on_letter(ch)  # leave candidates showing for the picture
 
 
-def journey_steps(hardware, out: Path) -> list[Step]:
-    """The scripted resident: search by initials → guide → ID card → face → materials (e-certificate, photo,
-    commitment) → form → confirm → submit → printed receipt → evaluate → goodbye/wipe → progress lookup."""
-    state: dict = {}
+def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path | None = None,
+                   idle_warning: bool = False) -> list[Step]:  # fmt: skip
+    """One scripted resident from the home screen back to it: search by initials → guide → ID card ``card`` on
+    the reader → face → materials (photo, commitment signed) → form (``phone`` typed) → confirm → submit →
+    printed receipt → evaluate → goodbye (card taken, session wiped).
+
+    ``record`` receives what the journey produced: ``receipt`` (printed / on_screen), ``number`` and
+    ``reference`` of the application, ``progress_qr``, and ``personal_data_left_after_wipe`` (the widgets and
+    session still holding the card's name or ID number or ``phone`` once the session ended — must be empty).
+    With ``receipt_png`` the emulator's picture of the printed receipt is copied there; ``idle_warning`` adds
+    the "do you need more time?" dialog on the form (a picture for the demo)."""
 
     def search(app):
         _press(_screen(app, "home").ids.search)
@@ -263,12 +320,11 @@ def journey_steps(hardware, out: Path) -> list[Step]:
     def identify(app):
         _press(_screen(app, "guide").ids.apply)
 
-    def card(app):
+    def place_card(app):
         _press(_screen(app, "identify").ids.idcard)
-        hardware.sims.idcard.place(demo_card())
+        hardware.sims.idcard.place(card)
 
     def capture(app):
-        show_scene(hardware, "document")
         _screen(app, "materials").act("capture", "case_materials")
 
     def review(app):
@@ -286,7 +342,16 @@ def journey_steps(hardware, out: Path) -> list[Step]:
         _press(_screen(app, "materials").ids.main_action)  # sign
         _press(_screen(app, "materials").ids.proceed)
 
+    def fill(app):
+        _fill_form(app, phone)
+        if idle_warning:
+            _screen(app, "form").focus("address")
+            for ch in "beijing":
+                _screen(app, "form").on_letter(ch)  # leave candidates showing for the picture
+
     def confirm(app):
+        if idle_warning:
+            app.more_time()
         form = _screen(app, "form")
         form.letters = ""
         form.cands = []
@@ -296,63 +361,81 @@ def journey_steps(hardware, out: Path) -> list[Step]:
         receipt = _screen(app, "receipt")
         if receipt.state not in ("printed", "on_screen"):
             return False
-        app.demo_record["receipt"] = receipt.state
-        if receipt.state == "printed":
-            # The driver hears "done" over the wire before the emulator has drawn its picture of the paper.
-            # A TimeoutError here is recorded as the step's error.
-            job = hardware.sims.printer.wait_for_jobs(1, timeout=20)[-1]
+        if receipt.state == "printed" and not hardware.sims.printer.jobs:
+            return False  # the driver hears "done" over the wire before the emulator has drawn its picture
+        record["receipt"] = receipt.state
+        if receipt.state == "printed" and receipt_png is not None:
+            job = hardware.sims.printer.jobs[-1]
             if job.png:
                 import shutil
 
-                shutil.copy(job.png, out / "receipt-printed.png")
-        state["number"] = receipt.number
-        state["qr"] = app.services.journey.session.submission.progress_qr
+                shutil.copy(job.png, receipt_png)
+        submission = app.services.journey.session.submission
+        record["number"], record["reference"] = receipt.number, submission.reference
+        record["progress_qr"] = submission.progress_qr
         return True
 
-    def progress(app):
-        show_receipt_qr(hardware, state["qr"])
-        app.navigate("progress")
-        _screen(app, "progress").on_pre_enter()
-        _screen(app, "progress").start_scan()
+    def evaluate(app):
+        _press(_screen(app, "receipt").ids.done)
+        _screen(app, "evaluate").pick(2)
+        _screen(app, "evaluate").toggle_reason("Took too long")
 
     def wiped(app):
-        _press(_screen(app, "goodbye").ids.finish)  # ends the session: the journey wipes it
+        hardware.sims.idcard.remove()  # the resident takes the card …
+        _press(_screen(app, "goodbye").ids.finish)  # … and ends the session: the journey wipes it
         from screens.widgets import personal_strings_left
 
-        state["left"] = personal_strings_left(app, [DEMO_CARD["name"], DEMO_CARD["id_number"],
-                                                    "13800138000"])
-        app.demo_record["personal_data_left_after_wipe"] = state["left"]
-        app.demo_record["application_number"] = state.get("number")
+        needles = [card.fields["name"], card.fields["id_number"], phone]
+        record["personal_data_left_after_wipe"] = personal_strings_left(app, needles)
 
-    def idle_warning(app):
-        app._open_idle_dialog(18)
-
-    def more_time(app):
-        app.more_time()
-
-    return [
+    steps = [
+        scene_step("00-face-scene", hardware, "face"),
         Step("01-home", lambda app: app.navigate("home")),
         Step("02-search-flyz", search),
         Step("03-guide", guide),
         Step("04-identify", identify),
-        Step("05-card-read", card, until=lambda app: app.root.current == "face", timeout=20, shoot=False),
+        Step("05-card-read", place_card, until=lambda app: app.root.current == "face", timeout=20, shoot=False),
         Step("06-face", lambda app: None, until=lambda app: _screen(app, "face").guidance != "", timeout=10),
         Step("07-materials", lambda app: None, until=lambda app: app.root.current == "materials", timeout=40),
+        scene_step("08-document-scene", hardware, "document"),
         Step("08-capture", capture, until=lambda app: _screen(app, "materials").ids.preview.texture is not None),
         Step("09-review", review, until=lambda app: _screen(app, "materials").mode == "review", timeout=40),
         Step("10-commitment", commitment),
         Step("11-signed", signed),
         Step("12-form", form, until=lambda app: app.root.current == "form"),
-        Step("13-form-filled", _fill_form),
-        Step("14-idle-warning", idle_warning),
-        Step("15-confirm", lambda app: (more_time(app), confirm(app)), until=lambda app: app.root.current == "confirm"),
+        Step("13-form-filled", fill),
+        Step("15-confirm", confirm, until=lambda app: app.root.current == "confirm"),
         Step("16-submitting", lambda app: _press(_screen(app, "confirm").ids.submit)),
         Step("17-receipt", lambda app: None, until=printed, timeout=40),
-        Step("18-evaluate", lambda app: (_press(_screen(app, "receipt").ids.done),
-                                         _screen(app, "evaluate").pick(2),
-                                         _screen(app, "evaluate").toggle_reason("Took too long"))),
+        Step("18-evaluate", evaluate),
         Step("19-goodbye", lambda app: _press(_screen(app, "evaluate").ids.send)),
         Step("20-wiped-home", wiped),
+    ]
+    if idle_warning:
+        steps.insert(steps.index(next(s for s in steps if s.name == "15-confirm")),
+                     Step("14-idle-warning", lambda app: app._open_idle_dialog(18)))  # fmt: skip
+    return steps
+
+
+def journey_steps(hardware, out: Path) -> list[Step]:
+    """The demo: the scripted resident (``resident_steps``) with the idle warning shown on the form, then a
+    progress lookup by the receipt's QR, help, and the home screen in English."""
+    record: dict = {}
+
+    def progress(app):
+        show_receipt_qr(hardware, record["progress_qr"])
+        app.navigate("progress")
+        _screen(app, "progress").on_pre_enter()
+        _screen(app, "progress").start_scan()
+
+    def remember(app):
+        app.demo_record["receipt"] = record.get("receipt")
+        app.demo_record["application_number"] = record.get("number")
+        app.demo_record["personal_data_left_after_wipe"] = record.get("personal_data_left_after_wipe")
+
+    return [
+        *resident_steps(hardware, demo_card(), DEMO_PHONE, record, out / "receipt-printed.png", idle_warning=True),
+        Step("20-recorded", remember, shoot=False),
         Step("21-progress", progress, until=lambda app: len(_screen(app, "progress").ids.timeline.children) > 0,
              timeout=40),
         Step("22-help", lambda app: app.navigate("help")),

@@ -24,11 +24,32 @@ from kivy.uix.label import Label
 from kivy.uix.recycleview import RecycleView
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.uix.screenmanager import Screen
+from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.i18n import N_
 
 log = logging.getLogger(__name__)
+
+
+def _bind_bar_colour_once() -> None:
+    """Kivy 2.3's ``ScrollView.update_from_scroll`` binds ``bar_color`` again on every call (each frame a layout
+    or scroll changes) but unbinds it once, 0.5 s after the first: every burst leaves bindings behind. The
+    kiosk's screens and their scroll views live as long as the app, so they grew by about a dozen bindings per
+    resident journey, without end (found by the UI soak). Unbinding before Kivy binds keeps exactly one."""
+    original = ScrollView.update_from_scroll
+    if getattr(original, "binds_bar_colour_once", False):
+        return
+
+    def update_from_scroll(self, *largs):
+        self.funbind("bar_color", self._change_bar_color)
+        return original(self, *largs)
+
+    update_from_scroll.binds_bar_colour_once = True  # type: ignore[attr-defined]
+    ScrollView.update_from_scroll = update_from_scroll
+
+
+_bind_bar_colour_once()
 
 
 class KButton(ButtonBehavior, Label):
