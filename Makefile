@@ -71,7 +71,8 @@ fuzz: install
 chaos: install
 	$(PY) bench/chaos.py --journeys 200
 
-# 10,000 headless resident journeys on every simulator: throughput, memory, descriptors, threads, privacy.
+# 10,000 headless resident journeys on every simulator and 300 through the UI offscreen: throughput, memory,
+# descriptors, threads, privacy.
 soak: install
 	$(PY) bench/soak.py --journeys 10000
 

@@ -55,7 +55,8 @@ BENCHMARKS = (
     Benchmark("staff", (), (), "audit append and verification, PIN hashing"),
     Benchmark("fleet_round", ("--rounds", "3"), (), "one signed configuration update round"),
     Benchmark("ui", (), (), "frame time scrolling 500 results, touch feedback, the demo journey"),
-    Benchmark("soak", ("--journeys", "1000"), ("--journeys", "10000"), "resident journeys with every simulator"),
+    Benchmark("soak", ("--journeys", "1000", "--ui-journeys", "20"), ("--journeys", "10000", "--ui-journeys", "300"),
+              "resident journeys with every simulator, headless and through the UI"),
     Benchmark("chaos", ("--journeys", "40"), ("--journeys", "200"), "journeys under device/platform faults and kills"),
 )
 

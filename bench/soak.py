@@ -11,9 +11,11 @@ the data folder and a private temp folder (not in the encrypted outbox, the plat
 receipt pictures), and in the printed receipt text; every --object-scan-every journeys also in the process's
 live kiosk/driver objects.
 
-Prints journeys per second, resident memory, descriptors and threads after warm-up and at the end.
+Then --ui-journeys (300) more through the real Kivy app offscreen, in a process of their own
+(bench/harness/ui_soak.py). Prints journeys per second, resident memory, descriptors and threads after warm-up
+and at the end, for both.
 Targets: memory growth ≤ 10 MB, descriptors and threads unchanged, zero crashes, lost applications and leaks.
-Run: PYTHONPATH=. python bench/soak.py [--journeys 10000] [--json PATH]
+Run: PYTHONPATH=. python bench/soak.py [--journeys 10000] [--ui-journeys 300] [--json PATH]
 """
 
 from __future__ import annotations
@@ -162,10 +164,24 @@ def figures(result: dict) -> list[dict]:
     ]  # fmt: skip
 
 
+def ui_soak(journeys: int) -> tuple[bool, list[dict]]:
+    """The UI half in its own process (Kivy has one window per process): bench/harness/ui_soak.py."""
+    with tempfile.TemporaryDirectory(prefix="tongban-ui-soak-") as tmp:
+        out = Path(tmp) / "figures.json"
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "SDL_VIDEODRIVER": os.environ.get("SDL_VIDEODRIVER", "offscreen"),
+               "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(Path(tmp) / "kivy")}  # fmt: skip
+        command = [sys.executable, str(ROOT / "bench" / "harness" / "ui_soak.py"), "--journeys", str(journeys),
+                   "--json", str(out)]  # fmt: skip
+        done = subprocess.run(command, cwd=ROOT, env=env)
+        figs = json.loads(out.read_text("utf-8")) if out.exists() else []
+    return done.returncode == 0 and bool(figs), figs
+
+
 def main() -> int:
     limit_malloc_arenas()  # as the kiosk command does first thing (kiosk/memory.py)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--journeys", type=int, default=10_000)
+    parser.add_argument("--ui-journeys", type=int, default=300, help="journeys through the UI, offscreen (0: none)")
     parser.add_argument("--object-scan-every", type=int, default=50, help="journeys between live-object scans")
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
     args = parser.parse_args()
@@ -182,9 +198,14 @@ def main() -> int:
         print("crash:\n" + crash)
     for leak in result["leaks"][:10]:
         print("leak: " + leak)
+    ok = not result["crashes"] and not result["leaks"] and not result["lost"] and result["drained"]
+    if args.ui_journeys:
+        print(f"soak through the UI: {args.ui_journeys} journeys, offscreen", flush=True)
+        ui_ok, ui_figs = ui_soak(args.ui_journeys)
+        figs += ui_figs
+        ok = ok and ui_ok
     if args.json:
         Path(args.json).write_text(json.dumps(figs, indent=2))
-    ok = not result["crashes"] and not result["leaks"] and not result["lost"] and result["drained"]
     return 0 if ok else 1
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.harness.journey import personal_data, residents
+from kiosk.memory import limit_malloc_arenas
 from kiosk.privacy_scan import PrivacyScanner
 from screens.demo import DemoRunner, Step, resident_steps
 
@@ -296,6 +297,7 @@ def passed(result: dict, figs: list[dict]) -> bool:
 
 
 def main() -> int:
+    limit_malloc_arenas()  # as the kiosk command does first thing (kiosk/memory.py)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--journeys", type=int, default=300)
     parser.add_argument("--orientation", choices=("portrait", "landscape"), default="portrait")
