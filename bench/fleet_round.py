@@ -11,6 +11,8 @@ import argparse
 import functools
 import http.server
 import json
+import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -21,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.fleet import FleetRepo, FleetUpdater, pack
+from kiosk.paths import config_dir
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -29,14 +32,30 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def make_bundle(folder: Path, version: int, catalog_kb: int) -> None:
-    (folder / "catalog" / "items").mkdir(parents=True)
+    """A bundle whose catalog is the packaged one grown to about ``catalog_kb`` KiB with valid copies of its
+    items (each copy's item codes renumbered in their last four digits, which the packaged codes leave 0000)."""
     header = f'version = {version}\nnote = "bench v{version}"\n[settings.idle]\ntimeout_s = 120\n'
+    (folder).mkdir(parents=True)
     (folder / "bundle.toml").write_text(header)
-    (folder / "catalog" / "departments.yaml").write_text("departments: []\n")
-    line = "  - {code: '001', name: '居民身份证换领', note: '" + "x" * 60 + "'}\n"
-    per_file = max(1, 16 * 1024 // len(line.encode()))
-    for index in range(max(1, catalog_kb // 16)):
-        (folder / "catalog" / "items" / f"{index:03d}.yaml").write_text("items:\n" + line * per_file)
+    shutil.copytree(config_dir() / "catalog", folder / "catalog")
+    items = folder / "catalog" / "items"
+    sources = sorted(items.glob("*.yaml"))
+    size, copy = sum(p.stat().st_size for p in sources), 0
+    while size < catalog_kb * 1024:
+        copy += 1
+        for source in sources:
+            text = _CODE.sub(functools.partial(_renumber, copy=copy), source.read_text("utf-8"))
+            target = items / f"{source.stem}-{copy:04d}.yaml"
+            target.write_text(text, "utf-8")
+            size += target.stat().st_size
+
+
+# an item's code (region + basic code, quoted) or its basic code (quoted or not)
+_CODE = re.compile(r"(?<=code: )('?)(\d{6})?(\d{8})0000\b")
+
+
+def _renumber(match: re.Match[str], copy: int) -> str:
+    return f"{match[1]}{match[2] or ''}{match[3]}{copy:04d}"
 
 
 def main() -> int:

@@ -86,10 +86,22 @@ class PlatformProcess:
 
 
 def soak(journeys: int, data_dir: Path, object_scan_every: int = 50, quiet: bool = False) -> dict:
+    """The headless soak; temporary files go to a private folder under ``data_dir`` (scanned), only meanwhile."""
     tmp = data_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    os.environ["TMPDIR"] = str(tmp)
-    tempfile.tempdir = str(tmp)
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(tmp)
+    try:
+        return _soak(journeys, data_dir, object_scan_every, quiet)
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+
+
+def _soak(journeys: int, data_dir: Path, object_scan_every: int, quiet: bool) -> dict:
     scanner = PrivacyScanner(personal_data())
     people = residents()
     platform = PlatformProcess(data_dir)
