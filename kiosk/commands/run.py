@@ -50,8 +50,19 @@ def _run(args: argparse.Namespace) -> int:
     from screens.app import TongbanApp
 
     app = TongbanApp(core)
+    _stop_on_sigterm(app)
     app.run()
     return app.exit_status  # the staff menu's restart (75) and exit to the desktop (64), see docs/deploy.md
+
+
+def _stop_on_sigterm(app) -> None:
+    """systemd (and the start-up bench) stop the kiosk with SIGTERM: leave the event loop so ``on_stop`` closes
+    the devices, the stores and any simulator's helper process (a private pcscd) instead of dying with them open."""
+    import signal
+
+    from kivy.clock import Clock
+
+    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop()))
 
 
 def _demo(args: argparse.Namespace) -> int:
