@@ -84,3 +84,23 @@ def test_markdown_names_missed_targets():
     text = run_all.markdown(report)
     assert "**1 of 2 targets met**; missed: x.fast." in text
     assert "| x.fast | 3 | ms | ≤ 2 | **no** |" in text
+
+
+def test_merge_keeps_benchmarks_not_rerun_with_their_own_commit():
+    old = {**REPORT, "full": ["x"], "results": [
+        {"bench": "startup", "args": [], "status": "ok", "seconds": 1.0, "figures": []},
+        {"bench": "soak", "args": ["--journeys", "1000"], "status": "ok", "seconds": 5.0, "figures": []}]}  # fmt: skip
+    when = {"generated": "2026-11-23T01:00:00+00:00", "commit": "def"}
+    new = {"generated": when["generated"], "full": ["soak"], "machine": {**REPORT["machine"], "commit": "def"},
+           "results": [{"bench": "soak", "args": ["--journeys", "10000"], "status": "ok", "seconds": 9.0,
+                        "figures": [], "measured": when}]}  # fmt: skip
+    report = run_all.merged(old, new)
+    assert [r["bench"] for r in report["results"]] == ["startup", "soak"]  # the order of BENCHMARKS
+    assert report["results"][1]["args"] == ["--journeys", "10000"]  # the rerun replaces the old run
+    assert report["results"][0]["measured"] == {"generated": REPORT["generated"], "commit": "abc"}
+    assert report["full"] == ["soak", "x"]
+    text = run_all.markdown(report)
+    assert "commits `abc`, `def` (per benchmark in bench/RESULTS.md)" in text
+    assert "| startup | `(defaults)` | ok | 1.0 | 2026-11-22, `abc` |" in text
+    assert "| soak | `--journeys 10000` | ok | 9.0 | 2026-11-23, `def` |" in text
+    assert "commits `abc`, `def`" in run_all.readme_table(report)
