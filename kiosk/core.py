@@ -34,6 +34,7 @@ class Kiosk:
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
         self.hardware: Hardware | None = None  # devices, simulators, platform client, outbox, audit
+        self._starting: threading.Thread | None = None  # start_hardware_later's worker
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._apply_elder_timeouts()
@@ -47,7 +48,27 @@ class Kiosk:
             self._start_fleet()
         return self.hardware
 
+    def start_hardware_later(self, started: Callable[[Hardware], None],
+                             failed: Callable[[BaseException], None]) -> None:  # fmt: skip
+        """``start_hardware`` on a worker thread, so the first frame does not wait for devices, simulators and
+        the platform (about a second here); ``started`` or ``failed`` is called on that thread."""
+
+        def start() -> None:
+            try:
+                hardware = self.start_hardware()
+            except Exception as error:
+                log.exception("the hardware did not start")
+                failed(error)
+                return
+            started(hardware)
+
+        self._starting = threading.Thread(target=start, name="hardware-start", daemon=True)
+        self._starting.start()
+
     def close(self) -> None:
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.join(120)  # a kiosk stopped while starting still closes what started (a private pcscd)
         fleet, self.fleet = self.fleet, None
         if fleet is not None:
             fleet.stop()

@@ -73,6 +73,7 @@ class TongbanApp(App):
         self._watchdog = watchdog.WatchdogFeeder()
         core.subscribe(self._on_core_event)
         self.exit_status = 0  # `kiosk run` exits with it (the staff menu's restart and exit set it)
+        self.hardware_after_first_frame = False  # kiosk run: the core's hardware starts once the home screen shows
         from screens.staff_desk import StaffDesk  # staff menu (issue 10)
 
         self.staff_desk = StaffDesk(self)
@@ -150,8 +151,26 @@ class TongbanApp(App):
         Clock.schedule_once(lambda _dt: Clock.schedule_once(self._first_frame_drawn, 0), 0)
 
     def _first_frame_drawn(self, _dt: float) -> None:
-        """Tell systemd (Type=notify) the kiosk is up; the start-up bench listens for the same message."""
+        """Tell systemd (Type=notify) the kiosk is up; the start-up bench listens for the same message. Then
+        start the hardware (``kiosk run``): the home screen needs none of it, and a resident who reaches a
+        device step in the first second finds it attached a moment later."""
         watchdog.ready("home screen shown")
+        if self.hardware_after_first_frame and self.core.hardware is None:
+            self.core.start_hardware_later(
+                lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
+                lambda _error: Clock.schedule_once(lambda _dt: self._hardware_failed()),
+            )
+
+    def _hardware_started(self, hardware) -> None:
+        if self.core.hardware is hardware:  # not closed or replaced meanwhile
+            self.use_hardware(hardware)
+            self.staff_desk.attach(hardware)
+
+    def _hardware_failed(self) -> None:
+        """Without devices, platform and audit trail the kiosk cannot serve: exit non-zero so systemd restarts
+        it (the cause is in the log), as a failure before the first frame did."""
+        self.exit_status = 1
+        self.stop()
 
     def on_stop(self) -> None:
         watchdog.stopping()

@@ -40,7 +40,6 @@ def _run(args: argparse.Namespace) -> int:
     from kiosk.launch import start_core
 
     core = start_core(args.config, args.data_dir)
-    core.start_hardware()
     display = core.settings.display
     size = args.size or display.resolved_size
     fullscreen = display.fullscreen if args.fullscreen is None else args.fullscreen
@@ -50,6 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     from screens.app import TongbanApp
 
     app = TongbanApp(core)
+    app.hardware_after_first_frame = True
     _stop_on_sigterm(app)
     app.run()
     return app.exit_status  # the staff menu's restart (75) and exit to the desktop (64), see docs/deploy.md
