@@ -7,6 +7,8 @@ the screens decide what to offer from each device's status and capabilities, nev
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,51 @@ log = logging.getLogger(__name__)
 READY_STATES = (DeviceState.ONLINE, DeviceState.BUSY)
 
 
+class Indexing:
+    """The catalog's search index, built on a worker thread once ``start()`` is called: the app calls it after its
+    first frame, because pypinyin's tables and the index take about half a second the home screen does not need.
+    ``get()`` waits for the build (starting it if nobody did), so the first search finds it ready or nearly so."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._index: Any = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="search-index", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._index = self._build()
+        except BaseException as error:  # raised again to whoever needs the index
+            log.exception("the search index could not be built")
+            self._error = error
+
+    def get(self) -> Any:
+        self.start()
+        assert self._thread is not None
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._index
+
+
 @dataclass
 class Services:
     catalog: Any  # kiosk.catalog.Catalog
-    index: Any  # kiosk.catalog.SearchIndex
+    indexing: Indexing  # the kiosk.catalog.SearchIndex, built after the first frame
     journey: Journey
     voice: VoiceGuide
     devices: dict[str, Device] = field(default_factory=dict)
+
+    @property
+    def index(self) -> Any:
+        return self.indexing.get()
 
     def device(self, role: str) -> Device | None:
         return self.devices.get(role)
@@ -82,17 +122,21 @@ def holiday_tables(data_dir: Path) -> dict[int, Any]:
 def build_services(core: Any, devices: dict[str, Device] | None = None) -> Services:
     """The screens' services; with ``core.hardware`` started (kiosk run, kiosk demo) its devices and platform."""
     from kiosk.catalog import load_catalog
-    from kiosk.catalog.search import SearchIndex
-    from kiosk.catalog.uses import FILE_NAME, UseCounts
     from kiosk.fleet.applied import applied_catalog_dir
     from kiosk.paths import config_dir
 
     # A fleet bundle's catalog (checked to load before it was applied) wins over the packaged one.
     catalog = load_catalog(applied_catalog_dir(core.data_dir) or config_dir() / "catalog")
-    index = SearchIndex(catalog, uses=UseCounts(core.data_dir / FILE_NAME))  # ranking by use survives restarts
+
+    def index() -> Any:
+        from kiosk.catalog.search import SearchIndex
+        from kiosk.catalog.uses import FILE_NAME, UseCounts
+
+        return SearchIndex(catalog, uses=UseCounts(core.data_dir / FILE_NAME))  # ranking by use survives restarts
+
     journey = Journey(None, core.emit, kiosk_id=core.settings.kiosk.id,
                       card_grace_s=15.0 * (core.settings.elder.timeout_factor if core.elder_mode else 1.0))
-    services = Services(catalog, index, journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))
+    services = Services(catalog, Indexing(index), journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))
     if core.hardware is not None and devices is None:
         services.use_hardware(core.hardware)
     services.refresh_degraded()

@@ -152,9 +152,10 @@ class TongbanApp(App):
 
     def _first_frame_drawn(self, _dt: float) -> None:
         """Tell systemd (Type=notify) the kiosk is up; the start-up bench listens for the same message. Then
-        start the hardware (``kiosk run``): the home screen needs none of it, and a resident who reaches a
-        device step in the first second finds it attached a moment later."""
+        build the search index and start the hardware (``kiosk run``): the home screen needs neither, and a
+        resident who searches or reaches a device step in the first second finds them ready a moment later."""
         watchdog.ready("home screen shown")
+        self.services.indexing.start()
         if self.hardware_after_first_frame and self.core.hardware is None:
             self.core.start_hardware_later(
                 lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
