@@ -18,7 +18,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 MIN_PIN, MAX_PIN = 6, 12
 _HASHER = PasswordHasher()  # argon2id by default
 # Verified when nobody matches, so an unknown card or an empty staff list costs the same time as a wrong PIN.
-_DUMMY_HASH = _HASHER.hash("not-a-pin")
+# A fixed hash of "not-a-pin" with the hasher's parameters (a test checks they match): hashing it at import cost
+# a quarter of a second of every start-up.
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$FqPIHp9cqhTpTFnfQDWWmA$weojNwLfsoNROWj/DqKo6em3FkLseALTPi1qw0BmLEs"
 
 
 class WeakPinError(ValueError):

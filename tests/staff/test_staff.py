@@ -341,3 +341,12 @@ def test_hash_pin_cli_refuses_a_weak_pin(monkeypatch, capsys):
 def test_hash_card_cli(capsys):
     assert main(["staff", "hash-card", OPERATOR_CARD]) == 0
     assert capsys.readouterr().out.strip() == hash_card(OPERATOR_CARD)
+
+
+def test_the_no_match_hash_costs_what_a_stored_pin_costs():
+    """An unknown card is checked against a fixed hash: it must use the hasher's own parameters (same time)."""
+    from kiosk.staff import pins
+
+    assert not pins._HASHER.check_needs_rehash(pins._DUMMY_HASH)
+    assert pins._HASHER.verify(pins._DUMMY_HASH, "not-a-pin")
+    assert pins.verify_pin(None, "not-a-pin") is False
