@@ -91,8 +91,6 @@ class TongbanApp(App):
         return self._services
 
     def build(self) -> ScreenManager:
-        import importlib
-
         self.font_path = str(register_cjk_font())
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
@@ -100,18 +98,38 @@ class TongbanApp(App):
         load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
         self.services.voice.muted = self.muted
-        for name in SCREENS:
-            module = importlib.import_module(f"screens.{name}")
-            load_kv(name)  # after the module: its classes exist when the rules are applied
-            manager.add_widget(getattr(module, f"{name.capitalize()}Screen")(name=name))
+        self._add_screen(manager, SCREENS[0])  # home; the others right after the first frame (add_screens)
         for role, device in self.services.devices.items():
             self.watch_device(role, device)
-        self.staff_desk.install(manager)  # staff menu (issue 10): its screens, gesture, supervisor clock, heartbeat
+        self.staff_desk.install(manager)  # staff menu (issue 10): gesture, supervisor clock, heartbeat
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
         Clock.schedule_interval(lambda _dt: self._watchdog.tick(), 1.0)
         return manager
+
+    @staticmethod
+    def _add_screen(manager: ScreenManager, name: str) -> None:
+        import importlib
+
+        module = importlib.import_module(f"screens.{name}")
+        load_kv(name)  # after the module: its classes exist when the rules are applied
+        manager.add_widget(getattr(module, f"{name.capitalize()}Screen")(name=name))
+
+    def add_screens(self) -> None:
+        """Every resident and staff screen not built yet: the first frame shows home without waiting for them
+        (about a second of widget building here); they follow on the next frame, or at the first navigation."""
+        if self.root is None:
+            return
+        for name in SCREENS:
+            if not self.root.has_screen(name):
+                self._add_screen(self.root, name)
+        self.staff_desk.add_screens()
+
+    def screen(self, name: str):
+        """The screen called ``name``, built first if the app has not built it yet."""
+        self.add_screens()
+        return self.root.get_screen(name)
 
     # -- devices -----------------------------------------------------------------------------
     def attach_device(self, role: str, device) -> None:
@@ -152,10 +170,12 @@ class TongbanApp(App):
 
     def _first_frame_drawn(self, _dt: float) -> None:
         """Tell systemd (Type=notify) the kiosk is up; the start-up bench listens for the same message. Then
-        build the search index and start the hardware (``kiosk run``): the home screen needs neither, and a
-        resident who searches or reaches a device step in the first second finds them ready a moment later."""
+        build the other screens and the search index and start the hardware (``kiosk run``): the home screen
+        needs none of them, and a resident who searches or reaches a device step in the first second finds them ready a
+        moment later."""
         watchdog.ready("home screen shown")
         self.services.indexing.start()
+        Clock.schedule_once(lambda _dt: self.add_screens(), 0)
         if self.hardware_after_first_frame and self.core.hardware is None:
             self.core.start_hardware_later(
                 lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
@@ -246,6 +266,8 @@ class TongbanApp(App):
 
     def navigate(self, screen: str, remember: bool = True) -> bool:
         """Show ``screen`` if this build has it; False (and a log line) otherwise."""
+        if self.root is not None and not self.root.has_screen(screen):
+            self.add_screens()  # asked for before the first frame's follow-up built it
         if self.root is None or not self.root.has_screen(screen):
             log.warning("no screen named %s in this build", screen)
             return False

@@ -92,7 +92,7 @@ class HomeScreen(Screen):
         if button.tile.kind == "progress":
             app.navigate("progress")
             return
-        app.root.get_screen("browse").show(button.tile.kind, button.tile.target, button.text)
+        app.screen("browse").show(button.tile.kind, button.tile.target, button.text)
         app.navigate("browse")
 
     def open_progress(self) -> None:

@@ -74,6 +74,7 @@ class StaffDesk(EventDispatcher):
         self.quit_app = self._quit  # tests replace this to observe restart and exit
         self._unsubscribe: list[Any] = []
         self._events: list[Any] = []
+        self._manager: Any = None  # the app's ScreenManager, once installed
         self.pin_opened_at = 0.0
         self.maintenance.fleet_status = self._fleet_status
         self.core.subscribe(self._on_core_event)
@@ -81,17 +82,24 @@ class StaffDesk(EventDispatcher):
 
     # -- wiring ----------------------------------------------------------------------------------------
     def install(self, manager: Any) -> None:
-        import importlib
-
-        for name in STAFF_SCREENS:
-            module = importlib.import_module(f"screens.{name}")
-            Builder.load_file(str(_KV_DIR / f"{name}.kv"))
-            cls = getattr(module, "".join(part.capitalize() for part in name.split("_")) + "Screen")
-            manager.add_widget(cls(name=name))
+        self._manager = manager
         Window.bind(on_touch_down=self._on_window_touch)
         self._events.append(Clock.schedule_interval(self.tick, 1.0))
         if self.core.hardware is not None:
             self.attach(self.core.hardware)
+
+    def add_screens(self) -> None:
+        """The staff screens (``TongbanApp.add_screens`` calls this right after the first frame); a staff member
+        who arrives sooner builds them on the way in."""
+        import importlib
+
+        if self._manager is None or self._manager.has_screen(STAFF_SCREENS[0]):
+            return
+        for name in STAFF_SCREENS:
+            module = importlib.import_module(f"screens.{name}")
+            Builder.load_file(str(_KV_DIR / f"{name}.kv"))
+            cls = getattr(module, "".join(part.capitalize() for part in name.split("_")) + "Screen")
+            self._manager.add_widget(cls(name=name))
 
     def attach(self, hardware: Any) -> None:
         """Use the running hardware: supervisor events, staff cards, the heartbeat, the audit trail."""
@@ -236,6 +244,7 @@ class StaffDesk(EventDispatcher):
     def open_pin(self, member: Any) -> None:
         self.pending_member = member
         self.pin_opened_at = time.monotonic()
+        self.add_screens()
         self.app.root.get_screen("staff_pin").reset()
         self.app.root.current = "staff_pin"
 
