@@ -93,11 +93,13 @@ class StaffDesk(EventDispatcher):
         who arrives sooner builds them on the way in."""
         import importlib
 
-        if self._manager is None or self._manager.has_screen(STAFF_SCREENS[0]):
-            return
+        from screens.app import load_kv
+
         for name in STAFF_SCREENS:
+            if self._manager is None or self._manager.has_screen(name):
+                continue
             module = importlib.import_module(f"screens.{name}")
-            Builder.load_file(str(_KV_DIR / f"{name}.kv"))
+            load_kv(name)  # once per process
             cls = getattr(module, "".join(part.capitalize() for part in name.split("_")) + "Screen")
             self._manager.add_widget(cls(name=name))
 

@@ -154,3 +154,26 @@ def test_escape_and_window_close_do_not_exit(kiosk_app):
     assert Window.dispatch("on_request_close") is True
     kiosk_app.tick()
     assert kiosk_app.app.root.current == "home"
+
+
+def test_every_screen_follows_the_first_frame(kiosk_app):
+    from screens.app import SCREENS
+    from screens.staff_desk import STAFF_SCREENS
+
+    assert set(SCREENS) | set(STAFF_SCREENS) <= set(kiosk_app.app.root.screen_names)
+
+
+def test_a_screen_not_built_yet_is_built_when_asked_for(kiosk_app):
+    """The first frame shows home alone; a resident or staff member faster than the next frame still gets there."""
+    app = kiosk_app.app
+    root = app.root
+    root.remove_widget(root.get_screen("help"))
+    root.remove_widget(root.get_screen("staff_pin"))
+    try:
+        assert app.navigate("help")
+        kiosk_app.tick(5)
+        assert root.current == "help" and root.has_screen("staff_pin")
+        assert len(root.screen_names) == len(set(root.screen_names))  # nothing built twice
+    finally:
+        app.go_home()
+        kiosk_app.tick(5)
