@@ -7,6 +7,8 @@ import logging
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk import logs
 from kiosk.audit import AuditTrail
@@ -109,3 +111,25 @@ def test_identity_left_in_a_driver_object_is_found(scanner):
     identity = Identity(source=Source.ID_CARD, card_type=CardType.RESIDENT, name=NAME, id_number=NUMBER)
     assert {f.kind for f in scanner.scan_objects() if "Identity" in f.where} == {"name", "id_number"}
     del identity
+
+
+@settings(max_examples=60, deadline=None)
+@given(chunk=st.integers(1, 64), cuts=st.lists(st.integers(0, 400), max_size=6))
+def test_a_file_read_in_pieces_finds_what_a_whole_read_finds(tmp_path_factory, chunk, cuts):
+    """Pieces (so a rotated 5 MB log is never one allocation): every needle once, at its offset, wherever cut."""
+    from kiosk import privacy_scan
+
+    scanner = PrivacyScanner(DATA)
+    body = bytearray(b"." * 420)
+    for at, needle in zip(sorted(cuts), [NAME.encode(), NUMBER.encode(), PHONE.encode("utf-16-le")] * 2, strict=False):
+        body[at:at] = needle
+    path = tmp_path_factory.mktemp("pieces") / "blob.bin"
+    path.write_bytes(bytes(body))
+    whole = scanner.scan_bytes(bytes(body), str(path))
+    original = privacy_scan._CHUNK
+    privacy_scan._CHUNK = chunk
+    try:
+        pieces = scanner.scan_file(path, incremental=False)
+    finally:
+        privacy_scan._CHUNK = original
+    assert [(f.kind, f.offset) for f in pieces] == [(f.kind, f.offset) for f in whole]
