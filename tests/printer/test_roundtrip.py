@@ -101,3 +101,24 @@ def test_a_slow_picture_never_delays_the_printers_answers(printer, emulator, mon
     jobs = emulator.wait_for_jobs(2, timeout=10)
     assert [j.index for j in jobs] == [1, 2]  # listed in print order, each once its picture is on disk
     assert all(j.png is not None and j.png.is_file() for j in jobs)
+
+
+def test_the_next_job_is_counted_on_the_wire_not_by_pictures(printer, emulator, monkeypatch):
+    """``finished`` counts a job as soon as it left the wire, while ``jobs`` lists it once drawn: counting the
+    list made a recovery test take the previous job, still being drawn, for the new one (a CI failure)."""
+    from drivers.sim.printer import emulator as module
+
+    drawn = module.render
+
+    def slow_render(*args, **kwargs):
+        time.sleep(2.0)
+        return drawn(*args, **kwargs)
+
+    monkeypatch.setattr(module, "render", slow_render)
+    assert printer.print_receipt(standard_receipt("TB20240601-000001"), timeout=20).result(25).ok
+    assert emulator.finished == 1 and emulator.jobs == []  # printed, picture still being drawn
+    assert printer.print_receipt(standard_receipt("TB20240601-000002"), timeout=20).result(25).ok
+    job = emulator.wait_for_job(emulator.finished, timeout=15)
+    assert job.index == 2 and any("TB20240601-000002" in line for line in job.lines)
+    with pytest.raises(TimeoutError, match="job 3 not printed"):
+        emulator.wait_for_job(3, timeout=0.2)

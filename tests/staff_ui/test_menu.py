@@ -59,10 +59,10 @@ def test_administrator_can_exit_to_the_desktop(kiosk_app, signed_in):
 def test_print_test_then_paper_replaced_resets_the_paper_counter(kiosk_app, signed_in, staff_hw):
     menu = signed_in("operator")
     tests = open_screen(kiosk_app, menu, "selftest")
-    before = len(staff_hw.sims.printer.jobs)
+    before = staff_hw.sims.printer.finished
     kiosk_app.tap(tests.ids.print_test)
     assert wait_until(kiosk_app, lambda: tests.printer_result == "测试回执已打印", 15)
-    job = staff_hw.sims.printer.wait_for_jobs(before + 1)[-1]
+    job = staff_hw.sims.printer.wait_for_job(before + 1)
     assert any("打印自检" in line for line in job.lines) and job.qr_payloads and job.complete
     printer = staff_hw.devices["printer"]
     assert printer.counters.snapshot()["paper_mm"] > 0
@@ -156,10 +156,10 @@ def test_reprint_is_marked_and_carries_only_the_masked_receipt(kiosk_app, signed
     menu = signed_in("operator")
     screen = open_screen(kiosk_app, menu, "outbox")
     row = next(r for r in screen.ids.receipts.children if r.reference == "TB20240601-000123")
-    before = len(staff_hw.sims.printer.jobs)
+    before = staff_hw.sims.printer.finished
     kiosk_app.tap(row.ids.button)
     assert wait_until(kiosk_app, lambda: screen.result == "已补打", 15)
-    job = staff_hw.sims.printer.wait_for_jobs(before + 1)[-1]
+    job = staff_hw.sims.printer.wait_for_job(before + 1)
     text = "\n".join(job.lines)
     assert "补打" in text and "原打印时间" in text
     assert "110101********1234" in text and "张*明" in text

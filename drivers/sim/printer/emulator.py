@@ -147,6 +147,21 @@ class PrinterEmulator:
         self._drop.set()
         self._off_seconds = off_seconds
 
+    @property
+    def finished(self) -> int:
+        """Jobs finished on the wire so far, numbered from 1; one is in ``jobs`` once its picture is drawn, so
+        "the next job" is ``wait_for_job(finished + 1)``, not ``len(jobs) + 1`` (an earlier job may still be
+        drawing)."""
+        with self._cond:
+            return self._finished
+
+    def wait_for_job(self, index: int, timeout: float = 10.0) -> EmulatedJob:
+        """Job number ``index``, once listed."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: any(j.index == index for j in self._jobs), timeout):
+                raise TimeoutError(f"job {index} not printed ({self._finished} finished, {len(self._jobs)} listed)")
+            return next(j for j in self._jobs if j.index == index)
+
     def wait_for_jobs(self, count: int, timeout: float = 10.0) -> list[EmulatedJob]:
         with self._cond:
             if not self._cond.wait_for(lambda: len(self._jobs) >= count, timeout):
