@@ -90,15 +90,17 @@ def test_elder_palette_contrast():
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
-def test_materials_modes_lay_out_after_leaving_the_list(kiosk_app, session, size):
+@pytest.mark.parametrize("elder", [False, True])
+def test_materials_modes_lay_out_after_leaving_the_list(kiosk_app, session, size, elder):
     """The list's space goes to the camera preview or the signature pad (a constant height rule once kept the
-    list's stretched height: the preview got 0 px and the top bar was pushed off the screen)."""
+    list's stretched height: the preview got 0 px and the top bar was pushed off the screen), in elder mode too
+    (its larger text and bars leave the pad least room in landscape)."""
     from kivy.core.window import Window
 
     from screens.materials import MaterialsScreen
 
-    if kiosk_app.app.core.elder_mode:  # the parametrised tests above end in elder mode
-        kiosk_app.app.core.set_elder_mode(False)
+    if kiosk_app.app.core.elder_mode != elder:
+        kiosk_app.app.core.set_elder_mode(elder)
         kiosk_app.tick()
     screen = MaterialsScreen(name="probe-modes", size_hint=(None, None))
     screen.size = size
