@@ -17,7 +17,14 @@ class GoodbyeScreen(KioskScreen):
 
     def on_enter(self, *args: object) -> None:
         super().on_enter(*args)
-        self._event = Clock.schedule_once(lambda _dt: self.finish(), GOODBYE_S)
+        session_id = self.journey.session.id
+        self._event = Clock.schedule_once(lambda _dt: self._timed_out(session_id), GOODBYE_S)
+
+    def _timed_out(self, session_id: str) -> None:
+        """End the session this screen said goodbye to, and only while it is shown: a timer that outlived its
+        screen (left in the middle of a transition) once ended the next resident's session 6 s into it."""
+        if self.journey.session.id == session_id and self.manager is not None and self.manager.current == self.name:
+            self.finish()
 
     def on_leave(self, *_args: object) -> None:
         if self._event is not None:

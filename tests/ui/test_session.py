@@ -228,3 +228,22 @@ def test_an_item_not_handled_here_for_this_resident_says_where_to_go_after_the_c
     finally:
         unsubscribe()
         app.cancel_session()
+
+
+def test_a_goodbye_timer_never_ends_another_residents_session(kiosk_app, hw):
+    """The goodbye screen's 6 s timer, if it outlives the screen, must leave the next resident's session alone."""
+    from kiosk.journey import EndReason, Target
+
+    app = kiosk_app.app
+    journey = app.services.journey
+    goodbye = kiosk_app.screen("goodbye")
+    journey.choose(Target.of_item(app.services.catalog.item("330199001400120000")))
+    started = journey.session.id
+    try:
+        goodbye._timed_out("an-earlier-session")  # the previous resident's timer firing late
+        assert journey.active and journey.session.id == started
+        goodbye._timed_out(started)  # this session's, but the goodbye screen is not shown
+        assert journey.active and journey.session.id == started
+    finally:
+        journey.end(EndReason.CANCELLED)
+        kiosk_app.tick(5)
