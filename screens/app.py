@@ -171,8 +171,8 @@ class TongbanApp(App):
     def _first_frame_drawn(self, _dt: float) -> None:
         """Tell systemd (Type=notify) the kiosk is up; the start-up bench listens for the same message. Then
         build the other screens and the search index and start the hardware (``kiosk run``): the home screen
-        needs none of them, and a resident who searches or reaches a device step in the first second finds them ready a
-        moment later."""
+        needs none of them, and a resident who searches or reaches a device step in the first second finds them
+        ready a moment later."""
         watchdog.ready("home screen shown")
         self.services.indexing.start()
         Clock.schedule_once(lambda _dt: self.add_screens(), 0)
