@@ -20,6 +20,8 @@ from kiosk.config import Settings
 
 log = logging.getLogger(__name__)
 
+SIM_PRINTER_STATUS_TIMEOUT_S = 2.0  # a real printer answers DLE EOT in milliseconds; the driver's default is 0.5 s
+
 SIM = "sim"
 SIM_TOKEN_FILE = "platform-sim.token"
 # The simulated ID card reader's photos are JPEG stand-ins; this decoder shows them like a vendor WLT plug-in would.
@@ -150,6 +152,10 @@ class Hardware:
             self.sims.printer.start()
             self._stops.append(self.sims.printer.stop)
             uri = f"tcp://127.0.0.1:{self.sims.printer.port}"
+            # The emulator answers DLE EOT from a thread of this process, sharing the GIL with the UI, the camera
+            # and its own picture drawing: on a loaded machine a reply after the cut missed 0.5 s and a receipt
+            # that had printed in full was shown on screen instead (kiosk demo under the test suite).
+            return ThermalPrinter(uri, paper, name="printer", status_timeout=SIM_PRINTER_STATUS_TIMEOUT_S)
         return ThermalPrinter(uri, paper, name="printer")
 
     def _camera(self) -> Device:
