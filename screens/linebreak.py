@@ -1,0 +1,214 @@
+"""Line breaking for the kiosk's labels: Chinese by the 避头尾 rules, English and numbers only at spaces.
+
+Kivy wraps a label at spaces only and cuts a "word" longer than the line anywhere. Chinese has no spaces, so a
+Chinese sentence was one word cut wherever the width ran out: a line could start with 。 or ）, a short term
+broke in two (删/除), and a long English word did too (Delet/e). ``break_lines`` chooses the breaks instead,
+and ``install`` makes every wrapping Kivy label (not markup, not shortened) use it: the label then receives
+lines that already fit, separated by newlines.
+
+The rules (after the W3C "Requirements for Chinese Text Layout" (clreq) and Unicode UAX #14, kept small):
+- a line may break between two Han characters, at a space, or after a hyphen or slash inside Latin text;
+- never before closing punctuation (，。、；：？！）】》」』”’ … and their ASCII forms), never after opening
+  punctuation (（【《「『“‘);
+- a run of Latin letters or digits (a word, a number, an ID or a date like 2026-12-10) stays whole;
+- a short Han run (≤ 6 characters between punctuation or spaces: 删除, 结束办理, 身份核验) is one word and
+  stays whole — a term on a button or a field name is read as one unit.
+Only a unit wider than the whole line is cut, character by character (and the layout check reports it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+CLOSING = set("，。、；：？！）］｝】》〉」』”’…‥·・%‰℃,.;:?!)]}>」〕〗〙〛﹚﹜﹞～ー々〻ゝゞ")
+OPENING = set("（［｛【《〈「『“‘([{<〔〖〘〚﹙﹛﹝")
+SHORT_HAN_WORD = 6
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+_LATIN = re.compile(r"[0-9A-Za-z\u00c0-\u024f_@#&*+=$€¥￥'’\-/]")
+
+
+def is_han(ch: str) -> bool:
+    return bool(_HAN.match(ch))
+
+
+def is_latin(ch: str) -> bool:
+    return bool(_LATIN.match(ch))
+
+
+def units(text: str) -> list[str]:
+    """``text`` (one paragraph) as unbreakable units; a break is allowed between any two units (a space is a unit
+    of its own, dropped where a line breaks)."""
+    raw: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if is_latin(ch):
+            j = i
+            while j < len(text) and is_latin(text[j]):
+                j += 1
+            raw.append(text[i:j])
+            i = j
+        elif is_han(ch):
+            j = i
+            while j < len(text) and is_han(text[j]):
+                j += 1
+            run = text[i:j]
+            raw.extend([run] if len(run) <= SHORT_HAN_WORD else list(run))
+            i = j
+        else:
+            raw.append(ch)
+            i += 1
+    glued: list[str] = []
+    pending_open = ""
+    for unit in raw:
+        if unit in OPENING or (len(unit) == 1 and unit in OPENING):
+            pending_open += unit
+            continue
+        if pending_open:
+            unit, pending_open = pending_open + unit, ""
+        if glued and unit[0] in CLOSING and not glued[-1].isspace():
+            glued[-1] += unit  # closing punctuation never starts a line
+        elif glued and unit[0] == "." and glued[-1] and glued[-1][-1].isalnum():
+            glued[-1] += unit
+        else:
+            glued.append(unit)
+    if pending_open:
+        glued.append(pending_open)
+    return glued
+
+
+def break_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` (as ``measure`` says), hard newlines kept."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(_break_paragraph(paragraph, width, measure))
+    return lines
+
+
+def _break_paragraph(paragraph: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    if not paragraph or measure(paragraph) <= width:
+        return [paragraph]
+    lines: list[str] = []
+    line = ""
+    for unit in units(paragraph):
+        candidate = line + unit
+        if not line or measure(candidate.rstrip()) <= width:
+            line = candidate
+            if measure(line.rstrip()) > width and not line.isspace():
+                # a single unit wider than the line: cut it (the only break that splits a unit)
+                lines.extend(_cut(line, width, measure)[:-1])
+                line = _cut(line, width, measure)[-1]
+            continue
+        lines.append(line.rstrip())
+        line = "" if unit.isspace() else unit
+        if measure(line) > width:
+            pieces = _cut(line, width, measure)
+            lines.extend(pieces[:-1])
+            line = pieces[-1]
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _cut(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    pieces: list[str] = []
+    current = ""
+    for ch in text:
+        if current and measure(current + ch) > width:
+            keep = len(current)
+            if ch in CLOSING:  # even a forced cut keeps 。）… off a line's start: they go with the character before
+                while keep > 1 and current[keep - 1] in CLOSING:
+                    keep -= 1
+                keep = max(1, keep - 1) if keep > 1 else len(current)
+            if keep < len(current):
+                pieces.append(current[:keep])
+                current = current[keep:] + ch
+            else:
+                pieces.append(current)
+                current = ch
+        else:
+            current += ch
+    pieces.append(current)
+    return pieces
+
+
+def bad_breaks(text: str, lines: list[str]) -> list[str]:
+    """Where ``lines`` (a label's laid-out lines, in order) break ``text`` against the rules above: a line that
+    starts with closing punctuation, ends with opening punctuation, or a word split between two lines."""
+    problems: list[str] = []
+    flat = text
+    pos = 0
+    for index, line in enumerate(lines[:-1]):
+        shown = line.rstrip()
+        if not shown:
+            continue
+        found = flat.find(shown, pos)
+        if found < 0:
+            return problems  # the label changed the text (shortened, stripped): nothing to judge
+        end = found + len(shown)
+        pos = end
+        following = lines[index + 1].lstrip()
+        if not following:
+            continue
+        rest = flat[end:]
+        if rest[:1] == "\n" or rest.lstrip(" ")[:1] == "\n":
+            continue  # a hard break the text asked for
+        spaced = rest[:1] == " "
+        before, after = shown[-1], following[0]
+        if after in CLOSING:
+            problems.append(f"line starts with {after!r}: …{shown[-6:]}|{following[:6]}…")
+        elif before in OPENING:
+            problems.append(f"line ends with {before!r}: …{shown[-6:]}|{following[:6]}…")
+        elif not spaced and is_latin(before) and is_latin(after):
+            problems.append(f"word broken: …{shown[-8:]}|{following[:8]}…")
+        elif not spaced and is_han(before) and is_han(after) and _short_han_split(flat, end):
+            problems.append(f"word broken: …{shown[-6:]}|{following[:6]}…")
+    return problems
+
+
+def _short_han_split(text: str, at: int) -> bool:
+    """Whether position ``at`` lies inside a Han run of at most SHORT_HAN_WORD characters."""
+    start = at
+    while start > 0 and is_han(text[start - 1]):
+        start -= 1
+    end = at
+    while end < len(text) and is_han(text[end]):
+        end += 1
+    return end - start <= SHORT_HAN_WORD
+
+
+def install() -> None:
+    """Make Kivy's labels wrap by these rules (once per process): a wrapping, unshortened, non-markup label gets
+    its text as lines that fit ``text_size[0]``."""
+    from kivy.core.text import LabelBase
+
+    original = LabelBase.render
+    if getattr(original, "kiosk_line_breaking", False):
+        return
+
+    def render(self, real=False):
+        if real or self.options.get("shorten") or not self.text:
+            return original(self, real)
+        width = self._text_size[0]
+        if not width:
+            return original(self, real)
+        padding = self.options.get("padding", (0, 0, 0, 0))
+        pad_x = (padding[0] + padding[2]) if isinstance(padding, list | tuple) and len(padding) == 4 else 0
+        usable = width - pad_x - 1
+        if usable <= 0:
+            return original(self, real)
+        extents = self.get_cached_extents()
+        text = self.text
+        broken = "\n".join(break_lines(text, usable, lambda s: extents(s)[0]))
+        if broken == text:
+            return original(self, real)
+        self._text = broken
+        try:
+            return original(self, real)
+        finally:
+            self._text = text
+
+    render.kiosk_line_breaking = True  # type: ignore[attr-defined]
+    LabelBase.render = render
