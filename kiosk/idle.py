@@ -44,6 +44,11 @@ class IdleTimer:
     def activity(self) -> None:
         self._last = self._clock()
 
+    def leave_for(self, seconds_left: float) -> None:
+        """As if the resident had not touched the screen until only ``seconds_left`` remain (``kiosk demo``
+        shows the real warning this way)."""
+        self._last = self._clock() - (self.timeout_s - seconds_left)
+
     def state(self) -> IdleState:
         left = self.timeout_s - (self._clock() - self._last)
         if left <= 0:

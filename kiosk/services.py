@@ -119,6 +119,9 @@ def holiday_tables(data_dir: Path) -> dict[int, Any]:
     return {**load_tables(config_dir() / "holidays"), **applied_holidays(data_dir)}
 
 
+CARD_GRACE_S = 15.0  # to put a pulled card back before the session ends (doubled in elder mode)
+
+
 def build_services(core: Any, devices: dict[str, Device] | None = None) -> Services:
     """The screens' services; with ``core.hardware`` started (kiosk run, kiosk demo) its devices and platform."""
     from kiosk.catalog import load_catalog
@@ -134,8 +137,16 @@ def build_services(core: Any, devices: dict[str, Device] | None = None) -> Servi
 
         return SearchIndex(catalog, uses=UseCounts(core.data_dir / FILE_NAME))  # ranking by use survives restarts
 
-    journey = Journey(None, core.emit, kiosk_id=core.settings.kiosk.id,
-                      card_grace_s=15.0 * (core.settings.elder.timeout_factor if core.elder_mode else 1.0))
+    def card_grace() -> float:
+        return CARD_GRACE_S * (core.settings.elder.timeout_factor if core.elder_mode else 1.0)
+
+    journey = Journey(None, core.emit, kiosk_id=core.settings.kiosk.id, card_grace_s=card_grace())
+
+    def elder_switched(kind: str, _payload: dict) -> None:  # elder mode doubles every timeout, whenever switched on
+        if kind == "elder_mode":
+            journey.card_grace_s = card_grace()
+
+    core.subscribe(elder_switched)
     services = Services(catalog, Indexing(index), journey, VoiceGuide(core.data_dir / "voice"), dict(devices or {}))
     if core.hardware is not None and devices is None:
         services.use_hardware(core.hardware)

@@ -333,6 +333,8 @@ class TongbanApp(App):
             self.lang = payload["language"]
         elif kind == "elder_mode":
             self.elder = payload["on"]
+            if self.elder:
+                self.muted = False  # elder mode speaks: every screen's prompt aloud
             self.theme = Theme.make(Window.size, self.elder, self.core.settings.elder.scale)
 
     def _on_journey(self, payload: dict) -> None:

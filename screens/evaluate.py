@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kivy.properties import ListProperty, NumericProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
@@ -31,6 +31,8 @@ REASONS = tuple(zip(POOR_REASONS, (
 class FaceButton(ButtonBehavior, BoxLayout):
     level: int = NumericProperty(3)
     selected_level: int = NumericProperty(0)
+    chosen: bool = BooleanProperty(False)
+    ink = ListProperty([0.0, 0.0, 0.0, 1.0])  # the face's and caption's colour (contrasting with the fill)
 
 
 class EvaluateScreen(KioskScreen):

@@ -55,7 +55,7 @@ class FaceScreen(KioskScreen):
         self.ids.preview.device = camera
         self.ids.preview.live = True
         self.guidance = self.app.core.t(GUIDANCE["no_face"])
-        self._command = camera.capture_face(timeout=25)
+        self._command = camera.capture_face(timeout=self.resident_timeout(25))
         self._command.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._captured(done)))
 
     def on_device_event(self, role: str, event) -> None:

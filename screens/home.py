@@ -43,7 +43,9 @@ class HomeScreen(Screen):
         app = App.get_running_app()
         app.bind(lang=self._relabel)
         self.bind(size=self._reflow)
+        app.bind(theme=self._reflow)
         Clock.schedule_once(lambda _dt: self._build_tiles())
+        Clock.schedule_once(lambda _dt: self.ids.tiles_scroll.bind(height=self._reflow))
 
     # -- content -----------------------------------------------------------------------
     def _build_tiles(self) -> None:
@@ -62,8 +64,20 @@ class HomeScreen(Screen):
         self._update_clock()
 
     def _reflow(self, *_args: object) -> None:
+        """Tiles share the room left under the search button, so every tile shows whole without scrolling (the
+        list scrolls only when configuration gives more tiles than fit at a touch target's height each)."""
         self.landscape = self.width > self.height
         self.tile_columns = 4 if self.landscape else 2
+        app = App.get_running_app()
+        grid = self.ids.tiles
+        count = len(grid.children)
+        if not count:
+            return
+        rows = -(-count // self.tile_columns)
+        room = self.ids.tiles_scroll.height - grid.spacing[1] * (rows - 1)
+        height = max(app.theme.touch_target * 1.2, min(room / rows, app.theme.px(260)))
+        for tile in grid.children:
+            tile.height = height
 
     # -- clock -----------------------------------------------------------------------------
     def on_enter(self, *_args: object) -> None:

@@ -73,7 +73,7 @@ class IdentifyScreen(KioskScreen):
             self.status_text = t("Open the e-ID code on your phone and hold it in front of the camera")
             self.app.say("Open the e-ID code on your phone and hold it in front of the camera")
             camera = self.app.services.device("camera")
-            self._scan = camera.scan_qr(timeout=60)
+            self._scan = camera.scan_qr(timeout=self.resident_timeout(60))
             self._scan.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._qr_done(done)))
         self._animate()
 

@@ -39,6 +39,7 @@ class MaterialsScreen(KioskScreen):
     guidance: str = StringProperty("")
     banner: str = StringProperty("")
     complete: bool = BooleanProperty(False)
+    missing_text: str = StringProperty("")  # the materials still to provide, named under the disabled 继续
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Hand over your materials. Those fetched for you are already ticked", **kwargs)
@@ -76,6 +77,7 @@ class MaterialsScreen(KioskScreen):
                                                         self.undo(c)))
             box.add_widget(row)
         self.complete = journey.materials_complete
+        self.missing_text = t(", ").join(entry.name for entry in journey.session.materials if not entry.satisfied)
         if journey.needs_counter:
             self.banner = t("The camera is out of order. Materials marked for the counter must be handed in there; "
                             "this application cannot be finished here.")
@@ -100,8 +102,9 @@ class MaterialsScreen(KioskScreen):
         self.rebuild()
 
     def proceed(self) -> None:
-        if self.complete:
-            self.app.navigate("form" if self.journey.session.target.form else "confirm")
+        if self.complete:  # back to the summary when the resident came from its 修改
+            session = self.journey.session
+            self.app.navigate("form" if session.target.form and "confirm" not in session.visited else "confirm")
 
     # -- capture ------------------------------------------------------------------------------------------
     def start_capture(self) -> None:
@@ -124,7 +127,7 @@ class MaterialsScreen(KioskScreen):
         if camera is None or self._command is not None:
             return
         self.guidance = self.app.core.t("Taking the photo…")
-        self._command = camera.capture_document(timeout=20)
+        self._command = camera.capture_document(timeout=self.resident_timeout(20))
         self._command.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._shot(done)))
 
     def on_device_event(self, role: str, event) -> None:
@@ -190,5 +193,5 @@ class MaterialsScreen(KioskScreen):
         self.ids.preview.blank()
         self.ids.pad.clear()
         self.ids.rows.clear_widgets()
-        self.current = self.current_name = self.guidance = self.banner = ""
+        self.current = self.current_name = self.guidance = self.banner = self.missing_text = ""
         self.mode = "list"

@@ -99,7 +99,7 @@ class ProgressScreen(KioskScreen):
             return
         self.scanning = True
         self.message = self.app.core.t("Hold the receipt's QR code in front of the camera")
-        self._scan = camera.scan_qr(timeout=30)
+        self._scan = camera.scan_qr(timeout=self.resident_timeout(30))
         self._scan.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._scanned(done)))
 
     def _scanned(self, done) -> None:

@@ -48,13 +48,13 @@ class Palette:
 NORMAL = Palette(
     background="#EEF2F7",
     surface="#FFFFFF",
-    primary="#1E5AA8",
+    primary="#184A8C",  # 7.8:1 on the background, 8.8:1 under white text
     on_primary="#FFFFFF",
     text="#1A1F26",
-    text_muted="#4A5563",
-    border="#C9D2DE",
-    danger="#B3261E",
-    ok="#1E7D32",
+    text_muted="#3D4652",  # 8.5:1 on the background: secondary text meets the elder 7:1 target too
+    border="#6B7785",  # the edge of inputs, cards and outlined buttons: ≥ 3:1 on background and surface
+    danger="#961D17",
+    ok="#145A27",
     use_tile_colors=True,
 )
 
@@ -80,7 +80,19 @@ TEXT_PAIRS = (
     ("on_primary", "primary"),
     ("danger", "background"),
     ("ok", "background"),
+    ("on_primary", "danger"),  # banners
+    ("on_primary", "ok"),  # the submit button
 )
+
+# The pairs that draw an edge a resident must see (inputs, buttons, cards, the chosen state): ≥ 3:1.
+EDGE_PAIRS = (
+    ("border", "background"),
+    ("border", "surface"),
+    ("primary", "background"),
+    ("primary", "surface"),
+)
+TEXT_TARGET = 7.0  # WCAG 2.2 AAA, the kiosk's target in elder mode
+EDGE_TARGET = 3.0
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,11 @@ class Theme:
     def touch_target(self) -> float:
         """Minimum button height: 20 mm on a 21.5" 1080p screen is ≈ 80 px; normal mode uses 100."""
         return self.px(100)
+
+    @property
+    def edge(self) -> float:
+        """Line width of an edge a resident must see (inputs, cards, outlined buttons); the chosen state doubles it."""
+        return max(2.0, self.px(3))
 
     @property
     def spacing(self) -> float:

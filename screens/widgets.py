@@ -15,7 +15,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Line
 from kivy.graphics.texture import Texture
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -28,6 +28,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 
 from kiosk.i18n import N_
+from screens import linebreak
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ def _bind_bar_colour_once() -> None:
 
 
 _bind_bar_colour_once()
+linebreak.install()  # Chinese lines by the 避头尾 rules, words whole
 
 
 class KButton(ButtonBehavior, Label):
@@ -64,11 +66,25 @@ class KGhostButton(ButtonBehavior, Label):
 
 
 class TopBar(BoxLayout):
-    """Title, back and "end" (cancel anywhere) and the mute switch."""
+    """Back, where the resident is (第3步/共6步), mute and "end" (cancel anywhere) in one row; the title whole on its
+    own row beneath. ``step`` is set by the screen (``journey_step``); 0 shows no step."""
 
     title: str = StringProperty("")
     show_back: bool = BooleanProperty(True)
     show_cancel: bool = BooleanProperty(True)
+    step: int = NumericProperty(0)
+    steps: int = NumericProperty(0)
+
+
+# The application's steps as the resident counts them (第3步/共6步); submitting is still the confirm step.
+JOURNEY_STEPS = ("identify", "face", "materials", "form", "confirm", "receipt")
+_STEP_ALIASES = {"submitting": "confirm"}
+
+
+def journey_step(screen_name: str) -> tuple[int, int]:
+    """(step, total) of a screen in the application journey; (0, total) for screens outside it."""
+    name = _STEP_ALIASES.get(screen_name, screen_name)
+    return (JOURNEY_STEPS.index(name) + 1 if name in JOURNEY_STEPS else 0), len(JOURNEY_STEPS)
 
 
 class KioskScreen(Screen):
@@ -80,6 +96,7 @@ class KioskScreen(Screen):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.bind(size=lambda *_a: setattr(self, "landscape", self.width > self.height))
+        self.bind(on_pre_enter=self._show_step)
         app = App.get_running_app()
         if app is not None and getattr(app, "services", None) is not None:
             app.services.journey.on_wipe(self.wipe)
@@ -92,6 +109,11 @@ class KioskScreen(Screen):
     def journey(self):
         return self.app.services.journey
 
+    def _show_step(self, *_args: object) -> None:
+        bar = self.ids.get("bar")
+        if isinstance(bar, TopBar):
+            bar.step, bar.steps = journey_step(self.name)
+
     def on_enter(self, *_args: object) -> None:
         self.app.services.journey.visit(self.name)
         if self.prompt:
@@ -99,6 +121,12 @@ class KioskScreen(Screen):
 
     def wipe(self) -> None:
         """Screens holding personal data override this."""
+
+    def resident_timeout(self, seconds: float) -> float:
+        """How long to wait on the resident (a face, a QR code, a page held to the camera): doubled in elder mode,
+        like every timeout."""
+        core = self.app.core
+        return seconds * (core.settings.elder.timeout_factor if core.elder_mode else 1.0)
 
 
 class KeyBase(GridLayout):
@@ -315,10 +343,18 @@ class FormRow(ButtonBehavior, BoxLayout):
 
 
 class SummaryRow(BoxLayout):
-    """A label–value row (confirm screen, receipt on screen)."""
+    """A label–value row (confirm screen, receipt on screen); ``editable`` rows show 修改 (``on_edit``)."""
+
+    __events__ = ("on_edit",)
 
     label: str = StringProperty("")
     value: str = StringProperty("")
+    editable: bool = BooleanProperty(False)
+    kind: str = StringProperty("")
+    key: str = StringProperty("")
+
+    def on_edit(self) -> None:
+        pass
 
 
 class TimelineRow(BoxLayout):

@@ -1,0 +1,110 @@
+"""Elder mode and the layout rules through the real app: timeouts doubled and voice on whenever elder mode is
+switched on (at the home screen too), where the resident is (第n步/共6步), a disabled action that says what is
+missing, a chosen face shown by shape as well as colour, and 修改 on the confirm screen."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+ITEM = "330199001400120000"  # 法律援助申请: materials and a form with an address
+ADDRESS = "北京市朝阳区建国路88号院3号楼2单元1201室（东侧入口）"
+
+
+@pytest.fixture
+def session(kiosk_app):
+    from drivers.identity import CardType, Identity, Source
+    from kiosk.journey import Target
+
+    app = kiosk_app.app
+    journey = app.services.journey
+    target = Target.of_item(app.services.catalog.item(ITEM))
+    journey.choose(target)
+    journey.identity_read(Identity(Source.ID_CARD, CardType.RESIDENT, "张伟", "110105199003071239"))
+    journey.session.form.update({"phone": "13800138000", "address": ADDRESS})
+    yield journey
+    journey.wipe()
+    app.go_home()
+    kiosk_app.tick(2)
+
+
+@pytest.fixture
+def elder_off(kiosk_app):
+    yield
+    kiosk_app.app.core.set_elder_mode(False)
+    kiosk_app.tick(1)
+
+
+def test_elder_mode_switched_on_at_home_doubles_every_timeout_and_speaks(kiosk_app, elder_off):
+    app = kiosk_app.app
+    app.go_home()
+    kiosk_app.tick(2)
+    journey, idle = app.services.journey, app.core.idle
+    grace, idle_s = journey.card_grace_s, idle.timeout_s
+    app.muted = True
+    kiosk_app.tap(kiosk_app.screen("home").ids.elder)  # the resident's touch on 长辈模式
+    kiosk_app.tick(2)
+    factor = app.core.settings.elder.timeout_factor
+    assert app.core.elder_mode
+    assert journey.card_grace_s == pytest.approx(grace * factor)
+    assert idle.timeout_s == pytest.approx(idle_s * factor)
+    assert kiosk_app.screen("face").resident_timeout(25) == pytest.approx(25 * factor)
+    assert app.muted is False  # elder mode speaks
+    kiosk_app.tap(kiosk_app.screen("home").ids.elder)
+    kiosk_app.tick(2)
+    assert journey.card_grace_s == pytest.approx(grace)
+
+
+def test_the_header_says_which_step_of_six(kiosk_app, session):
+    app = kiosk_app.app
+    for name, step in (("identify", 1), ("materials", 3), ("confirm", 5)):
+        app.navigate(name)
+        kiosk_app.tick(3)
+        bar = kiosk_app.screen(name).ids.bar
+        assert bar.ids.step.text == f"第{step}步/共6步"
+        assert not bar.ids.title.shorten and bar.ids.title.text
+    app.navigate("help")
+    kiosk_app.tick(3)
+    assert kiosk_app.screen("help").ids.bar.ids.step.text == ""  # not a step of the application
+
+
+def test_a_disabled_action_says_what_is_missing(kiosk_app, session):
+    app = kiosk_app.app
+    app.navigate("evaluate")
+    kiosk_app.tick(3)
+    screen = kiosk_app.screen("evaluate")
+    assert screen.ids.send.disabled
+    assert screen.ids.missing.text == "还差：选一个表情"
+    screen.pick(2)
+    kiosk_app.tick(2)
+    assert screen.ids.missing.text == "还差：至少选一个原因"
+    screen.pick(5)
+    kiosk_app.tick(2)
+    assert not screen.ids.send.disabled and screen.ids.missing.text == ""
+    face = screen.ids.face5
+    assert face.chosen and face.ink == list(app.theme.color("on_primary"))  # the face drawn in the contrast colour
+    assert any(label.text.startswith("✓") for label in face.children if hasattr(label, "text"))
+    screen.wipe()
+
+
+def test_confirm_shows_values_whole_and_edits_a_field_then_comes_back(kiosk_app, session):
+    app = kiosk_app.app
+    app.navigate("confirm")
+    kiosk_app.tick(3)
+    rows = list(reversed(kiosk_app.screen("confirm").ids.rows.children))
+    address = next(row for row in rows if row.key == "address")
+    assert address.value == ADDRESS  # whole, never "…"
+    assert next(row for row in rows if row.key == "phone").value == "138****8000"  # still masked
+    assert all(row.editable for row in rows if row.kind)
+    assert not any(row.editable for row in rows if not row.kind)  # service, name, ID: from the card
+    kiosk_app.tap(address.ids.edit)
+    kiosk_app.tick(3)
+    assert app.root.current == "form"
+    assert kiosk_app.screen("form").focus_key == "address"
+    app.navigate("confirm")
+    kiosk_app.tick(3)
+    material = next(row for row in reversed(kiosk_app.screen("confirm").ids.rows.children) if row.kind == "material")
+    kiosk_app.tap(material.ids.edit)
+    kiosk_app.tick(3)
+    assert app.root.current == "materials"
