@@ -441,6 +441,28 @@ class Journey:
             rows.append((spec.label, mask_value(str(spec.type), str(value))))
         return rows
 
+    def confirm_rows(self) -> list[tuple[str, str, str, str]]:
+        """The confirm screen's rows: (label, value, kind, key) with every value whole (the resident checks what
+        will be sent; only phone, ID and account numbers stay masked) and what 修改 changes: kind "material"
+        (key: its code), "field" (key: the form field) or "" (from the card or the service: not editable here)."""
+        s, target = self.session, self._target()
+        rows = [(N_("Service"), target.name, "", "")]
+        if s.identity is not None:
+            rows += [(N_("Applicant"), mask_name(s.identity.name), "", ""),
+                     (N_("ID number"), mask_id_number(s.identity.id_number), "", "")]
+        route = s.application.route if s.application is not None else None
+        if route is not None and route.office:
+            rows.append((N_("Handled by"), route.office, "", ""))
+        for entry in s.materials:
+            rows.append((entry.name, str(entry.status), "material", entry.code))
+        for spec in target.form:
+            value = s.form.get(spec.key)
+            if value in (None, ""):
+                continue
+            shown = str(value) if str(spec.type) in ("text", "textarea") else mask_value(str(spec.type), str(value))
+            rows.append((spec.label, shown, "field", spec.key))
+        return rows
+
     def submit(self) -> None:
         """The application goes to the outbox (durable before anything is promised); then up to
         ``deliver_wait_s`` for the platform's number, else the receipt carries the local reference."""

@@ -1,4 +1,5 @@
-"""Confirm: a summary of everything, masked (never a full name, ID or phone number on screen), then submit."""
+"""Confirm: a summary of everything, then submit. Every value whole (the address as typed); name, ID and phone
+masked. 修改 on a material or a field takes the resident there; 下一步/继续 there brings them back here."""
 
 from __future__ import annotations
 
@@ -25,8 +26,19 @@ class ConfirmScreen(KioskScreen):
         t = self.app.core.t
         box = self.ids.rows
         box.clear_widgets()
-        for label, value in self.journey.summary():
-            box.add_widget(Factory.SummaryRow(label=t(label), value=t(STATUS_WORDS.get(value, value))))
+        for label, value, kind, key in self.journey.confirm_rows():
+            row = Factory.SummaryRow(label=t(label), value=t(STATUS_WORDS.get(value, value)) if kind != "field"
+                                     else value, editable=bool(kind), kind=kind, key=key)
+            row.bind(on_edit=self.edit)
+            box.add_widget(row)
+
+    def edit(self, row) -> None:
+        """A material: the materials list (its 更改 is there); a field: the form with that field's keyboard open."""
+        if row.kind == "material":
+            self.app.navigate("materials")
+        elif row.kind == "field":
+            self.app.navigate("form")
+            self.app.screen("form").focus(row.key)
 
     def submit(self) -> None:
         self.app.navigate("submitting")
