@@ -1,0 +1,185 @@
+"""What a resident sees on a rendered screen, judged: no shortened title ("…"), no text overflowing its widget,
+no word broken inside a line and no line starting with closing punctuation (screens.linebreak's rules), every
+text ≥ 7:1 against what is really drawn behind it and every edge of a control or card ≥ 3:1 against its
+surroundings (the elder targets, screens.theme).
+
+Contrast is measured on the pixels of the rendered screen (``Widget.export_as_image``), not on palette names: a
+faded disabled button, yellow on yellow or a card the same colour as the page are found wherever they come from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from screens.linebreak import bad_breaks
+from screens.theme import EDGE_TARGET, TEXT_TARGET, contrast_ratio
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str  # shortened, overflow, break, text-contrast, edge-contrast
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.what}"
+
+
+def walk_visible(widget, alpha: float = 1.0):
+    """(widget, effective opacity) of the visible tree."""
+    if widget.opacity == 0 or widget.width <= 0 or widget.height <= 0:
+        return
+    alpha *= widget.opacity
+    yield widget, alpha
+    for child in widget.children:
+        yield from walk_visible(child, alpha)
+
+
+def _label_text(label) -> str:
+    return label.text if isinstance(label.text, str) else ""
+
+
+def _visible_rect(widget, screen) -> tuple[float, float, float, float] | None:
+    """The widget's rectangle in screen pixels (x0, y0, x1, y1), cut to its scroll views and the screen."""
+    from kivy.uix.scrollview import ScrollView
+
+    sx, sy = screen.to_window(*screen.pos)
+    x, y = widget.to_window(*widget.pos)
+    rect = [x - sx, y - sy, x - sx + widget.width, y - sy + widget.height]
+    parent = widget.parent
+    while parent is not None and parent is not screen:
+        if isinstance(parent, ScrollView):
+            px, py = parent.to_window(*parent.pos)
+            rect = [max(rect[0], px - sx), max(rect[1], py - sy), min(rect[2], px - sx + parent.width),
+                    min(rect[3], py - sy + parent.height)]
+        parent = parent.parent
+    rect = [max(rect[0], 0), max(rect[1], 0), min(rect[2], screen.width), min(rect[3], screen.height)]
+    if rect[2] - rect[0] < 4 or rect[3] - rect[1] < 4:
+        return None
+    return rect[0], rect[1], rect[2], rect[3]
+
+
+def _fully_visible(widget, screen) -> bool:
+    rect = _visible_rect(widget, screen)
+    return rect is not None and rect[2] - rect[0] >= widget.width - 1 and rect[3] - rect[1] >= widget.height - 1
+
+
+def render_pixels(screen) -> np.ndarray:
+    """The screen drawn offscreen: an (height, width, 3) array of 0..1 floats, row 0 at the bottom (Kivy's y)."""
+    image = screen.export_as_image()
+    texture = image.texture
+    data = np.frombuffer(texture.pixels, dtype=np.uint8).reshape(texture.height, texture.width, 4)
+    return data[::-1, :, :3].astype(np.float32) / 255.0  # the export's rows run top-down
+
+
+def _dominant(pixels: np.ndarray) -> tuple[float, float, float]:
+    flat = (pixels.reshape(-1, 3) * 255).astype(np.uint8)
+    if not len(flat):
+        return (0.0, 0.0, 0.0)
+    counts = Counter(map(bytes, flat))
+    value = counts.most_common(1)[0][0]
+    return tuple(c / 255 for c in value)  # type: ignore[return-value]
+
+
+def _frequent(pixels: np.ndarray, share: float = 0.08) -> list[tuple[float, float, float]]:
+    flat = (pixels.reshape(-1, 3) * 255).astype(np.uint8)
+    if not len(flat):
+        return []
+    counts = Counter(map(bytes, flat))
+    return [tuple(c / 255 for c in value) for value, n in counts.items() if n >= share * len(flat)]  # type: ignore[misc]
+
+
+def _label_lines(label) -> list[str]:
+    core = label._label
+    lines = getattr(core, "_cached_lines", None) or []
+    return ["".join(word.text for word in line.words) for line in lines]
+
+
+def _is_edge_widget(widget) -> bool:
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.textinput import TextInput
+
+    return isinstance(widget, ButtonBehavior | TextInput)
+
+
+def check_screen(screen, pixels: np.ndarray | None = None, contrast: bool = True) -> list[Problem]:
+    """Every problem a resident would meet on ``screen`` as it is laid out now (the caller ticks the clock first)."""
+    from kivy.uix.label import Label
+
+    problems: list[Problem] = []
+    if contrast and pixels is None:
+        pixels = render_pixels(screen)
+    for widget, alpha in walk_visible(screen):
+        if isinstance(widget, Label) and _label_text(widget).strip():
+            problems += _label_problems(widget, screen, pixels if contrast else None, alpha)
+        if contrast and pixels is not None and _is_edge_widget(widget) and alpha >= 0.99:
+            problem = _edge_problem(widget, screen, pixels)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _label_problems(label, screen, pixels, alpha: float) -> list[Problem]:
+    text = _label_text(label)
+    name = f"{type(label).__name__} {text[:40]!r}"
+    found: list[Problem] = []
+    label.texture_update()
+    if label.shorten and getattr(label, "is_shortened", False):
+        found.append(Problem("shortened", name))
+        return found
+    core = label._label
+    internal = getattr(core, "_internal_size", None)
+    if internal and _fully_visible(label, screen):
+        width, height = internal
+        if width > label.width + 2 or height > label.height + 2:
+            found.append(Problem("overflow", f"{name} needs {int(width)}×{int(height)}, has "
+                                             f"{int(label.width)}×{int(label.height)}"))
+    if not label.markup:
+        found += [Problem("break", f"{name}: {p}") for p in bad_breaks(text, _label_lines(label))]
+    if pixels is not None:
+        rect = _visible_rect(label, screen)
+        if rect is not None:
+            x0, y0, x1, y1 = (round(v) for v in rect)
+            background = _dominant(pixels[y0:y1, x0:x1])
+            colour = label.disabled_color if label.disabled else label.color
+            shown = tuple(colour[i] * colour[3] * alpha + background[i] * (1 - colour[3] * alpha) for i in range(3))
+            ratio = contrast_ratio(shown, background)
+            if ratio < TEXT_TARGET - 0.05:
+                found.append(Problem("text-contrast", f"{name} {ratio:.2f}:1"))
+    return found
+
+
+def _edge_problem(widget, screen, pixels: np.ndarray) -> Problem | None:
+    """A control's or card's edge against what surrounds it: the most visible colour in a band just inside its
+    sides (fill or outline) against the colour just outside. Corners are skipped (rounded)."""
+    if not _fully_visible(widget, screen):
+        return None
+    rect = _visible_rect(widget, screen)
+    assert rect is not None
+    x0, y0, x1, y1 = (round(v) for v in rect)
+    height, width = pixels.shape[:2]
+    if x0 < 13 or y0 < 13 or x1 > width - 13 or y1 > height - 13 or x1 - x0 < 40 or y1 - y0 < 24:
+        return None
+    band = 6
+    mx, my = (x1 - x0) // 4, (y1 - y0) // 4
+    # Per side: a band just inside (the fill or the outline) against a band 6–12 px outside (an outline is drawn
+    # centred on the side, up to 9 px of a chosen state's thick one lies outside). A control squeezed between
+    # neighbours (a keypad's last row above a button) shows its edge against them only on its free sides: the edge
+    # passes when two opposite sides do (left and right, or top and bottom).
+    sides = {
+        "bottom": (pixels[y0:y0 + band, x0 + mx:x1 - mx], pixels[y0 - 12:y0 - 6, x0 + mx:x1 - mx]),
+        "top": (pixels[y1 - band:y1, x0 + mx:x1 - mx], pixels[y1 + 6:y1 + 12, x0 + mx:x1 - mx]),
+        "left": (pixels[y0 + my:y1 - my, x0:x0 + band], pixels[y0 + my:y1 - my, x0 - 12:x0 - 6]),
+        "right": (pixels[y0 + my:y1 - my, x1 - band:x1], pixels[y0 + my:y1 - my, x1 + 6:x1 + 12]),
+    }
+    ratios = {}
+    for side, (inside, outside) in sides.items():
+        around = _frequent(outside, 0.3) or [_dominant(outside)]
+        ratios[side] = max((contrast_ratio(c, a) for c in _frequent(inside) for a in around), default=1.0)
+    best = max(min(ratios["left"], ratios["right"]), min(ratios["top"], ratios["bottom"]))
+    if best < EDGE_TARGET - 0.05:
+        text = getattr(widget, "text", "")
+        return Problem("edge-contrast", f"{type(widget).__name__} {str(text)[:30]!r} {best:.2f}:1")
+    return None

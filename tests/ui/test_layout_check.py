@@ -1,0 +1,181 @@
+"""The layout check: every screen the app has (enumerated from the running app, so a screen added later is
+covered without touching this file) is rendered offscreen in portrait, landscape, elder mode (both
+orientations) and English (standard and elder), and must show no shortened title, no overflowing text, no word
+broken inside, no line starting with closing punctuation, every text ≥ 7:1 and every control's edge ≥ 3:1
+(tests/ui/layout_check.py). Screens with several states are checked in each (``STATES``).
+
+With TONGBAN_LAYOUT_PNG=DIR every rendered picture is written there as <variant>-<screen>[-<state>].png, to look
+at. One test per variant (≈ 20 screens each): the whole check takes about a minute on one core.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.ui.layout_check import check_screen, render_pixels
+
+pytestmark = pytest.mark.ui
+
+# (name, size, elder, language)
+VARIANTS = (
+    ("portrait", (1080, 1920), False, "zh_CN"),
+    ("landscape", (1920, 1080), False, "zh_CN"),
+    ("elder-portrait", (1080, 1920), True, "zh_CN"),
+    ("elder-landscape", (1920, 1080), True, "zh_CN"),
+    ("english", (1080, 1920), False, "en"),
+    ("english-elder-landscape", (1920, 1080), True, "en"),
+)
+
+LONG_ADDRESS = "北京市朝阳区建国路88号院3号楼2单元1201室（东侧入口）"
+
+
+def _search(screen) -> None:
+    for key in "flyz":
+        screen.on_key(key)
+
+
+def _browse(screen) -> None:
+    screen.show("at_terminal", "", "本机可办")
+
+
+def _evaluate_poor(screen) -> None:
+    from screens.evaluate import REASONS
+
+    screen.pick(2)
+    screen.toggle_reason(REASONS[0][0])
+
+
+def _evaluate_good(screen) -> None:
+    screen.pick(5)
+
+
+def _mode(mode: str) -> Callable[[object], None]:
+    def apply(screen) -> None:
+        screen.mode = mode
+
+    return apply
+
+
+# Extra states of a screen beyond "entered" (its on_pre_enter): (state name, what puts the screen in it).
+STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
+    "search": [("typed", _search)],
+    "browse": [("listed", _browse)],
+    "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good)],
+    "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
+}
+# Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
+
+
+@pytest.fixture
+def session(kiosk_app):
+    from drivers.identity import CardType, Identity, Source
+    from kiosk.journey import Target
+
+    app = kiosk_app.app
+    journey = app.services.journey
+    target = Target.of_item(app.services.catalog.item("330199001400120000"))
+    journey.choose(target)
+    journey.identity_read(Identity(Source.ID_CARD, CardType.RESIDENT, "张伟", "110105199003071239"))
+    for spec in target.form:
+        journey.session.form[spec.key] = LONG_ADDRESS if "address" in spec.key else "讨要工资"
+    yield journey
+    journey.wipe()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _standard_after(kiosk_app):
+    yield
+    kiosk_app.app.core.set_elder_mode(False)
+    kiosk_app.app.core.set_language("zh_CN")
+
+
+def _screen_classes(app) -> list[tuple[str, type]]:
+    app.add_screens()
+    return [(screen.name, type(screen)) for screen in app.root.screens]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_every_screen_reads_whole_and_clear(kiosk_app, session, variant):
+    from kivy.core.window import Window
+
+    name, size, elder, language = variant
+    app = kiosk_app.app
+    if app.core.elder_mode != elder:
+        app.core.set_elder_mode(elder)
+    if app.core.language != language:
+        app.core.set_language(language)
+    kiosk_app.tick(2)
+    out = os.environ.get("TONGBAN_LAYOUT_PNG")
+    problems: list[str] = []
+    classes = _screen_classes(app)
+    assert len(classes) >= 15
+    for screen_name, cls in classes:
+        screen = cls(name=screen_name, size_hint=(None, None))  # its own name: the step indicator uses it
+        Window.add_widget(screen)
+        screen.size = size  # after: a size given to the constructor does not trigger the first layout
+        try:
+            screen.dispatch("on_pre_enter")  # what the ScreenManager does before showing it
+            for state, prepare in [("", None), *STATES.get(screen_name, [])]:
+                if prepare is not None:
+                    prepare(screen)
+                kiosk_app.tick(4)
+                pixels = render_pixels(screen)
+                label = f"{name}/{screen_name}" + (f"/{state}" if state else "")
+                problems += [f"{label}: {p}" for p in check_screen(screen, pixels)]
+                if out:
+                    _save(pixels, Path(out) / (label.replace("/", "-") + ".png"))
+        finally:
+            Window.remove_widget(screen)
+    assert problems == [], "\n".join(problems)
+
+
+def _save(pixels, path: Path) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((pixels[::-1] * 255).astype("uint8")).save(path)
+
+
+def test_the_check_sees_what_the_issue_showed(kiosk_app):
+    """The check is not vacuous: a title shortened to "…", yellow on yellow, 删/除 and a card as dark as the page
+    are each reported."""
+    from kivy.core.window import Window
+    from kivy.graphics import Color, Rectangle
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+    from kivy.uix.relativelayout import RelativeLayout
+    from kivy.uix.widget import Widget
+
+    class Card(ButtonBehavior, Widget):
+        pass
+
+    page = RelativeLayout(size_hint=(None, None))
+    Window.add_widget(page)
+    page.size = (1080, 1920)
+    try:
+        with page.canvas.before:
+            Color(0, 0, 0, 1)
+            Rectangle(size=(1080, 1920))
+        fixed = {"size_hint": (None, None), "font_size": 40}
+        title = Label(text="法律援助申请法律援助申请法律援助申请", shorten=True, text_size=(200, 60), size=(200, 60),
+                      pos=(100, 1700), **fixed)
+        faint = Label(text="不满意", color=(1, 0.83, 0, 1), size=(300, 80), pos=(100, 1500), **fixed)
+        with faint.canvas.before:
+            Color(1, 0.83, 0, 1)
+            Rectangle(pos=faint.pos, size=faint.size)
+        broken = Label(text="删除", text_size=(50, None), size=(50, 200), pos=(100, 1200), **fixed)
+        card = Card(size_hint=(None, None), size=(400, 200), pos=(100, 800))
+        with card.canvas.before:
+            Color(0x14 / 255, 0x14 / 255, 0x14 / 255, 1)
+            Rectangle(pos=card.pos, size=card.size)
+        for widget in (title, faint, broken, card):
+            page.add_widget(widget)
+        kiosk_app.tick(3)
+        kinds = {problem.kind for problem in check_screen(page)}
+        assert {"shortened", "text-contrast", "break", "edge-contrast"} <= kinds, kinds
+    finally:
+        Window.remove_widget(page)
