@@ -134,8 +134,11 @@ class DemoRunner:
 
     def record(self, step: Step, png: str | None, acted_s: float, waited_s: float) -> None:
         screen = self.app.root.current if self.app.root else None
-        record = {"step": step.name, "screen": screen, "png": png, "action_s": round(acted_s, 4),
-                  "wait_s": round(waited_s, 3)}
+        from kivy.core.window import Window
+
+        dialogs = [type(w).__name__ for w in Window.children if w is not self.app.root]
+        record = {"step": step.name, "screen": screen, "dialogs": dialogs, "png": png,
+                  "action_s": round(acted_s, 4), "wait_s": round(waited_s, 3)}
         self.journey["steps"].append(record)
         if screen not in self.journey["screens"]:
             self.journey["screens"].append(screen)
@@ -296,8 +299,17 @@ def _fill_form(app, phone: str) -> None:
                 form.pick(0)
 
 
+def _face_guided(app) -> bool:
+    """The face screen shows the live picture and the camera's guidance for it (not the first, generic one)."""
+    from screens.face import GUIDANCE
+
+    face = _screen(app, "face")
+    return (app.root.current == "face" and face.ids.preview.texture is not None
+            and face.guidance == app.core.t(GUIDANCE["too_far"]))
+
+
 def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path | None = None,
-                   idle_warning: bool = False) -> list[Step]:  # fmt: skip
+                   idle_warning: bool = False, face_guidance: bool = False) -> list[Step]:  # fmt: skip
     """One scripted resident from the home screen back to it: search by initials → guide → ID card ``card`` on
     the reader → face → materials (photo, commitment signed) → form (``phone`` typed) → confirm → submit →
     printed receipt → evaluate → goodbye (card taken, session wiped).
@@ -306,7 +318,8 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
     ``reference`` of the application, ``progress_qr``, and ``personal_data_left_after_wipe`` (the widgets and
     session still holding the card's name or ID number or ``phone`` once the session ended — must be empty).
     With ``receipt_png`` the emulator's picture of the printed receipt is copied there; ``idle_warning`` adds
-    the "do you need more time?" dialog on the form (a picture for the demo)."""
+    the "do you need more time?" dialog on the form (the idle timer really running down to it), ``face_guidance``
+    the face screen while the camera still guides the resident (first too far away, then near enough)."""
 
     def search(app):
         _press(_screen(app, "home").ids.search)
@@ -389,13 +402,14 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
         record["personal_data_left_after_wipe"] = personal_strings_left(app, needles)
 
     steps = [
-        scene_step("00-face-scene", hardware, "face"),
+        scene_step("00-face-scene", hardware, "face_far" if face_guidance else "face"),
         Step("01-home", lambda app: app.navigate("home")),
         Step("02-search-flyz", search),
         Step("03-guide", guide),
         Step("04-identify", identify),
         Step("05-card-read", place_card, until=lambda app: app.root.current == "face", timeout=20, shoot=False),
-        Step("06-face", lambda app: None, until=lambda app: _screen(app, "face").guidance != "", timeout=10),
+        *([Step("06-face", lambda app: None, until=_face_guided, timeout=20),  # live preview and its guidance
+           scene_step("06-face-near", hardware, "face")] if face_guidance else []),
         Step("07-materials", lambda app: None, until=lambda app: app.root.current == "materials", timeout=40),
         scene_step("08-document-scene", hardware, "document"),
         Step("08-capture", capture, until=lambda app: _screen(app, "materials").ids.preview.texture is not None),
@@ -413,7 +427,8 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
     ]
     if idle_warning:
         steps.insert(steps.index(next(s for s in steps if s.name == "15-confirm")),
-                     Step("14-idle-warning", lambda app: app._open_idle_dialog(18)))  # fmt: skip
+                     Step("14-idle-warning", lambda app: app.core.idle.leave_for(18),
+                          until=lambda app: app._idle_dialog is not None))  # fmt: skip
     return steps
 
 
@@ -434,7 +449,8 @@ def journey_steps(hardware, out: Path) -> list[Step]:
         app.demo_record["personal_data_left_after_wipe"] = record.get("personal_data_left_after_wipe")
 
     return [
-        *resident_steps(hardware, demo_card(), DEMO_PHONE, record, out / "receipt-printed.png", idle_warning=True),
+        *resident_steps(hardware, demo_card(), DEMO_PHONE, record, out / "receipt-printed.png", idle_warning=True,
+                        face_guidance=True),
         Step("20-recorded", remember, shoot=False),
         Step("21-progress", progress, until=lambda app: len(_screen(app, "progress").ids.timeline.children) > 0,
              timeout=40),

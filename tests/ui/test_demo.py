@@ -29,3 +29,7 @@ def test_demo_walks_the_journey_and_exits_cleanly(tmp_path):
     assert journey["receipt"] == "printed"
     assert (out / "receipt-printed.png").stat().st_size > 0
     assert len(list(out.glob("*.png"))) >= 15
+    steps = {step["step"]: step for step in journey["steps"]}
+    assert steps["06-face"]["screen"] == "face"  # the live preview with its guidance, not the next screen
+    assert (out / "06-face.png").read_bytes() != (out / "07-materials.png").read_bytes()
+    assert "IdleDialog" in steps["14-idle-warning"]["dialogs"]  # the real warning, opened by the idle timer
