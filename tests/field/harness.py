@@ -10,11 +10,13 @@ Everything waits for events (notify messages, files, the process's exit); nothin
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -152,6 +154,23 @@ class Service:
 
     def ready(self) -> Message:
         return self.notify.wait_for(lambda m: m.fields.get("READY") == "1", START_TIMEOUT_S, "READY=1")
+
+    def heartbeats(self) -> list[dict[str, object]]:
+        """The heartbeat bodies the bundled platform simulator stored (platform.url = "sim")."""
+        try:
+            with sqlite3.connect(self.data_dir / "sim" / "platform.sqlite3", timeout=5) as db:
+                return [json.loads(body) for (body,) in db.execute("SELECT body FROM heartbeats ORDER BY rowid")]
+        except sqlite3.Error:
+            return []
+
+    def wait_heartbeat(self, timeout: float = START_TIMEOUT_S) -> dict[str, object]:
+        """The first heartbeat the platform stored (the staff desk sends one as soon as the hardware is attached)."""
+        deadline = time.monotonic() + timeout
+        while not (beats := self.heartbeats()):
+            assert time.monotonic() < deadline, f"no heartbeat within {timeout:.0f} s\n{self.stderr()[-3000:]}"
+            assert self.main is not None and self.main.poll() is None, self.stderr()[-3000:]
+            time.sleep(0.2)
+        return beats[0]
 
     def stderr(self) -> str:
         return self.log.read_text("utf-8", errors="replace")

@@ -33,6 +33,11 @@ def test_a_healthy_kiosk_feeds_the_watchdog_for_a_whole_period(service: Service)
     assert all(gap < service.watchdog_s for gap in gaps(first.at, pings))
     assert {m.pid for m in [first, *pings]} == {kiosk}  # from the kiosk itself, as NotifyAccess=all allows
     assert service.main is not None and service.main.poll() is None
+    beat = service.wait_heartbeat()  # the operator's view of the same healthy kiosk
+    assert beat["in_service"] is True and beat["service_reason"] == "" and beat["restarts"] == 0
+    assert beat["jobs_failed"] == 0 and beat["disk_free_mb"] > 0 and beat["audit_head"] is not None
+    assert beat["printer"]["paper"] in ("ok", "unknown")
+    assert beat["fleet"] == {"last_refusal": None, "last_revert": None}
     assert service.stop() == 0, service.stderr()
     service.notify.wait_for(lambda m: m.fields.get("STOPPING") == "1", 10, "STOPPING=1")
     assert service.leftovers() == {}
