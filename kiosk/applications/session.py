@@ -91,7 +91,7 @@ class Services:
         return build_receipt(
             sub,
             site_name=self.settings.kiosk.site_name,
-            kiosk_id=self.settings.kiosk.id,
+            kiosk_id=sub.kiosk_id or self.settings.kiosk.id,
             hotline=self.settings.routing.hotline,
         )
 
@@ -247,6 +247,7 @@ class ResidentSession:
             immediate=app.promised_days == 0,
             next_steps=_next_steps(app),
             consult_phone=_consult_phone(app, self.services.settings.routing.hotline),
+            kiosk_id=self.services.outbox.kiosk_id,
         )
         log.info("application %s queued (%s, route %s)", reference, app.item_codes, app.route.kind)
         self.submissions.append(sub)

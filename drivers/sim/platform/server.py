@@ -727,6 +727,7 @@ class _Handler(BaseHTTPRequestHandler):
         depth = body.get("outbox_depth")
         if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0):
             errors["outbox_depth"] = "an integer ≥ 0"
+        validate.heartbeat_health(errors, body)
         if errors:
             raise Reject(422, "validation_failed", "invalid heartbeat", errors)
         with sim.store.transaction() as db:
