@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 
@@ -28,8 +28,12 @@ def test_the_heartbeat_contract_of_the_platform(console):
         return answer.json()["error"]
 
     error(requests.post(url, json=body, timeout=30), 401, "unauthorized")
-    error(requests.post(url, json=body, headers={**good, "Authorization": "Bearer nope"}, timeout=30), 401, "unauthorized")
-    error(requests.post(url, json=body, headers={"Authorization": good["Authorization"]}, timeout=30), 401, "unauthorized")
+    error(
+        requests.post(url, json=body, headers={**good, "Authorization": "Bearer nope"}, timeout=30), 401, "unauthorized"
+    )
+    error(
+        requests.post(url, json=body, headers={"Authorization": good["Authorization"]}, timeout=30), 401, "unauthorized"
+    )
     other = {"Authorization": f"Bearer {fleet_sim.token_of('K0002')}", "X-Kiosk-Id": "K0002"}
     error(requests.post(url, json=body, headers=other, timeout=30), 403, "forbidden")  # K0002 posting for K0001
     unknown = {"Authorization": "Bearer x", "X-Kiosk-Id": "K9999"}
@@ -106,10 +110,14 @@ def test_login_password_lockout_logout_and_safe_redirects(console):
     assert no_nonce.status_code == 401 and "tb_session" not in no_nonce.cookies
     for _ in range(5):
         nonce = session.get(f"{console.url}/login", timeout=30).text.split('name="csrf" value="')[1].split('"')[0]
-        answer = session.post(f"{console.url}/login", data={"csrf": nonce, "name": "alice", "password": "x"}, timeout=30)
+        answer = session.post(
+            f"{console.url}/login", data={"csrf": nonce, "name": "alice", "password": "x"}, timeout=30
+        )
     assert "失败次数过多" in answer.text
     nonce = session.get(f"{console.url}/login", timeout=30).text.split('name="csrf" value="')[1].split('"')[0]
-    locked = session.post(f"{console.url}/login", data={"csrf": nonce, "name": "alice", "password": PASSWORD}, timeout=30)
+    locked = session.post(
+        f"{console.url}/login", data={"csrf": nonce, "name": "alice", "password": PASSWORD}, timeout=30
+    )
     assert locked.status_code == 401  # the right password does not help while locked
     console.service.console.accounts._failures.clear()
 
@@ -157,7 +165,7 @@ def test_pages_and_answers_carry_security_headers(console):
 
 
 class _Receiver(http.server.BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
+    received: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])

@@ -70,7 +70,7 @@ def test_device_lost_names_the_device(fleet):
 
 
 def test_outbox_not_draining_after_five_heartbeats_without_shrinking(fleet):
-    store, _clock, beat = fleet
+    _store, _clock, beat = fleet
     for depth in (3, 4, 4, 5):
         assert beat(outbox_depth=depth) == []
     assert beat(outbox_depth=5) == [("opened", "outbox_stuck")]
@@ -166,8 +166,26 @@ _json = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["at", "devices", "outbox_depth", "config_version", "software_version",
-                                        "printer", "fleet", "audit_head", "in_service", "restarts", "x"]), _json))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "at",
+                "devices",
+                "outbox_depth",
+                "config_version",
+                "software_version",
+                "printer",
+                "fleet",
+                "audit_head",
+                "in_service",
+                "restarts",
+                "x",
+            ]
+        ),
+        _json,
+    )
+)
 def test_any_json_object_is_either_refused_with_fields_or_read_without_error(body):
     base = fleet_sim.heartbeat()
     merged = {**base, **body}
