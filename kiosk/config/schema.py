@@ -171,6 +171,15 @@ class FleetSection(Section):
     trusted_root: str = ""  # root.json shipped at install; empty: <config dir>/fleet-root.json
     mqtt_broker: str = ""  # host:port of the optional "new version exists" nudge; empty: no nudge
     mqtt_topic: str = "tongban/fleet/{group}"
+    console_url: str = ""  # the fleet console heartbeats also go to: http(s)://… or mqtt://HOST:PORT; empty: none
+    console_token_file: str = ""  # this kiosk's console token (kiosk fleet console-kiosk), one line, mode 0600
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://", "mqtt://")):
+            raise ValueError("must be an http://, https:// or mqtt:// URL, or empty to send no heartbeat to a console")
+        return value.rstrip("/")
 
     @field_validator("repo_url")
     @classmethod
