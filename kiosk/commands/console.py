@@ -70,18 +70,26 @@ def register(cli: Any) -> None:
 
 def _store(url: str) -> Any:
     try:
-        from kiosk.console.store import Store
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from kiosk.console.store import Store, StoreError
     except ImportError as error:
         raise SystemExit(f"error: the fleet console needs the [console] extra ({error.name} is missing)") from None
-    return Store(url)
+    try:
+        return Store(url)
+    except (StoreError, SQLAlchemyError) as error:
+        raise SystemExit(f"error: database {url.split('@')[-1]}: {str(error).splitlines()[0]}") from None
 
 
 def _serve(args: Any) -> int:
     import logging
 
     try:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from kiosk.console.alerts import Thresholds
         from kiosk.console.server import ConsoleService, Options
+        from kiosk.console.store import StoreError
         from kiosk.console.webhooks import parse_webhooks
     except ImportError as error:
         print(f"error: the fleet console needs the [console] extra ({error.name} is missing)", file=sys.stderr)
@@ -98,8 +106,8 @@ def _serve(args: Any) -> int:
                               default_interval_s=args.heartbeat_interval),
         )  # fmt: skip
         service = ConsoleService(options)
-    except (ValueError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    except (ValueError, OSError, StoreError, SQLAlchemyError) as error:
+        print(f"error: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     print(f"fleet console on {service.url} (database: {service.store.dialect})", flush=True)
     service.run()

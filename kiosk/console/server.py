@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -78,9 +79,13 @@ class ConsoleService:
         self.socket.close()
 
     def run(self) -> None:
+        """Until SIGTERM or SIGINT: uvicorn shuts down gracefully, then re-raises the signal into these
+        handlers (not the default ones), so the ingest thread, webhooks and MQTT also stop cleanly (exit 0)."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda _sig, _frame: None)
         self._begin()
         try:
-            self.server.run(sockets=[self.socket])  # until SIGTERM / SIGINT
+            self.server.run(sockets=[self.socket])
         finally:
             self._end()
 

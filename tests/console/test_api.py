@@ -213,3 +213,23 @@ def test_alerts_leave_by_webhook_rate_limited_and_as_a_log_line(tmp_path, caplog
         service.stop()
         receiver.shutdown()
         receiver.server_close()
+
+
+def test_the_same_console_on_sqlite_and_postgresql(db_url):
+    from tests.console.conftest import Harness
+
+    service = start_console(db_url)
+    try:
+        console = Harness(service)
+        ids = fleet_sim.kiosk_ids(50)
+        fleet_sim.register(console.store, ids, "pilot", "城南")
+        counts, _ = fleet_sim.blast(console.url, ids, seconds=120, connections=8, total=500)
+        assert counts[204] >= 500 and set(counts) == {204}
+        console.beat(ids[0], in_service=False, service_reason="staff")
+        session = console.login()
+        api = session.get(f"{console.url}/api/kiosks", timeout=30).json()
+        assert sum(k["beats"] for k in api["kiosks"]) == counts[204] + 1
+        assert api["counts"]["out_of_service"] == 1
+        assert session.get(f"{console.url}/api/alerts", timeout=30).json()["alerts"][0]["detail"] == "staff"
+    finally:
+        service.stop()
