@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk import clock
 from kiosk.config import LoadedConfig, Settings
+from kiosk.health import Health
 from kiosk.i18n import LANGUAGES, translator
 from kiosk.idle import IdleTimer
 
@@ -32,6 +33,7 @@ class Kiosk:
         self.session_active = False  # a resident is mid-journey: configuration changes wait until it ends
         self.fleet: Any = None  # kiosk.fleet.updater.FleetUpdater when fleet updates are configured
         clock.configure(self.settings.kiosk.time_zone)
+        self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
         self.language = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)

@@ -1,9 +1,11 @@
 """The platform heartbeat (contract §7): ``POST /v1/kiosks/{kiosk_id}/heartbeat`` every few seconds.
 
 Body: ``at``, ``software_version``, ``config_version``, ``devices`` ({name: {state, ready, unstable, warnings}}
-from the supervisor) and ``outbox_depth``. A heartbeat that gets through means the network is back, so the
-outbox stops waiting out its back-off (``outbox.kick()``). UI-free: a background thread, or ``send_once()``
-from the staff menu's network check (which reports the round-trip time).
+from the supervisor) and ``outbox_depth``, plus the health fields an operator acts on (``kiosk.health``: failed and
+refused jobs, free disk, audit head, in or out of service and why, restarts, fleet refusals, printer paper).
+A heartbeat that gets through means the network is back, so the outbox stops waiting out its back-off
+(``outbox.kick()``). UI-free: a background thread, or ``send_once()`` from the staff menu's network check (which
+reports the round-trip time).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Heartbeat:
         interval_s: float = 60.0,
         config_version: Callable[[], str] = lambda: "local",
         software_version: str = __version__,
+        health: Callable[[], dict[str, Any]] = dict,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -54,6 +57,7 @@ class Heartbeat:
         self.interval_s = interval_s
         self.config_version = config_version
         self.software_version = software_version
+        self.health = health
         self._clock = clock
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -70,7 +74,15 @@ class Heartbeat:
             "config_version": self.config_version(),
             "devices": devices,
             "outbox_depth": depth,
+            **self._health(),
         }
+
+    def _health(self) -> dict[str, Any]:
+        try:
+            return self.health()
+        except Exception:  # a broken part must not silence the heartbeat that could report it
+            log.exception("health fields unavailable")
+            return {}
 
     def send_once(self) -> HeartbeatResult:
         """Send one heartbeat now; kick the outbox when it got through."""

@@ -46,4 +46,6 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
                 "; ".join(outcome.errors),
                 "its last good copy" if outcome.fallback else "the layers below it",
             )
-    return Kiosk(loaded, chosen, config_file)
+    core = Kiosk(loaded, chosen, config_file)
+    core.health.record_start()
+    return core

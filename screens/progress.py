@@ -53,7 +53,8 @@ class ProgressScreen(KioskScreen):
 
     def on_pre_enter(self, *_args: object) -> None:
         self.can_scan = self.app.services.ready("camera", "qr")
-        self.kiosk_prefix = self.app.core.settings.kiosk.id + "-"
+        apps = self.journey.apps  # None until the hardware (and the outbox) started
+        self.kiosk_prefix = (apps.reference_prefix if apps is not None else self.app.core.settings.kiosk.id) + "-"
 
     def on_leave(self, *_args: object) -> None:
         self.stop_scan()

@@ -91,23 +91,23 @@ def by_reference(client: PlatformClient, outbox: Outbox | None, reference: str) 
         return Lookup("unavailable", UNAVAILABLE, reference=reference)
 
 
-def typed_key(text: str, kiosk_id: str) -> ProgressKey:
+def typed_key(text: str, prefix: str) -> ProgressKey:
     """What a resident typed on the progress keypad, either number the receipt carries: the platform's
-    (``TB`` + digits) or this kiosk's local reference (``K0001-000123``). Digits alone: 12 or more are a
-    platform number without its ``TB``; fewer are the sequence of this kiosk's reference (``123`` or ``000123``
-    for ``K0001-000123``). :class:`ProgressQrError` when it is neither."""
+    (``TB`` + digits) or this kiosk's local reference (``<prefix>-000123``, ``prefix`` being the outbox's
+    ``<kiosk id>-<instance>``). Digits alone: 12 or more are a platform number without its ``TB``; fewer are the
+    sequence of this kiosk's reference (``123`` for ``K0001-7QX2M-000123``). :class:`ProgressQrError` when it
+    is neither."""
     cleaned = "".join(text.split()).upper()
     if not cleaned.isascii():
         raise ProgressQrError("not a receipt number")
     if cleaned.isdigit():
         if len(cleaned) >= 12:
             return ProgressKey(application_no="TB" + cleaned)
-        return ProgressKey(reference=f"{kiosk_id}-{int(cleaned):06d}")
+        return ProgressKey(reference=f"{prefix}-{int(cleaned):06d}")
     if cleaned.startswith("TB"):
         return ProgressKey(application_no=cleaned)
-    head, dash, tail = cleaned.rpartition("-")
-    if dash and tail.isdigit() and head == kiosk_id.upper():
-        return ProgressKey(reference=f"{kiosk_id}-{tail}")
+    if cleaned.startswith(prefix.upper() + "-"):
+        cleaned = prefix + cleaned[len(prefix) :]
     return ProgressKey(reference=cleaned)
 
 

@@ -91,7 +91,7 @@ class Services:
         return build_receipt(
             sub,
             site_name=self.settings.kiosk.site_name,
-            kiosk_id=self.settings.kiosk.id,
+            kiosk_id=sub.kiosk_id or self.settings.kiosk.id,
             hotline=self.settings.routing.hotline,
         )
 
@@ -106,10 +106,15 @@ class Services:
     def lookup_reference(self, reference: str) -> progress.Lookup:
         return progress.by_reference(self.client, self.outbox, reference)
 
+    @property
+    def reference_prefix(self) -> str:
+        """What this kiosk's local references start with: ``<kiosk id>-<outbox instance>``."""
+        return f"{self.outbox.kiosk_id}-{self.outbox.instance}"
+
     def lookup_typed(self, text: str) -> progress.Lookup:
         """Either number a resident typed (``progress.typed_key``): the platform's or this kiosk's reference."""
         try:
-            key = progress.typed_key(text, self.settings.kiosk.id)
+            key = progress.typed_key(text, self.reference_prefix)
         except ValueError:
             return progress.Lookup("invalid", "编号格式不正确，请核对。")
         if key.application_no:
@@ -259,6 +264,7 @@ class ResidentSession:
             next_steps=_next_steps(app),
             consult_phone=_consult_phone(app, self.services.settings.routing.hotline),
             progress_url=self.services.settings.platform.progress_url,
+            kiosk_id=self.services.outbox.kiosk_id,
         )
         log.info("application %s queued (%s, route %s)", reference, app.item_codes, app.route.kind)
         self.submissions.append(sub)

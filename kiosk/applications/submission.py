@@ -44,6 +44,7 @@ class Submission:
     progress_url: str = ""  # platform.progress_url: the QR opens this page (tongban:// when empty)
     platform_promised_by: dt.date | None = None
     state: str = "queued"  # queued → delivered | failed (kept for staff)
+    kiosk_id: str | None = None  # the terminal whose outbox issued the reference (终端编号 on the receipt)
     _listeners: list[Callable[[Submission], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -1,7 +1,7 @@
 """``kiosk progress QUERY``: an application's progress, as the touchscreen's lookup gives it, for support staff.
 
 QUERY is what a resident reads out or shows: the platform's number (TB…), this kiosk's local reference
-(K0001-000123, or its digits alone) or a receipt QR's text. The kiosk's own outbox (``--data-dir``) answers
+(K0001-7QX2M-000123, or its digits alone) or a receipt QR's text. The kiosk's own outbox (``--data-dir``) answers
 for applications not yet delivered; the platform (the configured one, or ``--platform URL --token T``;
 with ``platform.url = "sim"`` the kiosk's simulator database) answers the rest. Prints the masked answer
 (``--json`` for scripts). Exit status: 0 found, 1 not found or invalid, 2 platform unreachable.
@@ -21,7 +21,7 @@ EXIT_UNAVAILABLE = 2
 
 def register(cli: Any) -> None:
     p = cli.command("progress", help="look up an application's progress by number, local reference or receipt QR")
-    p.add_argument("query", help="TB… number, local reference (K0001-000123 or its digits) or a receipt QR's text")
+    p.add_argument("query", help="TB… number, local reference (K0001-7QX2M-000123 or its digits) or a receipt QR's text")
     p.add_argument("--config", type=Path, help="site configuration file")
     p.add_argument("--data-dir", type=Path, help="the kiosk's data folder (its outbox answers for undelivered ones)")
     p.add_argument("--platform", default=None, help="platform URL (default: from configuration)")
@@ -74,11 +74,13 @@ def _lookup(args: argparse.Namespace, settings: Any, data_dir: Path, stack: Exit
         token = Path(settings.platform.credentials_file).read_text("utf-8").strip()
     client = PlatformClient(url, token, settings.kiosk.id, ca_bundle=settings.platform.ca_bundle or None)
     stack.callback(client.close)
+    prefix = settings.kiosk.id
     if not (data_dir / DB_NAME).exists():  # no outbox here: the platform alone answers
         outbox = None
     else:
         outbox = Outbox(data_dir, client, settings.kiosk.id)
         stack.callback(outbox.close)
+        prefix = f"{outbox.kiosk_id}-{outbox.instance}"
     query = args.query.strip()
     if query.startswith(("tongban://", "https://")):
         try:
@@ -87,7 +89,7 @@ def _lookup(args: argparse.Namespace, settings: Any, data_dir: Path, stack: Exit
             return progress.Lookup("invalid", "这不是通办回执上的二维码。")
     else:
         try:
-            key = progress.typed_key(query, settings.kiosk.id)
+            key = progress.typed_key(query, prefix)
         except ValueError:
             return progress.Lookup("invalid", "编号格式不正确，请核对。")
     if key.application_no:

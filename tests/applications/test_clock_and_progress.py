@@ -51,8 +51,8 @@ def test_logs_show_the_kiosk_zone(zone_restored):
 
 
 def test_https_progress_qr_round_trips_and_old_receipts_still_read():
-    key = parse_progress_qr("https://zwfw.example.gov.cn/progress?no=TB202603020000001&ref=K0001-000001")
-    assert (key.application_no, key.reference) == ("TB202603020000001", "K0001-000001")
+    key = parse_progress_qr("https://zwfw.example.gov.cn/progress?no=TB202603020000001&ref=K0001-7QX2M-000001")
+    assert (key.application_no, key.reference) == ("TB202603020000001", "K0001-7QX2M-000001")
     assert parse_progress_qr("tongban://progress?ref=K0001-000002").reference == "K0001-000002"
     for bad in ("http://zwfw.example.gov.cn/progress?no=TB202603020000001",  # not https
                 "https://user@evil.example/progress?no=TB202603020000001",  # user info
@@ -75,20 +75,21 @@ def test_progress_qr_parser_is_total(text):
         ("TB202603020000001", "TB202603020000001", None),
         ("tb 2026 0302 0000 001", "TB202603020000001", None),
         ("202603020000001", "TB202603020000001", None),  # the digits of a platform number alone
-        ("K0001-000123", None, "K0001-000123"),
-        ("123", None, "K0001-000123"),  # the sequence of this kiosk's reference alone
-        ("000123", None, "K0001-000123"),
+        ("K0001-7QX2M-000123", None, "K0001-7QX2M-000123"),
+        ("k0001-7qx2m-000123", None, "K0001-7QX2M-000123"),
+        ("123", None, "K0001-7QX2M-000123"),  # the sequence of this kiosk's reference alone
+        ("000123", None, "K0001-7QX2M-000123"),
     ],
 )
 def test_the_keypad_takes_either_number(typed, number, reference):
-    key = typed_key(typed, "K0001")
+    key = typed_key(typed, "K0001-7QX2M")
     assert (key.application_no, key.reference) == (number, reference)
 
 
 @given(st.text(max_size=40))
 def test_typed_key_never_raises_anything_but_a_clear_refusal(text):
     try:
-        typed_key(text, "K0001")
+        typed_key(text, "K0001-7QX2M")
     except ProgressQrError:
         pass
 
@@ -128,7 +129,7 @@ def test_a_moved_promise_is_explained(sim, zhang, outbox, services, h):
     assert (change.old, change.new, change.reason) == (before.promised_by, dt.date(2026, 4, 3),
                                                        "补正材料期间不计入办理时限")  # fmt: skip
     # the kiosk's local reference, typed as its digits, finds the same application
-    assert services.lookup_typed(sub.reference.split("-")[1].lstrip("0")).application_no == sub.application_no
+    assert services.lookup_typed(sub.reference.rsplit("-", 1)[1].lstrip("0")).application_no == sub.application_no
 
 
 def test_kiosk_progress_cli(sim, zhang, outbox, h, tmp_path):

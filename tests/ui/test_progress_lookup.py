@@ -57,7 +57,7 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     progress = ui.screen("progress")
     # the local reference the receipt printed offline: this kiosk's prefix key, then its digits
     ui.tap(progress.ids.prefix_kiosk)
-    type_on_pad(ui, progress, sub.reference.split("-")[1])
+    type_on_pad(ui, progress, sub.reference.rsplit("-", 1)[1])
     assert progress.digits == sub.reference
     ui.tap(progress.ids.lookup)
     assert wait_until(ui, lambda: sub.application_no in progress.message, 20), progress.message
@@ -66,7 +66,7 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     assert layout_problems(progress) == []
     # the platform number: the TB key replaces the other prefix
     ui.tap(progress.ids.prefix_tb)
-    assert progress.digits == "TB" + sub.reference.split("-")[1]
+    assert progress.digits == "TB" + sub.reference.rsplit("-", 1)[1]
     ui.tap(next(k for k in progress.ids.pad.children if k.key == "clear"))
     ui.tap(progress.ids.prefix_tb)
     type_on_pad(ui, progress, sub.application_no[2:])

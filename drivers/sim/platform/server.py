@@ -463,9 +463,8 @@ class _Handler(BaseHTTPRequestHandler):
         if number:
             row = sim.store.one("SELECT * FROM applications WHERE application_no=?", (number,))
         if row is None and reference:
-            kiosk_id = reference.rsplit("-", 1)[0]
-            row = sim.store.one("SELECT * FROM applications WHERE kiosk_id=? AND client_reference=?",
-                                (kiosk_id, reference))  # fmt: skip
+            # references carry the kiosk's id and outbox instance: unique without the kiosk's header
+            row = sim.store.one("SELECT * FROM applications WHERE client_reference=? ORDER BY seq", (reference,))
         if row is None:
             status, page = 404, progress_page(None, None, reference or number)
         else:
@@ -816,6 +815,7 @@ class _Handler(BaseHTTPRequestHandler):
         depth = body.get("outbox_depth")
         if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0):
             errors["outbox_depth"] = "an integer ≥ 0"
+        validate.heartbeat_health(errors, body)
         if errors:
             raise Reject(422, "validation_failed", "invalid heartbeat", errors)
         with sim.store.transaction() as db:
