@@ -21,7 +21,7 @@ EXIT_UNAVAILABLE = 2
 
 def register(cli: Any) -> None:
     p = cli.command("progress", help="look up an application's progress by number, local reference or receipt QR")
-    p.add_argument("query", help="TB… number, local reference (K0001-7QX2M-000123 or its digits) or a receipt QR's text")
+    p.add_argument("query", help="TB… number, local reference (K0001-7QX2M-000123, or its digits) or receipt QR text")
     p.add_argument("--config", type=Path, help="site configuration file")
     p.add_argument("--data-dir", type=Path, help="the kiosk's data folder (its outbox answers for undelivered ones)")
     p.add_argument("--platform", default=None, help="platform URL (default: from configuration)")
