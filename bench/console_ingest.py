@@ -70,13 +70,19 @@ def main() -> int:
     rate = accepted / elapsed
     figures = [
         {"name": "console_heartbeats_per_s", "value": round(rate), "unit": "heartbeats/s", "target": ">= 1000"},
-        {"name": "console_server_cpu_per_heartbeat", "value": round(server_cpu / accepted * 1000, 3), "unit": "ms",
-         "target": None},
+        {
+            "name": "console_server_cpu_per_heartbeat",
+            "value": round(server_cpu / accepted * 1000, 3),
+            "unit": "ms",
+            "target": None,
+        },
         {"name": "console_heartbeats_lost", "value": max(0, accepted - (rows - 0)), "unit": "", "target": "== 0"},
     ]
     others = {k: v for k, v in counts.items() if k != 204}
-    print(f"CPU: console {server_cpu:.1f} s, client {client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs (other jobs share them)")
+    print(
+        f"CPU: console {server_cpu:.1f} s, client {client_cpu:.1f} s; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs (other jobs share them)"
+    )
     print(f"{accepted} heartbeats stored in {elapsed:.1f} s from {args.kiosks} kiosks over {args.connections} "
           f"connections (other answers: {others or 'none'}); {rows} rows in the database incl. warm-up")  # fmt: skip
     for figure in figures:
