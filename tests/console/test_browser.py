@@ -9,6 +9,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,17 @@ def browser(tmp_path: Path) -> Iterator[object]:
         driver.quit()
 
 
+def navigate(driver: Any, element: Any) -> None:
+    """Click something that loads a page, and wait until the new page replaced the old one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old))
+
+
 def shots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("TONGBAN_CONSOLE_PNG") or tmp_path / "png")
     folder.mkdir(parents=True, exist_ok=True)
@@ -63,7 +75,7 @@ def test_an_operator_sees_a_kiosk_out_of_paper_within_one_heartbeat(console, bro
     browser.save_screenshot(str(out / "console-login.png"))
     browser.find_element(By.NAME, "name").send_keys("alice")
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     assert browser.title.startswith("概览")
     cards = {c.get_attribute("data-state"): c.text for c in browser.find_elements(By.CSS_SELECTOR, ".card")}
     assert cards["ok"].split()[0] == "12" and "正常" in cards["ok"] and cards["never_seen"].startswith("1")
@@ -74,19 +86,19 @@ def test_an_operator_sees_a_kiosk_out_of_paper_within_one_heartbeat(console, bro
     row = browser.find_element(By.CSS_SELECTOR, "tr[data-kiosk=K0003]")
     assert "需处理" in row.text and "缺纸" in row.text
     browser.save_screenshot(str(out / "console-overview.png"))
-    browser.find_element(By.LINK_TEXT, "告警").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "告警"))
     alert = browser.find_element(By.CSS_SELECTOR, "tr[data-rule=paper_out]")
     assert alert.get_attribute("data-kiosk") == "K0003" and "缺纸" in alert.text and "城北社区" in alert.text
     browser.save_screenshot(str(out / "console-alerts.png"))
-    alert.find_element(By.TAG_NAME, "button").click()
+    navigate(browser, alert.find_element(By.TAG_NAME, "button"))
     assert "alice" in browser.find_element(By.CSS_SELECTOR, "tr[data-rule=paper_out]").text
 
     # Filters: the operator narrows the table to the pilot group.
-    browser.find_element(By.LINK_TEXT, "概览").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "概览"))
     from selenium.webdriver.support.ui import Select
 
     Select(browser.find_element(By.NAME, "group")).select_by_value("pilot")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
     shown = {r.get_attribute("data-kiosk") for r in browser.find_elements(By.CSS_SELECTOR, "tr[data-kiosk]")}
     assert shown == {"K0001", "K0002", "K0003", "K0004"}
 
@@ -105,13 +117,13 @@ def test_an_operator_sees_a_kiosk_out_of_paper_within_one_heartbeat(console, bro
     browser.save_screenshot(str(out / "console-rollouts.png"))
 
     # English second: the language link, remembered by a cookie.
-    browser.find_element(By.LINK_TEXT, "English").click()
+    navigate(browser, browser.find_element(By.LINK_TEXT, "English"))
     assert "Bundle version 12" in browser.page_source
     browser.get(f"{console.url}/")
     assert "Paper out" in browser.find_element(By.CSS_SELECTOR, "tr[data-kiosk=K0003]").text
     browser.save_screenshot(str(out / "console-overview-en.png"))
 
     # Log out: the pages are closed again.
-    browser.find_element(By.CSS_SELECTOR, "header form button").click()
+    navigate(browser, browser.find_element(By.CSS_SELECTOR, "header form button"))
     browser.get(f"{console.url}/alerts")
     assert "/login" in browser.current_url
