@@ -233,6 +233,10 @@ def load_catalog(directory: str | Path) -> Catalog:
         if missing:
             continue
         bundle.bind([items[code] for code in bundle.items])
+        if not bundle.at_terminal and bundle.counter is None:
+            off = "、".join(i.name for i in bundle.resolved_items if not i.at_terminal)
+            message = f"say where the bundle is done ({off} not at the terminal)"
+            problems.append(Problem(BUNDLES_FILE, bundle.code, "counter", message))
         for message in bundle.form_conflicts():
             problems.append(Problem(BUNDLES_FILE, bundle.code, "items", message))
         bundles[bundle.code] = bundle
@@ -291,7 +295,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _plain(model: Any, exclude: set[str] | None = None) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_defaults=True, exclude=exclude)
+    data = model.model_dump(mode="json", exclude_defaults=True, exclude=exclude)
+    return {k: v for k, v in data.items() if v != {}}  # a serialized mapping field left at its empty default
 
 
 def write_catalog(
