@@ -122,6 +122,7 @@ class StaffDesk(EventDispatcher):
                 hardware.client, hardware.supervisor, hardware.outbox,
                 interval_s=self.core.settings.service.heartbeat_interval_s,
                 config_version=lambda: config_version_of(self.core.data_dir),
+                health=lambda: self.core.health.report(self.hardware, staff_closed=self.service_mode.out_of_service),
             )  # fmt: skip
             self.maintenance.heartbeat = self.heartbeat
             self.heartbeat.start()
