@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from drivers.printer.fonts import cjk_font
 from drivers.sim.printer.parser import Op
 
 MARGIN = 32  # paper beyond the printable width, each side, in the picture
@@ -210,10 +209,17 @@ def _column_image(mode: int, width: int, data: bytes) -> Image.Image:
 
 
 @cache
+def _rom_font(pixels: int) -> ImageFont.FreeTypeFont:
+    """The emulated printer's character ROM: WenQuanYi, found by name in the system's font folders (its own
+    choice, like a printer's ROM; the receipt preview's font is the driver side's business)."""
+    return ImageFont.truetype("wqy-microhei.ttc", pixels)
+
+
+@cache
 def _glyph_image(char: str, wide: bool, bold: bool) -> Image.Image:
     cell = Image.new("L", (24 if wide else 12, 24), 255)
     draw = ImageDraw.Draw(cell)
-    font = cjk_font(22 if wide else 20)
+    font = _rom_font(22 if wide else 20)
     x = cell.width / 2
     draw.text((x, 19), char, font=font, fill=0, anchor="ms")
     if bold:
