@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kiosk.atomic import write_atomic
 from kiosk.config.schema import Settings
 from kiosk.paths import config_dir
 
@@ -136,10 +136,10 @@ class LastGood:
         path = self._path(name)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
-        os.replace(tmp, path)  # atomic: a crash leaves the old copy or the new one
+        try:  # atomic: a crash or a full disk leaves the old copy; the layer applies all the same
+            write_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
+        except OSError as error:
+            log.error("last good copy of the %s layer not saved: %s", name, error.strerror or error)
 
 
 def load(layers: list[Layer], state_dir: Path | None = None) -> LoadedConfig:
