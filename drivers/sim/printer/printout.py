@@ -101,7 +101,7 @@ class PrintHead:
         self.ascii_size = (1, 1)
         self.cjk_size = (1, 1)
         self.pitch = 30
-        self.qr = {"module": 3, "ec": 0, "data": b""}
+        self.qr_module, self.qr_ec, self.qr_data = 3, 0, b""
         self._glyphs: list[Glyph] = []
 
     def take(self) -> Printout:
@@ -162,14 +162,14 @@ class PrintHead:
         elif name == "line_spacing_default":
             self.pitch = 30
         elif name == "qr_module":
-            self.qr["module"] = args[0]
+            self.qr_module = args[0]
         elif name == "qr_ec":
-            self.qr["ec"] = args[0]
+            self.qr_ec = args[0]
         elif name == "qr_store":
-            self.qr["data"] = op.data
-        elif name == "qr_print" and self.qr["data"]:
+            self.qr_data = op.data
+        elif name == "qr_print" and self.qr_data:
             self._feed_pending()
-            self.printout.elements.append(QrSymbol(self.qr["data"], self.qr["module"], _QR_EC[self.qr["ec"]],
+            self.printout.elements.append(QrSymbol(self.qr_data, self.qr_module, _QR_EC[self.qr_ec],
                                                    self.align))
         elif name == "raster":
             self._feed_pending()
@@ -255,10 +255,10 @@ def render(printout: Printout, dots: int) -> Image.Image:
     for element in printout.elements:
         if isinstance(element, QrSymbol):
             try:
-                image = _qr_image(element)
+                symbol = _qr_image(element)
             except ValueError:  # more data than a QR symbol holds: the printer prints nothing
                 continue
-            placed.append((element, image, image.height + 8 * element.module))  # quiet zone above and below
+            placed.append((element, symbol, symbol.height + 8 * element.module))  # quiet zone above and below
         elif isinstance(element, Bitmap):
             placed.append((element, element.image, element.image.height))
         elif isinstance(element, Line):
