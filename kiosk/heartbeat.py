@@ -10,7 +10,6 @@ reports the round-trip time).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk import __version__
+from kiosk import __version__, clock
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +69,7 @@ class Heartbeat:
         devices = self.supervisor.heartbeat() if self.supervisor is not None else {}
         depth = self.outbox.depth() if self.outbox is not None else 0
         return {
-            "at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+            "at": clock.now().isoformat(timespec="seconds"),
             "software_version": self.software_version,
             "config_version": self.config_version(),
             "devices": devices,

@@ -513,10 +513,39 @@ class Journey:
         def work() -> None:
             if self.apps is None:
                 done(Lookup("unavailable", UNAVAILABLE))
-            elif key.upper().startswith("TB"):
-                done(self.apps.lookup_number(key))
+            else:  # the platform's number or this kiosk's local reference, as typed or scanned
+                done(self.apps.lookup_typed(key))
+
+        self._run_async(work)
+
+    def my_applications(self, done: Callable[[Any], None]) -> None:
+        """Progress by identity: the card just read (``identity_read``) is checked by the platform, without
+        starting an application, and its holder's applications listed newest first. ``done`` gets a list of
+        ``kiosk.applications.Lookup`` or one Lookup saying why there is none (state ``refused``: its message
+        is a plain-words message id) on a worker thread; nothing arrives for a session wiped meanwhile."""
+        from kiosk.applications import Lookup
+        from kiosk.applications.progress import UNAVAILABLE
+
+        identity, generation = self.session.identity, self._generation
+
+        def work() -> None:
+            result: Any
+            if self.apps is None or identity is None:
+                result = Lookup("unavailable", UNAVAILABLE)
             else:
-                done(self.apps.lookup_reference(key))
+                resident = self.apps.new_session()
+                try:
+                    outcome = resident.verify_card(identity)
+                    if outcome.verified:
+                        result = resident.my_applications()
+                    elif outcome.reason == "platform_unavailable":
+                        result = Lookup("unavailable", UNAVAILABLE)
+                    else:
+                        result = Lookup("refused", self.plain_reason(outcome.reason))
+                finally:
+                    resident.end()
+            if generation == self._generation:
+                done(result)
 
         self._run_async(work)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from drivers.identity import Identity
 from drivers.printer import Receipt, ThermalPrinter
+from kiosk import clock
 from kiosk.applications import progress
 from kiosk.applications.application import Application, NotReady, build_application
 from kiosk.applications.materials import MaterialStatus
@@ -38,7 +39,6 @@ from kiosk.workdays import Tables, add_working_days
 
 log = logging.getLogger(__name__)
 
-TZ = dt.timezone(dt.timedelta(hours=8))
 MAX_VERIFY_ATTEMPTS = 3
 CERTIFICATES_UNAVAILABLE = "暂时无法获取您的电子证照，请按提示提供材料。"
 
@@ -62,7 +62,7 @@ class Services:
         self.settings, self.catalog, self.client, self.outbox = settings, catalog, client, outbox
         self.printer = printer
         self.tables = holiday_tables or {}
-        self.now = now or (lambda: dt.datetime.now(TZ))
+        self.now = now or clock.now
         self.router = Router(settings.routing)
         self._tracked: dict[str, Submission] = {}
         self._lock = threading.Lock()
@@ -105,6 +105,22 @@ class Services:
 
     def lookup_reference(self, reference: str) -> progress.Lookup:
         return progress.by_reference(self.client, self.outbox, reference)
+
+    @property
+    def reference_prefix(self) -> str:
+        """What this kiosk's local references start with: ``<kiosk id>-<outbox instance>``."""
+        return f"{self.outbox.kiosk_id}-{self.outbox.instance}"
+
+    def lookup_typed(self, text: str) -> progress.Lookup:
+        """Either number a resident typed (``progress.typed_key``): the platform's or this kiosk's reference."""
+        try:
+            key = progress.typed_key(text, self.reference_prefix)
+        except ValueError:
+            return progress.Lookup("invalid", "编号格式不正确，请核对。")
+        if key.application_no:
+            return self.lookup_number(key.application_no)
+        assert key.reference is not None
+        return self.lookup_reference(key.reference)
 
     def lookup_qr(self, text: str) -> progress.Lookup:
         return progress.by_qr(self.client, self.outbox, text)
@@ -247,6 +263,7 @@ class ResidentSession:
             immediate=app.promised_days == 0,
             next_steps=_next_steps(app),
             consult_phone=_consult_phone(app, self.services.settings.routing.hotline),
+            progress_url=self.services.settings.platform.progress_url,
             kiosk_id=self.services.outbox.kiosk_id,
         )
         log.info("application %s queued (%s, route %s)", reference, app.item_codes, app.route.kind)

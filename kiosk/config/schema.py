@@ -18,6 +18,15 @@ class KioskSection(Section):
     language: Literal["zh_CN", "en"] = "zh_CN"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: str = ""  # empty: ~/.local/share/tongban (or --data-dir)
+    time_zone: str = "Asia/Shanghai"  # every time shown, printed and recorded (kiosk.clock), whatever the PC's zone
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from kiosk.clock import zone_of
+
+        zone_of(value)
+        return value
 
 
 class DisplaySection(Section):
@@ -92,6 +101,8 @@ class PlatformSection(Section):
     credentials_file: str = ""
     ca_bundle: str = ""
     timeout_s: float = Field(10.0, gt=0, le=120)
+    # the platform's public progress page: the receipt's QR opens <progress_url>?no=…&ref=… on a phone
+    progress_url: str = Field("https://zwfw.example.gov.cn/progress", pattern=r"^https://[^/?#@\s]+(/[^?#@\s]*)?$")
 
     @field_validator("url")
     @classmethod

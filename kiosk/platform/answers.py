@@ -56,7 +56,9 @@ class _Obj:
             raise MalformedAnswer(f"{self.where}.{key}: expected true or false")
         return value
 
-    def list(self, key: _Str) -> list[Any]:
+    def list(self, key: _Str, *, optional: _Bool = False) -> list[Any]:
+        if optional and key not in self.value:
+            return []
         value = self._get(key)
         if not isinstance(value, list):
             raise MalformedAnswer(f"{self.where}.{key}: expected a list")
@@ -203,6 +205,14 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class PromiseChange:
+    at: dt.datetime
+    old: dt.date | None
+    new: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Progress:
     application_no: str
     status: str
@@ -210,6 +220,7 @@ class Progress:
     promised_by: dt.date | None
     client_reference: str | None = None
     handling_org: str | None = None
+    promise_changes: tuple[PromiseChange, ...] = ()
 
 
 def progress(value: Any, where: str = "progress") -> Progress:
@@ -219,6 +230,12 @@ def progress(value: Any, where: str = "progress") -> Progress:
     for index, item in enumerate(top.list("history")):
         entry = _Obj(item, f"{where}.history[{index}]")
         history.append(HistoryEntry(entry.time("at"), entry.status("status"), entry.str("note", nonempty=False)))
+    changes = []
+    for index, item in enumerate(top.list("promise_changes", optional=True)):
+        entry = _Obj(item, f"{where}.promise_changes[{index}]")
+        new = entry.date("to")
+        assert new is not None  # not nullable: date() raised otherwise
+        changes.append(PromiseChange(entry.time("at"), entry.date("from", nullable=True), new, entry.str("reason")))
     return Progress(
         application_no=top.str("application_no"),
         status=top.status("status"),
@@ -226,6 +243,7 @@ def progress(value: Any, where: str = "progress") -> Progress:
         promised_by=top.date("promised_by", nullable=True),
         client_reference=top.str("client_reference", optional=True, nullable=True),
         handling_org=top.str("handling_org", optional=True, nullable=True),
+        promise_changes=tuple(changes),
     )
 
 

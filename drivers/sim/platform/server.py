@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import logging
 import secrets
@@ -39,6 +40,9 @@ FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 VERIFICATION_TTL = 600
 RESIDENTS_FILE = Path(__file__).with_name("residents.json")
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
+PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
+               "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
+PROGRESS_PAGE = "/progress"  # the page a receipt QR opens (the kiosk's platform.progress_url points here)
 
 
 class Reject(Exception):
@@ -179,6 +183,18 @@ class PlatformSimulator:
                 (application_no, self.now(), status, note),
             )
 
+    def change_promise(self, application_no: str, promised_by: str, reason: str) -> None:
+        """The handling office moves the promised date (补正 suspends the clock, an approved extension …)."""
+        dt.date.fromisoformat(promised_by)
+        with self.store.transaction() as db:
+            row = db.execute("SELECT promised_by FROM applications WHERE application_no=?", (application_no,))
+            old = row.fetchone()
+            if old is None:
+                raise KeyError(application_no)
+            db.execute("INSERT INTO promise_changes VALUES (?,?,?,?,?)",
+                       (application_no, self.now(), old["promised_by"], promised_by, reason))  # fmt: skip
+            db.execute("UPDATE applications SET promised_by=? WHERE application_no=?", (promised_by, application_no))
+
     def applications(self) -> list[dict[str, Any]]:
         """Every accepted application, oldest first, with its body and current status (for assertions)."""
         out = []
@@ -239,6 +255,12 @@ class PlatformSimulator:
             "status": events[-1][1],
             "history": [{"at": _iso(at), "status": status, "note": note} for at, status, note in events],
             "promised_by": row["promised_by"],
+            "promise_changes": [
+                {"at": _iso(r["at"]), "from": r["old"], "to": r["new"], "reason": r["reason"]}
+                for r in self.store.query(
+                    "SELECT * FROM promise_changes WHERE application_no=? ORDER BY at, rowid", (row["application_no"],)
+                )
+            ],
             "handling_org": row["handling_org"],
         }
 
@@ -258,6 +280,47 @@ class PlatformSimulator:
 
     def handling_org(self, region: str) -> str:
         return self.regions.get(region, f"{region} 政务服务中心")
+
+
+def _mask_name(name: str) -> str:
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
+
+
+def _mask_id(number: str) -> str:
+    return number[:6] + "*" * max(0, len(number) - 10) + number[-4:] if len(number) > 10 else "*" * len(number)
+
+
+def progress_page(progress: dict[str, Any] | None, body: dict[str, Any] | None, asked: str | None) -> str:
+    """The public progress page (HTML, Chinese, large type for a phone)."""
+    esc = html.escape
+    parts = ['<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>办理进度查询</title><style>body{font-size:20px;line-height:1.6;margin:1em}"
+             "li{margin:.4em 0}</style></head><body><h1>办理进度查询</h1>"]  # fmt: skip
+    if progress is None or body is None:
+        parts.append(f"<p>未查询到编号为 {esc(asked or '')} 的申请。申请若刚提交，可能仍在送达途中，请稍后再查。</p>")
+    else:
+        applicant = body.get("applicant") or {}
+        status = PAGE_STATUS.get(progress["status"], progress["status"])
+        parts += [f"<p>申请编号：{esc(progress['application_no'])}</p>",
+                  f"<p>申请人：{esc(_mask_name(str(applicant.get('name', ''))))}　"
+                  f"{esc(_mask_id(str(applicant.get('id_number', ''))))}</p>",
+                  f"<p>办理机构：{esc(progress['handling_org'])}</p>",
+                  f"<p><strong>办理状态：{esc(status)}</strong></p>"]  # fmt: skip
+        if progress["promised_by"]:
+            parts.append(f"<p>承诺办结：{esc(progress['promised_by'])}前</p>")
+        for change in progress.get("promise_changes", []):
+            parts.append(f"<p>承诺日期由 {esc(change['from'] or '—')} 调整为 {esc(change['to'])}："
+                         f"{esc(change['reason'])}</p>")  # fmt: skip
+        parts.append("<ol>")
+        for entry in progress["history"]:
+            label = PAGE_STATUS.get(entry["status"], entry["status"])
+            parts.append(f"<li>{esc(entry['at'][:16].replace('T', ' '))}　{esc(label)}　{esc(entry['note'])}</li>")
+        parts.append("</ol>")
+    parts.append("</body></html>")
+    return "".join(parts)
 
 
 class _Server(ThreadingHTTPServer):
@@ -333,6 +396,9 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         url = urlsplit(self.path)
         endpoint = ""
+        if method == "GET" and url.path == PROGRESS_PAGE:
+            self._progress_page(parse_qs(url.query))
+            return
         try:
             body = self._read_body()
             endpoint, name, params = _route(method, url.path)
@@ -387,6 +453,28 @@ class _Handler(BaseHTTPRequestHandler):
             raise Reject(401, "unauthorized", "bad or missing device token")
         if not self.headers.get("X-Kiosk-Id"):
             raise Reject(401, "unauthorized", "missing X-Kiosk-Id")
+
+    def _progress_page(self, query: dict[str, list[str]]) -> None:
+        """The page a receipt's QR opens on the resident's phone: status, history and promised date, with the
+        applicant's name and ID number masked (the number alone is no proof of identity)."""
+        sim = self.server.sim
+        number, reference = (query.get("no") or [""])[0], (query.get("ref") or [""])[0]
+        row = None
+        if number:
+            row = sim.store.one("SELECT * FROM applications WHERE application_no=?", (number,))
+        if row is None and reference:
+            # references carry the kiosk's id and outbox instance: unique without the kiosk's header
+            row = sim.store.one("SELECT * FROM applications WHERE client_reference=? ORDER BY seq", (reference,))
+        if row is None:
+            status, page = 404, progress_page(None, None, reference or number)
+        else:
+            status, page = 200, progress_page(sim.progress_of(row), json.loads(row["body"]), None)
+        data = page.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, answer: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
