@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kiosk.catalog.model import Bundle, Department, Item
 
@@ -128,7 +128,7 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out or "-"
 
 
-def _validate(model: type, raw: Any, rel: str, index: int, problems: list[Problem], **extra: Any) -> Any:
+def _validate(model: type[BaseModel], raw: Any, rel: str, index: int, problems: list[Problem], **extra: Any) -> Any:
     code = str(raw.get("code", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
     if not isinstance(raw, dict):
         problems.append(Problem(rel, code, "-", "each entry must be a mapping"))
