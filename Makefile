@@ -50,13 +50,15 @@ demo: install
 	SDL_VIDEODRIVER=offscreen KIVY_HOME=$(CURDIR)/$(OUT)/kivy $(KIOSK) demo --out $(OUT)/demo
 	@echo "Pictures of every screen: $(CURDIR)/$(OUT)/demo"
 
-test: install
-	$(PY) -m ruff check .
+test: install lint
 	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
+# ruff; mypy over kiosk/ and drivers/ ([tool.mypy]); the layer rules as import-linter contracts ([tool.importlinter]).
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 # Every benchmark → bench/results.json, bench/RESULTS.md and the README's figures table.
 # Quick sizes by default; BENCH_ARGS="--full" for everything at full size, "--full soak chaos" for those two.
