@@ -7,7 +7,6 @@ Names cannot be recognised in free text, so code logs them only as marked fields
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import logging.handlers
@@ -17,6 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from kiosk import clock
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
@@ -64,7 +64,7 @@ class RedactingFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "at": dt.datetime.fromtimestamp(record.created, dt.UTC).astimezone().isoformat(timespec="milliseconds"),
+            "at": clock.local(record.created).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.printer.document import QR, Feed, KeyValue, Receipt, Rule, Section, Text
+from kiosk import clock
 from kiosk.atomic import write_atomic
 from kiosk.audit import check_no_personal_data
 
@@ -76,7 +77,7 @@ def from_json(data: dict[str, Any]) -> Receipt:
 
 def reprint_copy(receipt: Receipt, printed_at: float) -> Receipt:
     """The same receipt marked 补打 in its title and in a first line that gives the original print time."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(printed_at))
+    when = clock.stamp(printed_at)
     mark = Section("", [Text(f"【{REPRINT_MARK}】 原打印时间 {when}", align="center", bold=True)])
     return Receipt(f"{receipt.title}（{REPRINT_MARK}）", [mark, *receipt.sections], list(receipt.footer),
                    receipt.logo, receipt.cut)  # fmt: skip
