@@ -191,7 +191,7 @@ class Store:
         return memory
 
     def _open(self, conn: Connection, kiosk_id: str, rule: str, detail: str, now: float) -> dict[str, Any]:
-        alert_id = conn.execute(
+        alert_id: int = conn.execute(
             sa.text("INSERT INTO alerts (kiosk_id, rule, detail, opened_at) VALUES (:k, :r, :d, :t) RETURNING id"),
             {"k": kiosk_id, "r": rule, "d": detail[:500], "t": now},
         ).scalar_one()

@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -51,6 +52,20 @@ STATE_LABELS = {
     "out_of_service": "Out of service",
     "silent": "Silent",
     "never_seen": "Never reported",
+}
+DEVICE_LABELS = {
+    "idcard": "ID-card reader",
+    "sscard": "Social security card reader",
+    "printer": "Receipt printer",
+    "camera": "Camera",
+}
+DEVICE_STATES = {  # drivers.contract.DeviceState
+    "online": "online",
+    "offline": "offline",
+    "no_device": "not connected",
+    "hardware_error": "hardware fault",
+    "user_error": "needs staff",
+    "busy": "busy",
 }
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -258,6 +273,9 @@ class Console:
         query = {k: v for k, v in request.query_params.items() if k != "lang"}
         html = self.templates.get_template(template).render(
             _=gettext, lang=lang, who=who, path=request.url.path, rules=RULES, state_labels=STATE_LABELS,
+            device=lambda name: gettext(DEVICE_LABELS[name]) if name in DEVICE_LABELS else name,
+            detail=lambda text: _device_words(text, gettext),
+            device_state=lambda state: gettext(DEVICE_STATES[state]) if state in DEVICE_STATES else state,
             other_lang=other, other_lang_url=f"{request.url.path}?{urlencode({**query, 'lang': other})}",
             **context,
         )  # fmt: skip
@@ -359,6 +377,11 @@ def _kiosk_json(kiosk: dict[str, Any]) -> dict[str, Any]:
     out = {k: kiosk[k] for k in keys}
     out["group"] = out.pop("grp")
     return out
+
+
+def _device_words(text: str, gettext: Callable[[str], str]) -> str:
+    """An alert's detail with device names in the page's language ("printer: offline" → "凭条打印机: offline")."""
+    return re.sub(r"\b(" + "|".join(DEVICE_LABELS) + r")\b", lambda m: gettext(DEVICE_LABELS[m.group(1)]), text)
 
 
 def _safe_next(target: str) -> str:
