@@ -59,6 +59,7 @@ BENCHMARKS = (
     Benchmark("fleet_round", ("--rounds", "3"), (), "one signed configuration update round"),
     Benchmark("console_ingest", ("--seconds", "10"), (), "fleet console: heartbeats stored per second (SQLite)"),
     Benchmark("ui", (), (), "frame time scrolling 500 results, touch feedback, the demo journey"),
+    Benchmark("ux", (), (), "touches and characters typed from home to receipt, the demo journeys"),
     Benchmark("soak", ("--journeys", "1000", "--ui-journeys", "20"), ("--journeys", "10000", "--ui-journeys", "300"),
               "resident journeys with every simulator, headless and through the UI"),
     Benchmark("chaos", ("--journeys", "40"), ("--journeys", "200"), "journeys under device/platform faults and kills"),
