@@ -120,7 +120,8 @@ def ecert_steps(hardware, card, record: dict) -> list:
         for spec in form._fields():
             if form.journey.session.form.get(spec.key):
                 continue
-            form.focus(spec.key)
+            if form.focus_key != spec.key:  # the form opened on its first empty field itself
+                form.focus(spec.key)
             if form.keyboard == "options":
                 _press(form.ids.options.children[-1])
             else:

@@ -286,7 +286,8 @@ def _fill_form(app, phone: str) -> None:
     for spec in form._fields():
         if form.journey.session.form.get(spec.key):
             continue
-        form.focus(spec.key)
+        if form.focus_key != spec.key:  # the form opened on its first empty field itself
+            form.focus(spec.key)
         if form.keyboard == "options":
             _press(form.ids.options.children[-1])
         elif form.keyboard == "digits":

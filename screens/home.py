@@ -76,7 +76,7 @@ class HomeScreen(Screen):
             return
         rows = -(-count // self.tile_columns)
         room = self.ids.tiles_scroll.height - grid.spacing[1] * (rows - 1)
-        height = max(app.theme.touch_target * 1.2, min(room / rows, app.theme.px(260)))
+        height = max(app.theme.touch_target, min(room / rows, app.theme.px(260)))
         for tile in grid.children:
             tile.height = height
 

@@ -108,3 +108,27 @@ def test_confirm_shows_values_whole_and_edits_a_field_then_comes_back(kiosk_app,
     kiosk_app.tap(material.ids.edit)
     kiosk_app.tick(3)
     assert app.root.current == "materials"
+
+
+@pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)], ids=["portrait", "landscape"])
+def test_the_elder_home_shows_every_tile_whole_without_scrolling(kiosk_app, elder_off, size):
+    from kivy.core.window import Window
+
+    from screens.home import HomeScreen
+
+    kiosk_app.app.core.set_elder_mode(True)
+    home = HomeScreen(name="home-probe", size_hint=(None, None))
+    Window.add_widget(home)
+    home.size = size
+    try:
+        kiosk_app.tick(6)
+        view = home.ids.tiles_scroll
+        vx, vy = view.to_window(*view.pos)
+        tiles = home.ids.tiles.children
+        assert len(tiles) == len(kiosk_app.app.core.settings.home.tiles)
+        for tile in tiles:
+            x, y = tile.to_window(*tile.pos)
+            assert vy - 1 <= y and y + tile.height <= vy + view.height + 1, (tile.text, y, vy, view.height)
+            assert tile.height >= kiosk_app.app.theme.touch_target - 1
+    finally:
+        Window.remove_widget(home)
