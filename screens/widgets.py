@@ -74,6 +74,22 @@ class TopBar(BoxLayout):
     show_cancel: bool = BooleanProperty(True)
     step: int = NumericProperty(0)
     steps: int = NumericProperty(0)
+    step_text: str = StringProperty("")
+    compact: bool = BooleanProperty(False)  # title and step inside the actions row (set by the .kv from the room)
+
+    def on_step(self, *_args: object) -> None:
+        self._relabel()
+
+    def on_steps(self, *_args: object) -> None:
+        self._relabel()
+
+    def _relabel(self, *_args: object) -> None:
+        app = App.get_running_app()
+        self.step_text = app.t("Step {n} of {total}").format(n=self.step, total=self.steps) if self.step else ""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        App.get_running_app().bind(lang=self._relabel)
 
 
 # The application's steps as the resident counts them (第3步/共6步); submitting is still the confirm step.

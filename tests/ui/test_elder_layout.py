@@ -62,11 +62,13 @@ def test_the_header_says_which_step_of_six(kiosk_app, session):
         app.navigate(name)
         kiosk_app.tick(3)
         bar = kiosk_app.screen(name).ids.bar
-        assert bar.ids.step.text == f"第{step}步/共6步"
-        assert not bar.ids.title.shorten and bar.ids.title.text
+        assert bar.step_text == f"第{step}步/共6步"
+        title = bar.ids.title_inline if bar.compact else bar.ids.title
+        assert bar.ids.step.text == (bar.step_text if not bar.compact else "")
+        assert not title.shorten and title.text == bar.title
     app.navigate("help")
     kiosk_app.tick(3)
-    assert kiosk_app.screen("help").ids.bar.ids.step.text == ""  # not a step of the application
+    assert kiosk_app.screen("help").ids.bar.step_text == ""  # not a step of the application
 
 
 def test_a_disabled_action_says_what_is_missing(kiosk_app, session):
