@@ -92,9 +92,12 @@ class TongbanApp(App):
 
     def build(self) -> ScreenManager:
         self.font_path = str(register_cjk_font())
+        import screens.date_picker
+        import screens.keyboard
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
         load_kv("widgets")
+        load_kv("keyboard")
         load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
         self.services.voice.muted = self.muted
@@ -175,6 +178,9 @@ class TongbanApp(App):
         ready a moment later."""
         watchdog.ready("home screen shown")
         self.services.indexing.start()
+        from screens.keyboard import prepare_engines
+
+        prepare_engines()  # Rime deploys into the data folder's cache in the background
         Clock.schedule_once(lambda _dt: self.add_screens(), 0)
         if self.hardware_after_first_frame and self.core.hardware is None:
             self.core.start_hardware_later(

@@ -138,12 +138,18 @@ def fill_form(ui, form) -> None:
                 ui.tap(keys[ch])
         elif form.keyboard == "options":
             ui.tap(form.ids.options.children[-1])
+        elif form.keyboard == "date":
+            form.choose("2024-01-02")
+        elif form.offers:
+            ui.tap(form.ids.offer)  # the ID card's address, one touch
         else:
-            keys = {k.key: k for k in form.ids.letters_kb.children}
-            for _word in range(3):
+            keyboard = form.ids.keyboard
+            ui.tap(keyboard.ids.mode_pinyin)
+            keys = {k.key: k for row in keyboard.ids.qwerty.children for k in row.children if hasattr(k, "key")}
+            for _word in range(4):
                 for ch in "beijing":
                     ui.tap(keys[ch])
-                ui.tap(form.ids.candidates.children[-1])
+                ui.tap(keyboard.ids.candidates.children[-1])
     ui.tap(form.ids.next)
 
 
