@@ -170,6 +170,10 @@ class PinyinKeyboard(BoxLayout):
                                          on_release=lambda b: self.press(b.key)))  # fmt: skip
             self.add_widget(row)
 
+    def keys(self) -> dict[str, KeyButton]:
+        """Each key by what it types ("a"…"z", "backspace")."""
+        return {k.key: k for row in self.children for k in row.children if isinstance(k, KeyButton)}
+
     def press(self, key: str) -> None:
         self.dispatch("on_key", key)
 

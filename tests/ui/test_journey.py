@@ -15,7 +15,7 @@ pytestmark = pytest.mark.ui
 
 
 def type_letters(ui, screen, letters: str) -> None:
-    keys = {k.key: k for k in screen.ids.keyboard.children}
+    keys = screen.ids.keyboard.keys()
     for letter in letters:
         ui.tap(keys[letter])
 
@@ -145,7 +145,7 @@ def fill_form(ui, form) -> None:
         else:
             keyboard = form.ids.keyboard
             ui.tap(keyboard.ids.mode_pinyin)
-            keys = {k.key: k for row in keyboard.ids.qwerty.children for k in row.children if hasattr(k, "key")}
+            keys = keyboard.ids.qwerty.keys()
             for _word in range(4):
                 for ch in "beijing":
                     ui.tap(keys[ch])

@@ -39,12 +39,8 @@ def form(kiosk_app):
     kiosk_app.tick(2)
 
 
-def _keys(keyboard) -> dict:
-    return {k.key: k for row in keyboard.ids.qwerty.children for k in row.children if hasattr(k, "key")}
-
-
 def _type(ui, keyboard, letters: str) -> None:
-    keys = _keys(keyboard)
+    keys = keyboard.ids.qwerty.keys()
     for ch in letters:
         ui.tap(keys[ch])
 
