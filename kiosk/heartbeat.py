@@ -10,7 +10,6 @@ reports the round-trip time).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk import __version__
+from kiosk import __version__, clock
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +49,7 @@ class Heartbeat:
         config_version: Callable[[], str] = lambda: "local",
         software_version: str = __version__,
         health: Callable[[], dict[str, Any]] = dict,
+        mirror: Callable[[dict[str, Any]], object] | None = None,  # kiosk.fleet.console_link.ConsoleLink.send
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -59,6 +59,7 @@ class Heartbeat:
         self.config_version = config_version
         self.software_version = software_version
         self.health = health
+        self.mirror = mirror
         self._clock = clock
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -70,7 +71,7 @@ class Heartbeat:
         devices = self.supervisor.heartbeat() if self.supervisor is not None else {}
         depth = self.outbox.depth() if self.outbox is not None else 0
         return {
-            "at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+            "at": clock.now().isoformat(timespec="seconds"),
             "software_version": self.software_version,
             "config_version": self.config_version(),
             "devices": devices,
@@ -86,19 +87,26 @@ class Heartbeat:
             return {}
 
     @classmethod
-    def for_core(cls, core: Any, hardware: Any, staff_closed: Callable[[], bool] = lambda: False) -> Heartbeat:
+    def for_core(cls, core: Any, hardware: Any, staff_closed: Callable[[], bool] = lambda: False,
+                 mirror: Callable[[dict[str, Any]], object] | None = None) -> Heartbeat:  # fmt: skip
         """The running kiosk's heartbeat over ``hardware``'s platform client, with the core's health fields."""
         return cls(
             hardware.client, hardware.supervisor, hardware.outbox,
             interval_s=core.settings.service.heartbeat_interval_s,
             config_version=lambda: config_version_of(core.data_dir),
             health=lambda: core.health.report(hardware, staff_closed=staff_closed()),
+            mirror=mirror,
         )  # fmt: skip
 
     def send_once(self) -> HeartbeatResult:
         """Send one heartbeat now; kick the outbox when it got through."""
         with self._lock:
             body = self.payload()
+            if self.mirror is not None:  # the fleet console, even while the platform is unreachable
+                try:
+                    self.mirror(body)
+                except Exception:
+                    log.exception("heartbeat to the fleet console failed")
             began = self._clock()
             try:
                 self.client.heartbeat(**body)

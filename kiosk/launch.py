@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from kiosk import logs
+from kiosk import clock, logs
 from kiosk.config import LoadedConfig, Settings, load_settings
 from kiosk.core import Kiosk
 from kiosk.safe_mode import site_refusal
@@ -31,6 +31,7 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     first = load_settings(site_file=config_file, state_dir=None)
     chosen = resolve_data_dir(data_dir, first.settings)
     chosen.mkdir(parents=True, exist_ok=True)
+    clock.configure(first.settings.kiosk.time_zone)  # the logs' times too
     logs.setup(chosen / "logs", first.settings.kiosk.log_level)
     from kiosk.fleet.applied import current_layer  # the last verified remote bundle, if one was applied
 

@@ -30,6 +30,7 @@ class SafeMode:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.heartbeat: Any = None  # kiosk.heartbeat.Heartbeat while the hardware runs in safe mode
+        self.console_link: Any = None  # kiosk.fleet.console_link.ConsoleLink, when a fleet console is configured
         self._retry_s = RETRY_FIRST_S
         self._site_stamp = self._site_file_stamp()
         self._events: list[Any] = []
@@ -55,11 +56,18 @@ class SafeMode:
     def hardware_started(self, hardware: Any) -> None:
         """Safe mode with the hardware up: only the heartbeat (the reason reaches the operator) and the fleet
         updater the core started; no resident service."""
+        from kiosk.fleet.console_link import ConsoleLink, ConsoleLinkError
         from kiosk.heartbeat import Heartbeat
 
-        if hardware.client is not None and self.heartbeat is None:
-            self.heartbeat = Heartbeat.for_core(self.app.core, hardware)
-            self.heartbeat.start()
+        if hardware.client is None or self.heartbeat is not None:
+            return
+        try:
+            self.console_link = ConsoleLink.from_settings(self.app.core.settings)  # the operators' console too
+        except ConsoleLinkError as error:
+            log.warning("no heartbeats to the fleet console: %s", error)
+        mirror = self.console_link.send if self.console_link is not None else None
+        self.heartbeat = Heartbeat.for_core(self.app.core, hardware, mirror=mirror)
+        self.heartbeat.start()
 
     def hardware_failed(self, manager: Any, error: BaseException) -> None:
         """The hardware did not start: out of service now, a new try after a back-off (15 s doubling to 10 min)."""
@@ -87,6 +95,9 @@ class SafeMode:
         if self.heartbeat is not None:
             self.heartbeat.stop()
             self.heartbeat = None
+        if self.console_link is not None:
+            self.console_link.close()
+            self.console_link = None
 
     def _site_file_stamp(self) -> tuple[float, int] | None:
         site: Path | None = self.app.core.site_file

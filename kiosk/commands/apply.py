@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,9 @@ def run(args: argparse.Namespace) -> int:
         result, status = _apply(script, script_path.parent, args, data_dir, out_dir)
     except ScriptError as exc:
         result, status = {"ok": False, "stage": "script", "error": str(exc)}, EXIT_ERROR
-    except OSError as exc:  # e.g. the disk is full: say so; the outbox, if any, is kept below
-        result, status = {"ok": False, "stage": "local", "error": f"{exc.strerror or exc}"}, EXIT_ERROR
+    except (OSError, sqlite3.Error) as exc:  # e.g. the disk is full: said; nothing was queued, or it is kept
+        error = getattr(exc, "strerror", None) or str(exc)
+        result, status = {"ok": False, "stage": "local", "error": f"this computer cannot save: {error}"}, EXIT_ERROR
     if args.data_dir is None and _holds_work(data_dir):
         result["outbox_kept"] = str(data_dir)
         result["message"] = (f"the application is saved in {data_dir}, not delivered; send it with "
@@ -70,8 +72,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _holds_work(data_dir: Path) -> bool:
     """Does this outbox still hold an application the platform does not have (pending or failed)?"""
-    import sqlite3
-
     from kiosk.platform.outbox import DB_NAME
 
     path = data_dir / DB_NAME

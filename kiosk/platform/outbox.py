@@ -22,7 +22,6 @@ reused ``client_reference`` (which it would refuse as a 409 duplicate, failing t
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import logging
 import os
@@ -40,6 +39,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 
+from kiosk import clock
 from kiosk.platform.client import FILE_TYPES, MAX_FILE, PlatformClient
 from kiosk.platform.errors import CredentialError, PermanentError, RetryableError
 from kiosk.platform.sealing import Sealer, load_or_create_key
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "outbox.sqlite3"
 KEY_NAME = "outbox.key"
-TZ = dt.timezone(dt.timedelta(hours=8))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -123,7 +122,7 @@ def new_instance() -> str:
 
 
 def _now_iso() -> str:
-    return dt.datetime.now(TZ).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 class Outbox:
@@ -325,7 +324,7 @@ class Outbox:
                         "id": row["id"],
                         "kind": row["kind"],
                         "reference": row["reference"],
-                        "created_at": dt.datetime.fromtimestamp(row["created_at"], TZ).isoformat(timespec="seconds"),
+                        "created_at": clock.local(row["created_at"]).isoformat(timespec="seconds"),
                         "attempts": row["attempts"],
                         "error": row["last_error"],
                         "payload": self._payload(row),
