@@ -17,7 +17,6 @@ State lives in ``<data_dir>/state/starts.json`` (written atomically; a full disk
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -27,6 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk import clock
+
 log = logging.getLogger(__name__)
 
 STARTS_FILE = "starts.json"
@@ -35,7 +36,7 @@ PAPER_WARNINGS = {"paper_out": "out", "paper_near_end": "near_end", "paper_estim
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,20 @@
 fault never becomes a restart loop).
 
 ``database_problem`` asks SQLite itself (``PRAGMA quick_check``) whether a file is sound; ``quarantine`` moves it
-with its ``-wal``/``-shm``/``-journal`` side files into ``<data_dir>/quarantine/<UTC time>-<name>/`` by rename — same
+with its ``-wal``/``-shm``/``-journal`` side files into ``<data_dir>/quarantine/<local time>-<name>/`` by rename — same
 filesystem, so byte for byte and atomic — where staff or a developer can recover what it still holds (the outbox's
 sealing key stays where it is: the quarantined outbox needs it, and so does the fresh one).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+
+from kiosk import clock
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def database_problem(path: Path) -> str | None:
 
 def quarantine(path: Path, data_dir: Path, reason: str) -> Path:
     """Move ``path`` and its side files into a new quarantine folder; returns that folder."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S.%f%z")
     folder = Path(data_dir) / QUARANTINE_DIR / f"{stamp}-{path.name}"
     folder.mkdir(parents=True, mode=0o700)
     for candidate in [path, *(path.with_name(path.name + suffix) for suffix in SIDE_FILES)]:

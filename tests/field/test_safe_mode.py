@@ -100,3 +100,20 @@ def test_a_corrupt_audit_trail_is_quarantined_and_the_fault_kept_in_plain_json(s
     state = json.loads((service.data_dir / "state" / "starts.json").read_text("utf-8"))
     assert state["last_start_fault"]["code"] == "audit_quarantined"
     assert service.stop() == 0, service.stderr()
+
+
+def test_a_hardware_start_that_fails_is_out_of_service_and_retried_until_it_works(service: Service) -> None:
+    credentials = service.tmp / "platform.token"  # the installer forgot the credentials file
+    site = service.tmp / "kiosk.toml"
+    site.write_text(f'[platform]\nurl = "https://127.0.0.1:9"\ncredentials_file = "{credentials}"\n', "utf-8")
+    service.start(config=site)
+    assert status_of(service) == "home screen shown"  # the first frame comes before the hardware
+    down = service.notify.wait_for(lambda m: m.fields.get("STATUS", "").startswith("out of service"), 120,
+                                   "out of service after the failed hardware start")  # fmt: skip
+    assert "hardware_failed" in down.fields["STATUS"] and "platform.token" in down.fields["STATUS"]
+    service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    credentials.write_text("a-device-token\n", "utf-8")
+    service.notify.wait_for(lambda m: m.fields.get("STATUS") == "home screen shown", 120, "back in service")
+    assert service.main is not None and service.main.poll() is None  # the same process: no restart needed
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
