@@ -11,7 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk import clock
 from kiosk.config import LoadedConfig, Settings
+from kiosk.health import Health
 from kiosk.i18n import LANGUAGES, translator
 from kiosk.idle import IdleTimer
 
@@ -30,6 +32,8 @@ class Kiosk:
         self.site_file = site_file
         self.session_active = False  # a resident is mid-journey: configuration changes wait until it ends
         self.fleet: Any = None  # kiosk.fleet.updater.FleetUpdater when fleet updates are configured
+        clock.configure(self.settings.kiosk.time_zone)
+        self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
         self.language = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -44,6 +48,8 @@ class Kiosk:
         from kiosk.hardware import Hardware
 
         self.hardware = Hardware.start(self.settings, self.data_dir)
+        for code, detail in self.hardware.faults:  # worked around (a quarantined database): the heartbeat says so
+            self.health.fault(code, detail)
         if self.settings.fleet.repo_url:
             self._start_fleet()
         return self.hardware
@@ -125,6 +131,7 @@ class Kiosk:
         self.config = load_settings(site_file=self.site_file, remote=current_layer(self.data_dir),
                                     state_dir=self.data_dir / "state")  # fmt: skip
         new = self.settings
+        clock.configure(new.kiosk.time_zone)
         self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
         self._apply_elder_timeouts()
         if self.hardware is not None and (old.devices != new.devices or old.platform != new.platform):

@@ -6,9 +6,10 @@ import logging
 import os
 from pathlib import Path
 
-from kiosk import logs
+from kiosk import clock, logs
 from kiosk.config import LoadedConfig, Settings, load_settings
 from kiosk.core import Kiosk
+from kiosk.safe_mode import site_refusal
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     first = load_settings(site_file=config_file, state_dir=None)
     chosen = resolve_data_dir(data_dir, first.settings)
     chosen.mkdir(parents=True, exist_ok=True)
+    clock.configure(first.settings.kiosk.time_zone)  # the logs' times too
     logs.setup(chosen / "logs", first.settings.kiosk.log_level)
     from kiosk.fleet.applied import current_layer  # the last verified remote bundle, if one was applied
 
@@ -45,4 +47,11 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
                 "; ".join(outcome.errors),
                 "its last good copy" if outcome.fallback else "the layers below it",
             )
-    return Kiosk(loaded, chosen, config_file)
+    core = Kiosk(loaded, chosen, config_file)
+    core.health.record_start()
+    refusal = site_refusal(loaded)
+    if refusal is not None:  # never packaged defaults (simulators, K0001) in place of a site's configuration
+        core.health.out_of_service("site_file_refused", refusal, hardware=False)
+    elif any(o.name == "site" and o.fallback for o in loaded.outcomes):
+        core.health.fault("site_file_fallback", "the site file is refused; running on its last good copy")
+    return core

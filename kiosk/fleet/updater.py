@@ -8,7 +8,8 @@ State under ``<data_dir>/fleet/``::
     current -> bundles/…  the applied bundle; switched with one atomic rename, so it is the whole bundle or nothing
     pending -> bundles/…  verified and validated, waiting for the resident session to end
     trial.json            written while a new bundle is under health check (a crash there reverts on restart)
-    state.json            last result, refused versions (for the heartbeat and `kiosk config pull`)
+    state.json            last result, refused versions, the last refusal and revert (for the heartbeat and
+                          `kiosk config pull`)
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ class FleetUpdater:
         jitter: float = 0.2,
         rng: random.Random | None = None,
         socket_timeout_s: int = 30,
+        round_deadline_s: float = 600.0,
+        min_speed_bps: int = 2048,
+        min_speed_grace_s: float = 10.0,
         mqtt_broker: str = "",
         mqtt_topic: str = "tongban/fleet/{group}",
     ) -> None:
@@ -149,6 +153,9 @@ class FleetUpdater:
         self.jitter = jitter
         self._rng = rng or random.Random()
         self._socket_timeout_s = socket_timeout_s
+        self.round_deadline_s = round_deadline_s
+        self.min_speed_bps = min_speed_bps
+        self.min_speed_grace_s = min_speed_grace_s
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -169,6 +176,7 @@ class FleetUpdater:
         return cls(
             data_dir, fleet.repo_url, fleet.group, root,
             poll_interval_s=fleet.poll_interval_s, jitter=fleet.jitter,
+            round_deadline_s=fleet.round_deadline_s, min_speed_bps=fleet.min_speed_bps,
             mqtt_broker=fleet.mqtt_broker, mqtt_topic=fleet.mqtt_topic, **kwargs,
         )  # fmt: skip
 
@@ -403,6 +411,9 @@ class FleetUpdater:
         self.last_result = result
         state = self._state()
         state["last_result"] = {**asdict(result), "at": dt.datetime.now(dt.UTC).isoformat()}
+        if result.outcome in ("refused", "reverted"):  # kept past later rounds: the heartbeat reports the last of each
+            key = "last_refusal" if result.outcome == "refused" else "last_revert"
+            state[key] = {"version": result.offered, "reason": result.reason, "at": state["last_result"]["at"]}
         self._write_json("state.json", state)
 
     def _saved_result(self) -> PullResult | None:
@@ -481,7 +492,8 @@ class FleetUpdater:
 
     def _tuf(self) -> Any:
         from tuf.ngclient import Updater
-        from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
+
+        from kiosk.fleet.fetcher import DeadlineFetcher
 
         metadata = self.dir / "tuf"
         if not (metadata / "root.json").exists():
@@ -492,7 +504,13 @@ class FleetUpdater:
             metadata_dir=str(metadata),
             metadata_base_url=f"{self.repo_url}/metadata/",
             target_base_url=f"{self.repo_url}/targets/",
-            fetcher=Urllib3Fetcher(socket_timeout=self._socket_timeout_s, app_user_agent="tongban-kiosk"),
+            fetcher=DeadlineFetcher(  # the round's deadline starts now, with the fetcher
+                socket_timeout=self._socket_timeout_s,
+                round_deadline_s=self.round_deadline_s,
+                min_speed_bps=self.min_speed_bps,
+                grace_s=self.min_speed_grace_s,
+                app_user_agent="tongban-kiosk",
+            ),
         )
 
 
