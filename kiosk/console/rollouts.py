@@ -24,6 +24,7 @@ class GroupRollout:
     pending: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    health: list[str] = field(default_factory=list)  # why the group is not healthy on this version (offered only)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +34,7 @@ class GroupRollout:
             "pending": sorted(self.pending),
             "refused": sorted(self.refused),
             "reasons": dict(self.reasons),
+            "health": self.health,
         }
 
 
@@ -78,6 +80,9 @@ def rollouts(store: Store, repo: Path | None = None) -> list[dict[str, Any]]:
                 row.pending.append(kiosk["id"])
         mine = [e for e in events if e["version"] == version]
         stopped = next((e for e in reversed(mine) if e["action"] == "stopped"), None)
+        for row in per_group.values():
+            if row.offered:  # what `kiosk fleet promote --from <group>` would say now
+                row.health = pilot_health(store, row.group, version, kiosks=kiosks, events=events)
         out.append(
             {
                 "version": version,
@@ -90,13 +95,20 @@ def rollouts(store: Store, repo: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def pilot_health(store: Store, group: str, version: int) -> list[str]:
+def pilot_health(
+    store: Store,
+    group: str,
+    version: int,
+    *,
+    kiosks: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> list[str]:
     """Why ``group`` is not yet healthy on ``version`` (empty: healthy, promote)."""
     problems = []
-    kiosks = [k for k in store.kiosks() if k["grp"] == group]
+    kiosks = [k for k in (store.kiosks() if kiosks is None else kiosks) if k["grp"] == group]
     if not kiosks:
         problems.append(f"no kiosk reports to the console in group {group!r}")
-    for event in store.rollout_events():
+    for event in store.rollout_events() if events is None else events:
         if event["version"] == version and event["action"] == "stopped":
             problems.append(f"version {version} was stopped by {event['actor']}: {event['note']}")
     for kiosk in kiosks:

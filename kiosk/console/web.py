@@ -157,11 +157,9 @@ class Console:
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        raw = b"".join(chunks)
-        if len(raw) > heartbeat.MAX_BODY:
-            return _error(413, "too_large", f"JSON bodies are at most {heartbeat.MAX_BODY} bytes")
         try:
-            body = json.loads(raw.decode("utf-8"))
+            text = b"".join(chunks).decode("utf-8")
+            body = json.loads(text)
         except (UnicodeDecodeError, ValueError):
             return _error(400, "bad_json", "the body is not UTF-8 JSON")
         if not isinstance(body, dict):
@@ -170,7 +168,7 @@ class Console:
         if errors:
             return _error(422, "validation_failed", "invalid heartbeat", errors)
         try:
-            await asyncio.wrap_future(self.ingest.submit(kiosk_id, body))
+            await self.ingest.take(kiosk_id, body, text)  # stored as sent
         except Busy:
             return _error(503, "busy", "the console is catching up; retry later", Retry_After="5")
         except Exception:
