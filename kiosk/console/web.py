@@ -45,6 +45,7 @@ SESSION_COOKIE = "tb_session"
 LOGIN_COOKIE = "tb_login"
 LANG_COOKIE = "tb_lang"
 SESSION_S = 12 * 3600
+PAGE_ROWS = 2000  # the overview's table; the JSON API returns every kiosk
 STATES = ("ok", "attention", "out_of_service", "silent", "never_seen")
 STATE_LABELS = {
     "ok": "Normal",
@@ -306,7 +307,7 @@ class Console:
             "config_version": sorted({k["config_version"] for k in every if k["config_version"]}),
         }
         return self._render(
-            request, "overview.html", who, kiosks=rows[:2000], total=len(rows), counts=counts, chosen=chosen,
+            request, "overview.html", who, kiosks=rows[:PAGE_ROWS], total=len(rows), counts=counts, chosen=chosen,
             options=options,
         )  # fmt: skip
 

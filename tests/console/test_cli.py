@@ -66,6 +66,8 @@ def test_every_console_text_is_in_both_catalogs():
     used: set[str] = set()
     for template in (ROOT / "kiosk" / "console" / "templates").glob("*.html"):
         used |= set(re.findall(r'_\("((?:[^"\\]|\\.)*)"\)', template.read_text("utf-8")))
+    for module in (ROOT / "kiosk" / "console").glob("*.py"):
+        used |= set(re.findall(r'N_\("((?:[^"\\]|\\.)*)"\)', module.read_text("utf-8")))
     from kiosk.console.alerts import RULES
     from kiosk.console.web import DEVICE_LABELS, DEVICE_STATES, STATE_LABELS
 

@@ -63,10 +63,11 @@ def test_watch_the_pilot_then_promote_it(rollout, capsys):
     assert everyone["applied"] == ["A0", "A1", "A2", "A3"] and everyone["offered"]
     page = session.get(f"{console.url}/rollouts", timeout=30).text
     assert "配置包版本 12" in page and "bad signature (1)" in page
+    assert "P1 拒绝了版本 12：bad signature" in page and "P2 仍在运行版本 —" in page
 
     # not healthy: one refused, one silent so far
     status, _, err = run(capsys, "fleet", "promote", repo, "--from", "pilot", "--to", "all", "--db", db)
-    assert status == 1 and "P1 refused version 12: bad signature" in err and "P2 still runs nothing reported" in err
+    assert status == 1 and "P1 refused version 12: bad signature" in err and "P2 still runs version —" in err
     assert {g.group: g.version for g in FleetRepo(repo).groups()} == {"all": 11, "pilot": 12}
 
     console.beat("P1", config_version="12", fleet={"last_refusal": None})
