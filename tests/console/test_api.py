@@ -297,3 +297,14 @@ def test_a_database_failure_is_a_retryable_answer_and_loses_nothing_acknowledged
     assert console.beat("K0001", outbox_depth=3).status_code == 204  # the kiosk's next try
     kiosk = console.store.kiosk("K0001")
     assert kiosk["beats"] == 1 and kiosk["outbox_depth"] == 3
+
+
+def test_the_kiosk_page_lists_the_heartbeats_where_something_changed(console):
+    console.kiosk("K0001")
+    offline = {**fleet_sim.heartbeat()["devices"], "camera": {"state": "offline", "warnings": []}}
+    for devices in [None, None, offline, offline, offline, None, None]:
+        assert console.beat("K0001", **({"devices": devices} if devices else {})).status_code == 204
+    page = console.login().get(f"{console.url}/kiosks/K0001", timeout=30).text
+    rows = page.split('<table id="history">')[1].split("</table>")[0].count("<tr>") - 1  # minus the header row
+    assert rows == 3  # the first, the camera going offline, the camera back
+    assert page.count("离线") >= 2  # the open alert and the row
