@@ -209,6 +209,10 @@ def test_alerts_leave_by_webhook_rate_limited_and_as_a_log_line(tmp_path, caplog
         console.beat("K5", printer={"paper": "out"})
         assert wait_for(lambda: len(_Receiver.received) == 4)
         assert _Receiver.received[-1]["suppressed"] == 3
+        # K5's first alert never went out, so neither did its closing; K1's did, so its closing follows
+        console.beat("K1", printer={"paper": "ok"})
+        assert wait_for(lambda: len(_Receiver.received) == 5)
+        assert (_Receiver.received[-1]["event"], _Receiver.received[-1]["alert"]["kiosk_id"]) == ("closed", "K1")
     finally:
         service.stop()
         receiver.shutdown()
