@@ -49,6 +49,7 @@ class Heartbeat:
         config_version: Callable[[], str] = lambda: "local",
         software_version: str = __version__,
         health: Callable[[], dict[str, Any]] = dict,
+        mirror: Callable[[dict[str, Any]], object] | None = None,  # kiosk.fleet.console_link.ConsoleLink.send
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -58,6 +59,7 @@ class Heartbeat:
         self.config_version = config_version
         self.software_version = software_version
         self.health = health
+        self.mirror = mirror
         self._clock = clock
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -88,6 +90,11 @@ class Heartbeat:
         """Send one heartbeat now; kick the outbox when it got through."""
         with self._lock:
             body = self.payload()
+            if self.mirror is not None:  # the fleet console, even while the platform is unreachable
+                try:
+                    self.mirror(body)
+                except Exception:
+                    log.exception("heartbeat to the fleet console failed")
             began = self._clock()
             try:
                 self.client.heartbeat(**body)

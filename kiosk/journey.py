@@ -108,7 +108,8 @@ class Target:
 
     @classmethod
     def of_bundle(cls, bundle: Any) -> Target:
-        merged = tuple(m.material for m in bundle.merged_materials().materials)
+        # a document an earlier item of the bundle issues is passed on by the platform, not asked for
+        merged = tuple(m.material for m in bundle.merged_materials().materials if m.produced_by is None)
         return cls("bundle", bundle.code, bundle.name, tuple(bundle.resolved_items), merged,
                    tuple(bundle.merged_form()), bundle.at_terminal)
 
@@ -263,8 +264,12 @@ class Journey:
 
     def identify_by_qr(self, payload: str) -> None:
         """Identity from a phone code: verified by the platform in one step (the phone did the liveness check)."""
+        from kiosk.applications.qr_kind import QrKind, qr_kind
+
         generation = self._generation
-        self._run_async(lambda: self._verify(generation, lambda rs: rs.verify_qr("eid_qr", payload)))
+        kind = qr_kind(payload)  # e-ID or e-社保卡 by the payload; a receipt is refused with a pointer to 查询进度
+        method = "receipt_qr" if kind is QrKind.RECEIPT else kind.value
+        self._run_async(lambda: self._verify(generation, lambda rs: rs.verify_qr(method, payload)))
 
     def _verify(self, generation: int, check: Callable[[ResidentSession], VerificationOutcome]) -> None:
         from kiosk.applications.verification import refused

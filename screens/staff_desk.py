@@ -65,6 +65,7 @@ class StaffDesk(EventDispatcher):
         self.core = app.core
         self.hardware: Any = None
         self.heartbeat: Any = None
+        self.console_link: Any = None  # kiosk.fleet.console_link.ConsoleLink: heartbeats to the fleet console too
         self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir)
         self.service_mode = ServiceMode(self.core.data_dir)
         self.out_of_service = self.service_mode.out_of_service
@@ -118,11 +119,18 @@ class StaffDesk(EventDispatcher):
             if device is not None:
                 self._unsubscribe.append(device.subscribe(self._on_card_event))
         if hardware.client is not None:
+            from kiosk.fleet.console_link import ConsoleLink, ConsoleLinkError
+
+            try:
+                self.console_link = ConsoleLink.from_settings(self.core.settings)
+            except ConsoleLinkError as error:
+                log.warning("no heartbeats to the fleet console: %s", error)
             self.heartbeat = Heartbeat(
                 hardware.client, hardware.supervisor, hardware.outbox,
                 interval_s=self.core.settings.service.heartbeat_interval_s,
                 config_version=lambda: config_version_of(self.core.data_dir),
                 health=lambda: self.core.health.report(self.hardware, staff_closed=self.service_mode.out_of_service),
+                mirror=self.console_link.send if self.console_link is not None else None,
             )  # fmt: skip
             self.maintenance.heartbeat = self.heartbeat
             self.heartbeat.start()
@@ -138,6 +146,9 @@ class StaffDesk(EventDispatcher):
         if self.heartbeat is not None:
             self.heartbeat.stop()
             self.heartbeat = self.maintenance.heartbeat = None
+        if self.console_link is not None:
+            self.console_link.close()
+            self.console_link = None
         self.hardware = self.maintenance.hardware = None
         if refresh:
             self.refresh_status()

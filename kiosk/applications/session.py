@@ -26,7 +26,7 @@ from kiosk.applications import progress
 from kiosk.applications.application import Application, NotReady, build_application
 from kiosk.applications.materials import MaterialStatus
 from kiosk.applications.receipt import PrintOutcome, build_receipt, print_receipt
-from kiosk.applications.routing import Route, RouteKind, Router
+from kiosk.applications.routing import ResidentPlace, Route, RouteKind, Router
 from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import VerificationOutcome, refused, verify
 from kiosk.catalog import Catalog, Item
@@ -81,9 +81,11 @@ class Services:
             return list(bundle.resolved_items), bundle
         return [self.catalog.item(item_code)], None
 
-    def route(self, region: str | None, *, item_code: str | None = None, bundle_code: str | None = None) -> Route:
+    def route(
+        self, resident: ResidentPlace | str | None, *, item_code: str | None = None, bundle_code: str | None = None
+    ) -> Route:
         items, _ = self.items_of(item_code, bundle_code)
-        return self.router.route(items, region)
+        return self.router.route(items, resident)
 
     # -- receipts ---------------------------------------------------------------------------------------------
 
@@ -180,7 +182,8 @@ class ResidentSession:
         return self._verify(identity=identity, face_jpeg=face_jpeg)
 
     def verify_qr(self, method: str, payload: str, *, face_jpeg: bytes | None = None) -> VerificationOutcome:
-        """The same for a phone's 电子身份证 (``eid_qr``) or 电子社保卡 (``essc_qr``) code."""
+        """The same for a phone's 电子身份证 (``eid_qr``) or 电子社保卡 (``essc_qr``) code (``qr_kind`` tells which;
+        ``receipt_qr``, one of our receipts, is refused with a pointer to 查询进度)."""
         return self._verify(qr_method=method, qr_payload=payload, face_jpeg=face_jpeg)
 
     def _verify(self, **kwargs: Any) -> VerificationOutcome:
@@ -220,7 +223,7 @@ class ResidentSession:
         assert v.identity is not None and v.verification_id is not None
         items, bundle = self.services.items_of(item_code, bundle_code)
         applicant = principal or v.identity
-        route = self.services.router.route(items, applicant.registration_region)
+        route = self.services.router.route(items, ResidentPlace.of(applicant))
         return build_application(
             items=items,
             bundle=bundle,
@@ -305,8 +308,10 @@ def _next_steps(app: Application) -> tuple[str, ...]:
         steps.append("容缺受理：请在办理机构通知的期限内补交待补充材料（" + "、".join(deferred) + "）。")
     if committed:
         steps.append("您已对" + "、".join(committed) + "作出书面承诺；办理机构将核查，承诺不实将承担相应责任。")
+    if app.shared:
+        steps.append("、".join(app.shared) + "由本件事中先办的事项出具，办理机构直接共享，无需您提供。")
     if app.route.kind is RouteKind.COMMUNITY:
-        steps.append(f"本申请属社区通办，将转至户籍地{app.route.office}办理。")
+        steps.append(f"本申请属社区通办，将转至{app.route.office}办理。")
     if app.agent is not None:
         steps.append("本申请由代办人办理，办理结果将通知申请人本人。")
     if app.promised_days == 0:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from kiosk.atomic import write_atomic
 from kiosk.config.schema import Settings
@@ -92,7 +93,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), [f"{path}: cannot read: {error}"]) from None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown setting"

@@ -45,11 +45,11 @@ def test_receipt_text_is_masked_and_lists_statuses(services, submitted, h):
     text = text_of(services, submitted)
     assert "张伟" not in text and h.ZHANG[1] not in text
     assert "申请人：张*  110105********1239" in text
-    for line in ("【电子证照】申请人居民身份证", "【电子证照】居民户口簿", "【告知承诺】家庭收入及财产状况声明",
+    for line in ("【电子证照】申请人身份证件", "【电子证照】居民户口簿", "【告知承诺】家庭收入及财产状况声明",
                  "【已提供】遭遇困难的相关证明", "【待补充】本人银行卡"):  # fmt: skip
         assert line in text.replace("\n", "")
     assert "服务网点：示例县政务服务24小时自助服务区" in text and "终端编号：K0001" in text
-    assert "办理机构：北京市朝阳区政务服务中心" in text
+    assert "办理机构：北京市朝阳区乡镇（街道）便民服务中心" in text
     assert "受理时间：2026-03-02 10:00" in text
     assert "咨询电话：0571-86010350" in text
     # 10 working days after Monday 2 March 2026, counted by the kiosk: 约 until the platform answers

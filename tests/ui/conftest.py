@@ -10,16 +10,15 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def hw(kiosk_app):
-    """``core.start_hardware()`` once per test session; the app's services use its devices and platform."""
+def hw(kiosk_app, session_hardware):
+    """The session's one hardware (tests/conftest.py) in the app's services: its devices and platform."""
     app = kiosk_app.app
-    hardware = app.core.start_hardware()
+    hardware = session_hardware
     app.use_hardware(hardware)
     roles = [r for r in ("idcard", "printer", "camera") if r in hardware.devices]
     wait_until(kiosk_app, lambda: all(hardware.devices[r].status().state == "online" for r in roles), 15)
     yield hardware
     app.services.devices.clear()
-    app.core.close()
 
 
 def wait_until(ui, predicate, timeout: float = 10.0) -> bool:

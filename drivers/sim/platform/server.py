@@ -39,6 +39,25 @@ MAX_JSON = 1024 * 1024
 FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 VERIFICATION_TTL = 600
 RESIDENTS_FILE = Path(__file__).with_name("residents.json")
+CATALOG_DIR = Path(__file__).resolve().parents[3] / "config" / "catalog"  # the packaged catalog's items
+
+
+def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]:
+    """Each item's own 承诺时限 from a catalog folder's item files (read as plain YAML: drivers never import the
+    kiosk's catalog code); empty when the folder is missing or unreadable."""
+    import yaml
+
+    days: dict[str, int] = {}
+    for path in sorted(Path(directory).glob("items/*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            log.warning("platform simulator: catalog file %s unreadable; its items get the default promise", path)
+            continue
+        for item in (data or {}).get("items") or []:
+            if isinstance(item, dict) and isinstance(item.get("promised_days"), int):
+                days[str(item.get("code"))] = item["promised_days"]
+    return days
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
 PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
                "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
@@ -67,9 +86,12 @@ def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, TZ).isoformat(timespec="seconds")
 
 
-def make_qr_payload(id_number: str, expires_at: float) -> str:
-    """The simulator's stand-in for an eID / e-social-security-card QR code (opaque to the kiosk)."""
-    return f"SIMQR|{id_number}|{int(expires_at)}"
+QR_MARKERS = {"eid_qr": "SIMQR", "essc_qr": "SIMESSC"}
+
+
+def make_qr_payload(id_number: str, expires_at: float, method: str = "eid_qr") -> str:
+    """The simulator's stand-in for an eID (``eid_qr``) or e-social-security-card (``essc_qr``) QR code."""
+    return f"{QR_MARKERS[method]}|{id_number}|{int(expires_at)}"
 
 
 class PlatformSimulator:
@@ -91,8 +113,9 @@ class PlatformSimulator:
     ) -> None:
         """``speed`` multiplies the clock: with speed=60 an application is in review after one real second.
 
-        ``promised_days`` maps item codes to their promised working days; an application's promise is the
-        longest of its items'. ``review_after``/``complete_after`` are simulated seconds after acceptance.
+        ``promised_days`` maps item codes to their promised working days (default: each item's own, read from
+        the packaged catalog); an application's promise is the longest of its items'. ``review_after`` /
+        ``complete_after`` are simulated seconds after acceptance.
         """
         self.db_path = Path(db_path)
         self.host, self._port, self.token = host, port, token
@@ -101,7 +124,7 @@ class PlatformSimulator:
         self.regions: dict[str, str] = data.get("regions", {})
         self.faults = FaultBook(faults, seed)
         self.speed, self.review_after, self.complete_after = speed, review_after, complete_after
-        self.promised_days = promised_days or {}
+        self.promised_days = catalog_promised_days() if promised_days is None else promised_days
         self.default_promised_days = default_promised_days
         self._offset = 0.0
         self._stats_lock = threading.Lock()
@@ -606,7 +629,7 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         if qr:
             parts = body["qr_payload"].split("|")
-            if len(parts) != 3 or parts[0] != "SIMQR" or not parts[2].isdigit():
+            if len(parts) != 3 or parts[0] != QR_MARKERS[body["method"]] or not parts[2].isdigit():
                 return "qr_invalid"
             if int(parts[2]) < sim.now():
                 return "qr_expired"
