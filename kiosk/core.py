@@ -48,6 +48,8 @@ class Kiosk:
         from kiosk.hardware import Hardware
 
         self.hardware = Hardware.start(self.settings, self.data_dir)
+        for code, detail in self.hardware.faults:  # worked around (a quarantined database): the heartbeat says so
+            self.health.fault(code, detail)
         if self.settings.fleet.repo_url:
             self._start_fleet()
         return self.hardware

@@ -101,6 +101,8 @@ class Target:
     materials: tuple[Any, ...]  # kiosk.catalog.Material (merged for a bundle)
     form: tuple[Any, ...]  # kiosk.catalog.FormField (merged for a bundle)
     at_terminal: bool
+    counter: str | None = None  # a bundle not wholly doable here: where the whole of it is done
+    shared_documents: tuple[str, ...] = ()  # issued by an earlier item of the bundle, not asked of the resident
 
     @classmethod
     def of_item(cls, item: Any) -> Target:
@@ -109,9 +111,11 @@ class Target:
     @classmethod
     def of_bundle(cls, bundle: Any) -> Target:
         # a document an earlier item of the bundle issues is passed on by the platform, not asked for
-        merged = tuple(m.material for m in bundle.merged_materials().materials if m.produced_by is None)
+        everything = bundle.merged_materials().materials
+        merged = tuple(m.material for m in everything if m.produced_by is None)
+        shared = tuple(m.material.name for m in everything if m.produced_by is not None)
         return cls("bundle", bundle.code, bundle.name, tuple(bundle.resolved_items), merged,
-                   tuple(bundle.merged_form()), bundle.at_terminal)
+                   tuple(bundle.merged_form()), bundle.at_terminal, bundle.counter, shared)
 
 
 @dataclass

@@ -121,12 +121,11 @@ def holiday_tables(data_dir: Path) -> dict[int, Any]:
 
 def build_services(core: Any, devices: dict[str, Device] | None = None) -> Services:
     """The screens' services; with ``core.hardware`` started (kiosk run, kiosk demo) its devices and platform."""
-    from kiosk.catalog import load_catalog
-    from kiosk.fleet.applied import applied_catalog_dir
-    from kiosk.paths import config_dir
+    from kiosk.safe_mode import usable_catalog
 
-    # A fleet bundle's catalog (checked to load before it was applied) wins over the packaged one.
-    catalog = load_catalog(applied_catalog_dir(core.data_dir) or config_dir() / "catalog")
+    # A fleet bundle's catalog (checked to load before it was applied) wins over the packaged one; one that no
+    # longer loads gives way to the last good one (raises CatalogUnavailable when none loads: safe mode).
+    catalog = usable_catalog(core.data_dir, core.health.fault)
 
     def index() -> Any:
         from kiosk.catalog.search import SearchIndex

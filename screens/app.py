@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from kivy.app import App
@@ -16,7 +17,7 @@ from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
 from kiosk import watchdog
 from kiosk.core import Kiosk
-from kiosk.fonts import find_cjk_font
+from kiosk.fonts import cjk_font_candidates
 from kiosk.i18n import N_
 from kiosk.idle import IdlePhase
 from kiosk.journey import EndReason
@@ -44,11 +45,23 @@ def load_kv(name: str) -> None:
         _loaded_kv.add(name)
 
 
-def register_cjk_font() -> Path:
-    """Make the CJK font Kivy's default, so every Label can show Chinese."""
-    path = find_cjk_font()
-    LabelBase.register(DEFAULT_FONT, str(path))
-    return path
+def register_cjk_font(fault: Callable[[str, str], object] = lambda _code, _detail: None) -> Path | None:
+    """Make the first CJK font that renders Kivy's default, so every Label can show Chinese. A missing, corrupt
+    or truncated file is skipped (``fault`` reports it: code ``font_fallback``); None when no font renders."""
+    from kivy.core.text import Label as CoreLabel
+
+    skipped = []
+    for path in cjk_font_candidates():
+        try:
+            CoreLabel(text="通办", font_name=str(path), font_size=24).refresh()  # SDL_ttf opens the file
+        except Exception as error:  # "Couldn't load font file" and kin: try the next font
+            skipped.append(f"{path}: {error}")
+            continue
+        LabelBase.register(DEFAULT_FONT, str(path))
+        if skipped:
+            fault("font_fallback", "; ".join(skipped) + f"; using {path}")
+        return path
+    return None
 
 
 class TongbanApp(App):
@@ -77,6 +90,9 @@ class TongbanApp(App):
         from screens.staff_desk import StaffDesk  # staff menu (issue 10)
 
         self.staff_desk = StaffDesk(self)
+        from screens.safe_mode import SafeMode  # the out-of-service screen instead of a restart loop (issue 17)
+
+        self.safe_mode = SafeMode(self)
 
     def t(self, message: str, *_bindings: object) -> str:
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
@@ -91,21 +107,35 @@ class TongbanApp(App):
         return self._services
 
     def build(self) -> ScreenManager:
-        self.font_path = str(register_cjk_font())
+        from kiosk.safe_mode import CatalogUnavailable
+
+        health = self.core.health
+        font = register_cjk_font(health.fault)
+        if font is None:
+            health.out_of_service("font_missing", "no CJK font renders; install fonts-wqy-microhei")
+        self.font_path = str(font or "")
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
         load_kv("widgets")
         load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
+        if health.in_service:
+            try:
+                self.services  # noqa: B018  (the catalog: a last good one, or safe mode when none loads)
+            except CatalogUnavailable as error:
+                health.out_of_service("catalog_unavailable", str(error))
+        if not health.in_service:
+            self.safe_mode.show(manager)  # nothing of the resident journey is built
+            return manager
         self.services.voice.muted = self.muted
         self._add_screen(manager, SCREENS[0])  # home; the others right after the first frame (add_screens)
         for role, device in self.services.devices.items():
             self.watch_device(role, device)
         self.staff_desk.install(manager)  # staff menu (issue 10): gesture, supervisor clock, heartbeat
-        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
-        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
         return manager
 
     @staticmethod
@@ -173,28 +203,44 @@ class TongbanApp(App):
         build the other screens and the search index and start the hardware (``kiosk run``): the home screen
         needs none of them, and a resident who searches or reaches a device step in the first second finds them
         ready a moment later."""
-        watchdog.ready("home screen shown")
-        self.services.indexing.start()
-        Clock.schedule_once(lambda _dt: self.add_screens(), 0)
-        if self.hardware_after_first_frame and self.core.hardware is None:
-            self.core.start_hardware_later(
-                lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
-                lambda _error: Clock.schedule_once(lambda _dt: self._hardware_failed()),
-            )
+        health = self.core.health
+        watchdog.ready("home screen shown" if health.in_service else f"out of service: {health.unserviceable}")
+        if health.in_service:
+            self.services.indexing.start()
+            Clock.schedule_once(lambda _dt: self.add_screens(), 0)
+        if self.hardware_after_first_frame and self.core.hardware is None and health.hardware_allowed:
+            self.start_hardware()
+
+    def start_hardware(self) -> None:
+        """The core's hardware on its worker thread; the outcome comes back on the UI thread."""
+        self.core.start_hardware_later(
+            lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
+            lambda error: Clock.schedule_once(lambda _dt: self._hardware_failed(error)),
+        )
 
     def _hardware_started(self, hardware) -> None:
-        if self.core.hardware is hardware:  # not closed or replaced meanwhile
-            self.use_hardware(hardware)
-            self.staff_desk.attach(hardware)
+        if self.core.hardware is not hardware:  # closed or replaced meanwhile
+            return
+        if self.safe_mode.resume:  # a retry succeeded: serve again
+            self.safe_mode.resume = False
+            self.core.health.back_in_service()
+            self.add_screens()
+            self.root.current = "home"
+            watchdog.status("home screen shown")
+        if not self.core.health.in_service:
+            self.safe_mode.hardware_started(hardware)
+            return
+        self.use_hardware(hardware)
+        self.staff_desk.attach(hardware)
 
-    def _hardware_failed(self) -> None:
-        """Without devices, platform and audit trail the kiosk cannot serve: exit non-zero so systemd restarts
-        it (the cause is in the log), as a failure before the first frame did."""
-        self.exit_status = 1
-        self.stop()
+    def _hardware_failed(self, error: BaseException) -> None:
+        """Without devices, platform and audit trail the kiosk cannot serve: out of service (never a restart
+        loop), the hardware retried with back-off."""
+        self.safe_mode.hardware_failed(self.root, error)
 
     def on_stop(self) -> None:
         watchdog.stopping()
+        self.safe_mode.close()
         self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
         self.core.close()
 
@@ -334,6 +380,8 @@ class TongbanApp(App):
         elif kind == "elder_mode":
             self.elder = payload["on"]
             self.theme = Theme.make(Window.size, self.elder, self.core.settings.elder.scale)
+        elif kind == "config_reloaded":
+            self.safe_mode.config_changed()  # out of service: start again on the new configuration
 
     def _on_journey(self, payload: dict) -> None:
         what = payload.get("what")

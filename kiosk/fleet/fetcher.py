@@ -68,7 +68,7 @@ class DeadlineFetcher(Urllib3Fetcher):
         try:
             while True:
                 try:
-                    data = response.read1(self.chunk_size)  # type: ignore[attr-defined]
+                    data = response.read1(self.chunk_size)
                 except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError) as error:
                     if isinstance(error, urllib3.exceptions.ProtocolError) and not _timed_out(error):
                         raise
