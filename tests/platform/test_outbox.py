@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 import time
 
 import pytest
@@ -251,3 +252,20 @@ def test_damaged_key_file_is_refused(make_outbox, tmp_path):
     (data_dir / "outbox.key").write_bytes(b"short")
     with pytest.raises(ValueError):
         make_outbox(data_dir)
+
+
+def test_wait_idle_returns_only_after_the_listeners_ran(make_outbox, verification, h):
+    """The receipt race: a receipt printed after wait_idle() must see what the listeners recorded."""
+    outbox = make_outbox()
+    heard: list[str] = []
+    release = threading.Event()
+
+    def slow_listener(event):
+        release.wait(1.0)  # a listener still busy when the job is already marked delivered
+        heard.append(event.type)
+
+    outbox.add_listener(slow_listener)
+    outbox.enqueue_application([], h.application(verification.verification_id, materials=[]))
+    outbox.start()
+    assert outbox.wait_idle(15)
+    assert heard == ["delivered"]
