@@ -111,3 +111,28 @@ def test_a_guide_and_a_lookup_are_rated_with_reason_codes(kiosk_app, hw):
         "guide", "330199000101020000", 1, ["guide_info"])
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home" and evaluate.service == "application"  # the wipe resets what is rated
+
+
+def test_every_screen_and_dialog_speaks_in_mandarin(kiosk_app, hw):
+    """Every resident screen has a prompt; home and the idle dialog too; what is spoken is in the cache as WAV."""
+    from screens.widgets import KioskScreen
+
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    app.add_screens()
+    resident = [s for s in app.root.screens if isinstance(s, KioskScreen)]
+    assert resident and all(s.prompt for s in resident), [s.name for s in resident if not s.prompt]
+    voice = app.services.voice
+    app.muted = False
+    app.go_home()
+    app.navigate("help")
+    app.go_home()
+    ui.tick(3)
+    home_prompt = app.core.t(ui.screen("home").prompt)
+    assert home_prompt.startswith("您好")
+    assert wait_until(ui, lambda: voice.path_for(home_prompt, "zh_CN", app.elder).exists(), 30)
+    app._open_idle_dialog(18)
+    try:
+        asked = app.core.t("Do you need more time?")
+        assert wait_until(ui, lambda: voice.path_for(asked, "zh_CN", app.elder).exists(), 30)
+    finally:
+        app._close_idle_dialog()
