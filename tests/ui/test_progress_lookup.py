@@ -84,3 +84,30 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     ui.tap(progress.ids.bar.ids.back)
     assert app.root.current == "home" and not app.services.journey.active
     assert personal_strings_left(app, [DEMO_CARD["name"], DEMO_CARD["id_number"]]) == []
+
+
+def test_a_guide_and_a_lookup_are_rated_with_reason_codes(kiosk_app, hw):
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    platform = hw.sims.platform
+    before = len(platform.service_evaluations())
+    app.go_home()
+    app.screen("search").choose("item", "330199000101020000")  # 城乡居民养老保险待遇申领: its guide
+    ui.tick(3)
+    assert app.root.current == "guide"
+    ui.tap(ui.screen("guide").ids.rate)
+    evaluate = ui.screen("evaluate")
+    assert app.root.current == "evaluate" and evaluate.ids.rated.text == "评价对象：您查看的办事指南"
+    ui.tap(evaluate.ids.face1)
+    reasons = {t.reason: t for t in evaluate.ids.reasons.children}
+    assert set(reasons) == {"attitude", "efficiency", "process", "guide_info", "facility", "other"}
+    ui.tap(reasons["guide_info"])
+    assert reasons["guide_info"].text.startswith("✓ ")
+    assert layout_problems(evaluate) == []
+    ui.tap(evaluate.ids.send)
+    assert app.root.current == "goodbye"
+    assert wait_until(ui, lambda: len(platform.service_evaluations()) > before, 20)
+    rated = platform.service_evaluations()[-1]
+    assert (rated["service"], rated["item_code"], rated["level"], rated["reasons"]) == (
+        "guide", "330199000101020000", 1, ["guide_info"])
+    ui.tap(ui.screen("goodbye").ids.finish)
+    assert app.root.current == "home" and evaluate.service == "application"  # the wipe resets what is rated
