@@ -493,23 +493,31 @@ class Journey:
             self.session.error = message
             self.emit("submit_failed", detail=detail)
 
-    def evaluate(self, level: int, reasons: Sequence[str]) -> None:
-        """好差评 through the outbox, by the application number or, while it is queued, the local reference."""
+    def evaluate(self, level: int, reasons: Sequence[str], comment: str = "", *, service: str | None = None,
+                 application_no: str | None = None) -> None:  # fmt: skip
+        """好差评 through the outbox, reasons as codes (``evaluation.reasons``). The service rated: the submission
+        (by its number or, while it is queued, the local reference), else ``service`` "progress" (with the
+        ``application_no`` looked up, if one), else the guide of the item chosen."""
         if not 1 <= level <= 5:
             raise ValueError("level is 1..5")
         if level <= 2 and not reasons:
             raise ValueError("the two lowest levels need at least one reason")
-        sub = self.session.submission
+        sub, target = self.session.submission, self.session.target
         self.session.evaluation = level
-        if sub is None or self.apps is None:
+        if self.apps is None:
             return
         from kiosk.applications import EvaluationRefused
 
         try:
-            if sub.application_no:
-                self.apps.evaluate(level, list(reasons), application_no=sub.application_no)
-            else:
-                self.apps.evaluate(level, list(reasons), reference=sub.reference)
+            if sub is not None and service in (None, "application"):
+                if sub.application_no:
+                    self.apps.evaluate(level, list(reasons), comment, application_no=sub.application_no)
+                else:
+                    self.apps.evaluate(level, list(reasons), comment, reference=sub.reference)
+            elif service == "progress":
+                self.apps.evaluate(level, list(reasons), comment, service="progress", application_no=application_no)
+            elif target is not None:
+                self.apps.evaluate(level, list(reasons), comment, service="guide", item_code=target.code)
         except EvaluationRefused as refused:
             log.warning("evaluation not queued: %s", refused)
 
