@@ -102,12 +102,14 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(first_reason)
     ui.tap(evaluate.ids.comment_toggle)  # an optional comment typed in pinyin ("hao"), its first candidate taken
     ui.tick(3)
-    keys = {k.key: k for k in evaluate.ids.keyboard.children}
+    keyboard = evaluate.ids.keyboard
+    ui.tap(keyboard.ids.mode_pinyin)
+    keys = keyboard.ids.qwerty.keys()
     for letter in "hao":
         ui.tap(keys[letter])
-    first = evaluate.cands[0]
-    ui.tap(next(c for c in evaluate.ids.candidates.children if c.text == first))
-    assert evaluate.comment == first and evaluate.letters == ""
+    first = keyboard.cands[0]
+    ui.tap(next(c for c in keyboard.ids.candidates.children if c.text == first))
+    assert evaluate.comment == first and keyboard.preedit == ""
     ui.tap(evaluate.ids.send)
     assert app.root.current == "goodbye"
     assert wait_until(ui, lambda: hw.sims.platform.evaluations(), 20)
