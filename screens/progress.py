@@ -50,6 +50,7 @@ class ProgressScreen(KioskScreen):
         super().__init__(prompt="Type the number on your receipt, show its QR code, or put your ID card on the reader",
                          **kwargs)  # fmt: skip
         self._scan = None
+        self._looked_up: str | None = None  # the application number of the last answer (rated with the lookup)
 
     def on_pre_enter(self, *_args: object) -> None:
         self.can_scan = self.app.services.ready("camera", "qr")
@@ -106,6 +107,7 @@ class ProgressScreen(KioskScreen):
         if lookup.progress is None:  # failed delivery (kept for staff): the lookup says it in words
             self.message = lookup.message
             return
+        self._looked_up = lookup.progress.application_no
         self.message = t("{number}: {status}").format(number=lookup.progress.application_no,
                                                        status=t(STATUS_WORDS.get(lookup.progress.status, "")))
         self.add_timeline(lookup, heading=False)
@@ -138,7 +140,7 @@ class ProgressScreen(KioskScreen):
         if not self.journey.identity_read(event.payload["identity"]):
             return
         self.stop_scan()
-        self.reading_card, self.found, self.digits = True, False, ""
+        self.reading_card, self.found, self.digits, self._looked_up = True, False, "", None
         self.ids.timeline.clear_widgets()
         self.message = self.app.core.t("Card read. Looking up your applications…")
         self.journey.my_applications(lambda result: Clock.schedule_once(lambda _dt: self.show_mine(result)))
@@ -167,7 +169,7 @@ class ProgressScreen(KioskScreen):
 
     def rate(self) -> None:
         """好差评 of this lookup (a service of its own)."""
-        self.app.screen("evaluate").rate_service("progress")
+        self.app.screen("evaluate").rate_service("progress", self._looked_up)
         self.app.navigate("evaluate")
 
     def start_scan(self) -> None:

@@ -53,3 +53,31 @@ def test_materials_say_form_count_and_source(catalog):
 
 def test_complaint_lines_are_per_department(catalog):
     assert len({d.complaint_phone for d in catalog.departments}) == len(catalog.departments)
+
+
+def test_sample_forms_are_drawn_from_their_definitions(catalog):
+    from PIL import Image
+
+    from kiosk.catalog.samples import draw
+
+    assert len(catalog.forms) >= 10
+    for form in catalog.forms:
+        for rel, filled in ((form.blank_path, False), (form.sample_path, True)):
+            with Image.open(catalog.root / rel) as image:
+                assert image.size == draw(form, filled).size, rel  # redraw with `kiosk catalog samples` after edits
+    referenced = {m.sample for i in catalog.items for m in i.materials if m.sample}
+    assert referenced == {f.sample_path for f in catalog.forms}  # every drawn form is used by some material
+
+
+def test_a_material_naming_a_missing_sample_is_refused_naming_file_code_and_field(tmp_path):
+    import shutil
+
+    from kiosk.catalog import CatalogError
+
+    root = tmp_path / "catalog"
+    shutil.copytree(config_dir() / "catalog", root)
+    (root / "samples" / "income_proof.png").unlink()
+    with pytest.raises(CatalogError) as refused:
+        load_catalog(root)
+    assert any(str(p).startswith("forms.yaml: income_proof: code: samples/income_proof.png not drawn")
+               for p in refused.value.problems)
