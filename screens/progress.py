@@ -3,7 +3,8 @@ the answer is a timeline. No session and no identity are needed."""
 
 from __future__ import annotations
 
-from kivy.clock import Clock
+from typing import Any
+
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -41,10 +42,9 @@ class ProgressScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Type the number on your receipt, or show its QR code to the camera", **kwargs)
-        self._scan = None
 
     def on_pre_enter(self, *_args: object) -> None:
-        self.can_scan = self.app.services.ready("camera", "qr")
+        self.can_scan = self.journey.ready("camera", "qr")
 
     def on_leave(self, *_args: object) -> None:
         self.stop_scan()
@@ -64,7 +64,7 @@ class ProgressScreen(KioskScreen):
             return
         self.message = self.app.core.t("Looking it up…")
         self.ids.timeline.clear_widgets()
-        self.journey.lookup(number, lambda lookup: Clock.schedule_once(lambda _dt: self.show(number, lookup)))
+        self.journey.lookup(number, lambda lookup: self.app.on_ui_thread(lambda: self.show(number, lookup)))
 
     def show(self, number: str, lookup) -> None:
         """A ``kiosk.applications.Lookup``: a timeline from the platform, or why there is none (its message)."""
@@ -93,32 +93,34 @@ class ProgressScreen(KioskScreen):
             box.add_widget(Factory.TimelineRow(when=view.promised_by.isoformat(), what=t("Promised by"), note=""))
 
     def start_scan(self) -> None:
-        camera = self.app.services.device("camera")
-        if camera is None or not self.can_scan:
+        if not self.can_scan:
             self.message = self.app.core.t("The camera is not available. Please type the number.")
             return
         self.scanning = True
         self.message = self.app.core.t("Hold the receipt's QR code in front of the camera")
-        self._scan = camera.scan_qr(timeout=30)
-        self._scan.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._scanned(done)))
+        self.journey.scan_receipt_qr()
 
-    def _scanned(self, done) -> None:
+    def on_journey(self, payload: dict[str, Any]) -> None:
+        if payload.get("what") == "receipt_qr" and self.scanning:
+            self._scanned(list(payload.get("texts") or []))
+        elif payload.get("what") == "devices":
+            self.can_scan = self.journey.ready("camera", "qr")
+
+    def _scanned(self, texts: list[str]) -> None:
         self.scanning = False
-        self._scan = None
-        if not done.ok:
+        if not texts:
             self.message = self.app.core.t("No code was seen. Please try again or type the number.")
             return
-        for code in done.value:
-            number = number_from_qr(code.text)
+        for text in texts:
+            number = number_from_qr(text)
             if number:
                 self.look_up(number)
                 return
         self.message = self.app.core.t("This is not a Tongban receipt code.")
 
     def stop_scan(self) -> None:
-        if self._scan is not None:
-            self._scan.cancel()
-            self._scan = None
+        if self.scanning:
+            self.journey.cancel_capture("receipt_qr")
         self.scanning = False
 
     def wipe(self) -> None:

@@ -44,8 +44,7 @@ def staff_hw(kiosk_app):
     )  # fmt: skip
     staff = core.settings.staff.model_copy(update={"members": members})
     core.config = LoadedConfig(core.settings.model_copy(update={"staff": staff}), core.config.outcomes)
-    hardware = core.start_hardware()
-    app.staff_desk.attach(hardware)
+    hardware = core.start_hardware()  # the staff desk attaches on the core's hardware_changed
     wait_until(kiosk_app, lambda: hardware.supervisor.overall().ready, 20)
     yield hardware
     app.staff_desk.detach()

@@ -11,14 +11,12 @@ import pytest
 
 @pytest.fixture(scope="session")
 def hw(kiosk_app):
-    """``core.start_hardware()`` once per test session; the app's services use its devices and platform."""
+    """``core.start_hardware()`` once per test session; the journey and the staff desk attach to it themselves."""
     app = kiosk_app.app
     hardware = app.core.start_hardware()
-    app.use_hardware(hardware)
     roles = [r for r in ("idcard", "printer", "camera") if r in hardware.devices]
     wait_until(kiosk_app, lambda: all(hardware.devices[r].status().state == "online" for r in roles), 15)
     yield hardware
-    app.services.devices.clear()
     app.core.close()
 
 
