@@ -10,9 +10,10 @@ OUT         ?= .run
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Kivy's SDL2/GL needs, the CJK font, pyscard's build headers, pcscd with the vpcd virtual reader
-# for the social-security card simulator, espeak-ng for offline voice prompts, mosquitto for fleet nudges.
+# for the social-security card simulator, espeak-ng for offline voice prompts, mosquitto for fleet nudges and console
+# heartbeats; postgresql, chromium and chromium-driver for the fleet console's tests (a private server, a real browser).
 DEB_PACKAGES := libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-wqy-microhei libpcsclite-dev \
-                pcscd vsmartcard-vpcd espeak-ng mosquitto
+                pcscd vsmartcard-vpcd espeak-ng mosquitto postgresql chromium chromium-driver
 
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_ARGS := 1
@@ -49,13 +50,15 @@ demo: install
 	SDL_VIDEODRIVER=offscreen KIVY_HOME=$(CURDIR)/$(OUT)/kivy $(KIOSK) demo --out $(OUT)/demo
 	@echo "Pictures of every screen: $(CURDIR)/$(OUT)/demo"
 
-test: install
-	$(PY) -m ruff check .
+test: install lint
 	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
+# ruff; mypy over kiosk/ and drivers/ ([tool.mypy]); the layer rules as import-linter contracts ([tool.importlinter]).
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 # Every benchmark → bench/results.json, bench/RESULTS.md and the README's figures table.
 # Quick sizes by default; BENCH_ARGS="--full" for everything at full size, "--full soak chaos" for those two.

@@ -57,6 +57,7 @@ BENCHMARKS = (
     Benchmark("outbox", ("--count", "300"), (), "outbox drain after a platform outage"),
     Benchmark("staff", (), (), "audit append and verification, PIN hashing"),
     Benchmark("fleet_round", ("--rounds", "3"), (), "one signed configuration update round"),
+    Benchmark("console_ingest", ("--seconds", "10"), (), "fleet console: heartbeats stored per second (SQLite)"),
     Benchmark("ui", (), (), "frame time scrolling 500 results, touch feedback, the demo journey"),
     Benchmark("soak", ("--journeys", "1000", "--ui-journeys", "20"), ("--journeys", "10000", "--ui-journeys", "300"),
               "resident journeys with every simulator, headless and through the UI"),

@@ -56,6 +56,7 @@ def generate_catalog(n: int, seed: int = 7) -> Catalog:
         name="示例县测试局",
         short_name="测试局",
         phone="0571-86010000",
+        complaint_phone="12345",
         address="示例县行政服务中心",
         hours="工作日",
     )

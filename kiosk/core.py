@@ -17,8 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk import clock
 from kiosk.config import LoadedConfig, Settings
 from kiosk.events import Signal
+from kiosk.health import Health
 from kiosk.i18n import LANGUAGES, translator
 from kiosk.idle import IdleTimer
 from kiosk.journey import Journey
@@ -43,6 +45,8 @@ class Kiosk:
         self.config = config
         self.data_dir = data_dir
         self.site_file = site_file
+        clock.configure(self.settings.kiosk.time_zone)
+        self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
         self.language = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -253,6 +257,7 @@ class Kiosk:
                                     state_dir=self.data_dir / "state")  # fmt: skip
         new = self.settings
         self._catalog = None  # a bundle may carry a catalog: read again when next asked for
+        clock.configure(new.kiosk.time_zone)
         self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
         self._apply_elder_timeouts()
         if old.devices != new.devices or old.platform != new.platform:

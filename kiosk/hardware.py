@@ -28,7 +28,7 @@ SIM_PRINTER_STATUS_TIMEOUT_S = 2.0  # a real printer answers DLE EOT in millisec
 SIM = "sim"
 SIM_TOKEN_FILE = "platform-sim.token"
 # The simulated ID card reader's photos are JPEG stand-ins; this decoder shows them like a vendor WLT plug-in would.
-SIM_PHOTO_DECODER = "drivers.sim.idcard.photo:decode_standin"
+SIM_PHOTO_DECODER = "drivers.idcard.standin_photo:decode_standin"
 
 
 @dataclass

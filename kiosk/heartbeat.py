@@ -1,14 +1,15 @@
 """The platform heartbeat (contract §7): ``POST /v1/kiosks/{kiosk_id}/heartbeat`` every few seconds.
 
 Body: ``at``, ``software_version``, ``config_version``, ``devices`` ({name: {state, ready, unstable, warnings}}
-from the supervisor) and ``outbox_depth``. A heartbeat that gets through means the network is back, so the
-outbox stops waiting out its back-off (``outbox.kick()``). UI-free: a background thread, or ``send_once()``
-from the staff menu's network check (which reports the round-trip time).
+from the supervisor) and ``outbox_depth``, plus the health fields an operator acts on (``kiosk.health``: failed and
+refused jobs, free disk, audit head, in or out of service and why, restarts, fleet refusals, printer paper).
+A heartbeat that gets through means the network is back, so the outbox stops waiting out its back-off
+(``outbox.kick()``). UI-free: a background thread, or ``send_once()`` from the staff menu's network check (which
+reports the round-trip time).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk import __version__
+from kiosk import __version__, clock
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class Heartbeat:
         interval_s: float = 60.0,
         config_version: Callable[[], str] = lambda: "local",
         software_version: str = __version__,
+        health: Callable[[], dict[str, Any]] = dict,
+        mirror: Callable[[dict[str, Any]], object] | None = None,  # kiosk.fleet.console_link.ConsoleLink.send
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
@@ -55,6 +58,8 @@ class Heartbeat:
         self.interval_s = interval_s
         self.config_version = config_version
         self.software_version = software_version
+        self.health = health
+        self.mirror = mirror
         self._clock = clock
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -66,17 +71,30 @@ class Heartbeat:
         devices = self.supervisor.heartbeat() if self.supervisor is not None else {}
         depth = self.outbox.depth() if self.outbox is not None else 0
         return {
-            "at": dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+            "at": clock.now().isoformat(timespec="seconds"),
             "software_version": self.software_version,
             "config_version": self.config_version(),
             "devices": devices,
             "outbox_depth": depth,
+            **self._health(),
         }
+
+    def _health(self) -> dict[str, Any]:
+        try:
+            return self.health()
+        except Exception:  # a broken part must not silence the heartbeat that could report it
+            log.exception("health fields unavailable")
+            return {}
 
     def send_once(self) -> HeartbeatResult:
         """Send one heartbeat now; kick the outbox when it got through."""
         with self._lock:
             body = self.payload()
+            if self.mirror is not None:  # the fleet console, even while the platform is unreachable
+                try:
+                    self.mirror(body)
+                except Exception:
+                    log.exception("heartbeat to the fleet console failed")
             began = self._clock()
             try:
                 self.client.heartbeat(**body)

@@ -127,7 +127,8 @@ class Target:
 
     @classmethod
     def of_bundle(cls, bundle: Any) -> Target:
-        merged = tuple(m.material for m in bundle.merged_materials().materials)
+        # a document an earlier item of the bundle issues is passed on by the platform, not asked for
+        merged = tuple(m.material for m in bundle.merged_materials().materials if m.produced_by is None)
         return cls("bundle", bundle.code, bundle.name, tuple(bundle.resolved_items), merged,
                    tuple(bundle.merged_form()), bundle.at_terminal)
 
@@ -445,8 +446,8 @@ class Journey:
 
     def card_removed(self) -> None:
         """The card left the reader. Before submission the resident has ``card_grace_s`` to put it back."""
-        if self.session.identity is None or self.session.submission is not None:
-            return
+        if self.session.identity is None or self.session.target is None or self.session.submission is not None:
+            return  # no application under way (a progress lookup by card): nothing to pause
         self.session.card_removed_at = self._clock()
         self.emit("card_removed", grace_s=self.card_grace_s)
 
@@ -474,8 +475,12 @@ class Journey:
 
     def identify_by_qr(self, payload: str) -> None:
         """Identity from a phone code: verified by the platform in one step (the phone did the liveness check)."""
+        from kiosk.applications.qr_kind import QrKind, qr_kind
+
         generation = self._generation
-        self._run_async(lambda: self._verify(generation, lambda rs: rs.verify_qr("eid_qr", payload)))
+        kind = qr_kind(payload)  # e-ID or e-社保卡 by the payload; a receipt is refused with a pointer to 查询进度
+        method = "receipt_qr" if kind is QrKind.RECEIPT else kind.value
+        self._run_async(lambda: self._verify(generation, lambda rs: rs.verify_qr(method, payload)))
 
     def _verify(self, generation: int, check: Callable[[ResidentSession], VerificationOutcome]) -> None:
         from kiosk.applications.verification import refused
@@ -726,10 +731,40 @@ class Journey:
             apps = self.apps
             if apps is None:
                 done(Lookup("unavailable", UNAVAILABLE))
-            elif key.upper().startswith("TB"):
-                done(apps.lookup_number(key))
+            else:  # the platform's number or this kiosk's local reference, as typed or scanned
+                done(apps.lookup_typed(key))
+
+        self._run_async(work)
+
+    def my_applications(self, done: Callable[[Any], None]) -> None:
+        """Progress by identity: the card just read (``identity_read``) is checked by the platform, without
+        starting an application, and its holder's applications listed newest first. ``done`` gets a list of
+        ``kiosk.applications.Lookup`` or one Lookup saying why there is none (state ``refused``: its message
+        is a plain-words message id) on a worker thread; nothing arrives for a session wiped meanwhile."""
+        from kiosk.applications import Lookup
+        from kiosk.applications.progress import UNAVAILABLE
+
+        identity, generation = self.session.identity, self._generation
+
+        def work() -> None:
+            result: Any
+            apps = self.apps
+            if apps is None or identity is None:
+                result = Lookup("unavailable", UNAVAILABLE)
             else:
-                done(apps.lookup_reference(key))
+                resident = apps.new_session()
+                try:
+                    outcome = resident.verify_card(identity)
+                    if outcome.verified:
+                        result = resident.my_applications()
+                    elif outcome.reason == "platform_unavailable":
+                        result = Lookup("unavailable", UNAVAILABLE)
+                    else:
+                        result = Lookup("refused", self.plain_reason(outcome.reason))
+                finally:
+                    resident.end()
+            if generation == self._generation:
+                done(result)
 
         self._run_async(work)
 

@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from kiosk import logs
+from kiosk import clock, logs
 from kiosk.config import LoadedConfig, Settings, load_settings
 from kiosk.core import Kiosk
 
@@ -30,6 +30,7 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     first = load_settings(site_file=config_file, state_dir=None)
     chosen = resolve_data_dir(data_dir, first.settings)
     chosen.mkdir(parents=True, exist_ok=True)
+    clock.configure(first.settings.kiosk.time_zone)  # the logs' times too
     logs.setup(chosen / "logs", first.settings.kiosk.log_level)
     from kiosk.fleet.applied import current_layer  # the last verified remote bundle, if one was applied
 
@@ -45,4 +46,6 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
                 "; ".join(outcome.errors),
                 "its last good copy" if outcome.fallback else "the layers below it",
             )
-    return Kiosk(loaded, chosen, config_file)
+    core = Kiosk(loaded, chosen, config_file)
+    core.health.record_start()
+    return core

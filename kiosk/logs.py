@@ -7,15 +7,16 @@ Names cannot be recognised in free text, so code logs them only as marked fields
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import logging.handlers
 import re
+import sys
 from collections import deque
 from pathlib import Path
 from typing import Any
 
+from kiosk import clock
 from kiosk.privacy import mask_id_number, mask_name, mask_phone
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
@@ -63,7 +64,7 @@ class RedactingFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "at": dt.datetime.fromtimestamp(record.created, dt.UTC).astimezone().isoformat(timespec="milliseconds"),
+            "at": clock.local(record.created).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -76,11 +77,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """A full disk must not flood stderr with a traceback per log line, nor stop the kiosk: one line says
+    the log is not being written, and writing resumes by itself once there is room."""
+
+    failing = False
+    _erred = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._erred = False
+        super().emit(record)
+        if not self._erred:
+            self.failing = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self._erred = True
+        if not self.failing:
+            self.failing = True
+            error = sys.exc_info()[1]
+            sys.stderr.write(f"kiosk: log lines not written to {self.baseFilename} ({error}); "
+                             "they are dropped until there is room\n")  # fmt: skip
+
+
 def setup(log_dir: Path, level: str = "INFO", *, max_bytes: int = 5_000_000, backups: int = 5) -> Path:
     """Send the root logger to ``log_dir/kiosk.log`` (JSON lines, rotating). Returns the file path."""
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / "kiosk.log"
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+    handler = _LogFile(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

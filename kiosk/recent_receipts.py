@@ -9,7 +9,6 @@ in ``<data-dir>/receipts/`` (mode 0600) and are deleted once older than ``keep_s
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Callable
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from drivers.printer.document import QR, Feed, KeyValue, Receipt, Rule, Section, Text
+from kiosk import clock
+from kiosk.atomic import write_atomic
 from kiosk.audit import check_no_personal_data
 
 FOLDER = "receipts"
@@ -76,7 +77,7 @@ def from_json(data: dict[str, Any]) -> Receipt:
 
 def reprint_copy(receipt: Receipt, printed_at: float) -> Receipt:
     """The same receipt marked 补打 in its title and in a first line that gives the original print time."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(printed_at))
+    when = clock.stamp(printed_at)
     mark = Section("", [Text(f"【{REPRINT_MARK}】 原打印时间 {when}", align="center", bold=True)])
     return Receipt(f"{receipt.title}（{REPRINT_MARK}）", [mark, *receipt.sections], list(receipt.footer),
                    receipt.logo, receipt.cut)  # fmt: skip
@@ -95,13 +96,8 @@ class RecentReceipts:
         body = to_json(receipt)
         check_no_personal_data(body)
         record = {"reference": reference, "printed_at": self._clock(), "receipt": body}
-        self.dir.mkdir(parents=True, exist_ok=True)
-        path = self.dir / f"{reference}.json"
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, ensure_ascii=False)
-        os.replace(tmp, path)
+        # whole or not at all: a full disk raises and leaves no half-written receipt behind
+        write_atomic(self.dir / f"{reference}.json", json.dumps(record, ensure_ascii=False).encode(), mode=0o600)
         self.purge()
 
     def recent(self) -> list[KeptReceipt]:

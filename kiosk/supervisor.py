@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.contract import Device, DeviceEvent, DeviceState
+from kiosk.atomic import write_atomic
 from kiosk.audit import AuditTrail
 from kiosk.logs import redact
 
@@ -396,13 +396,7 @@ class Supervisor:
 
     def _write(self, counters: dict[str, dict[str, int]]) -> None:
         assert self._path is not None
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._path.with_suffix(".tmp")
-            with tmp.open("w", encoding="utf-8") as handle:
-                json.dump(counters, handle, sort_keys=True, indent=1)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self._path)  # a crash leaves the old file or the new one
-        except OSError:
-            log.exception("could not save device counters to %s", self._path)
+        try:  # a crash or a full disk leaves the old file
+            write_atomic(self._path, json.dumps(counters, sort_keys=True, indent=1).encode())
+        except OSError as error:
+            log.error("could not save device counters to %s: %s", self._path, error.strerror or error)

@@ -7,6 +7,11 @@ unset and every call is a no-op that returns False.
 
 The feeder is ticked from the UI loop, not from a thread of its own: a frozen UI stops the pings and
 systemd restarts the kiosk, which is the point.
+
+Under the shipped unit the kiosk is a child of cage, the service's main process: systemd sets
+``WATCHDOG_PID`` to cage's PID and accepts our pings because the unit says ``NotifyAccess=all``. So a
+``WATCHDOG_PID`` naming this process or one of its ancestors (never PID 1, the ancestor of everything)
+means the watchdog is ours to feed; any other PID means it was meant for another process tree.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +70,37 @@ def watchdog_ping(env: Mapping[str, str] | None = None) -> bool:
     return notify("WATCHDOG=1", env=env)
 
 
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text("ascii", errors="replace")
+    except OSError:
+        return None
+    # "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+
+
+def ancestors(pid: int | None = None) -> list[int]:
+    """PIDs from this process's parent up to (not including) PID 1 — cage, then whatever started it."""
+    found: list[int] = []
+    current: int | None = os.getppid() if pid is None else _parent_of(pid)
+    while current is not None and current > 1 and current not in found:
+        found.append(current)
+        current = _parent_of(current)
+    return found
+
+
+def watchdog_meant_for_us(env: Mapping[str, str]) -> bool:
+    """No ``WATCHDOG_PID`` (older systemd), our own PID, or an ancestor's (the compositor we run inside)."""
+    text = env.get("WATCHDOG_PID", "")
+    if not text:
+        return True
+    if not text.isdigit():
+        return False
+    pid = int(text)
+    return pid == os.getpid() or (pid > 1 and pid in ancestors())
+
+
 def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
     """Seconds systemd waits between pings (WATCHDOG_USEC), or None when no watchdog is meant for us."""
     env = os.environ if env is None else env
@@ -71,15 +108,15 @@ def watchdog_interval(env: Mapping[str, str] | None = None) -> float | None:
         usec = int(env.get("WATCHDOG_USEC", ""))
     except ValueError:
         return None
-    pid = env.get("WATCHDOG_PID")
-    if usec <= 0 or (pid and pid != str(os.getpid())):
+    if usec <= 0 or not watchdog_meant_for_us(env):
         return None
     return usec / 1_000_000
 
 
 class WatchdogFeeder:
     """Call ``tick()`` often (every frame or every second) from the UI loop; it pings systemd at half
-    the watchdog interval, so one late frame never trips the watchdog."""
+    the watchdog interval, so one late frame never trips the watchdog. Schedule ``feed`` (not ``tick``)
+    on a UI clock: Kivy unschedules an interval callback the first time it returns False."""
 
     def __init__(
         self, env: Mapping[str, str] | None = None, clock: Callable[[], float] = time.monotonic
@@ -89,6 +126,7 @@ class WatchdogFeeder:
         interval = watchdog_interval(self._env)
         self.period = None if interval is None else interval / 2
         self._last: float | None = None
+        self.pings = 0
 
     @property
     def enabled(self) -> bool:
@@ -102,4 +140,10 @@ class WatchdogFeeder:
         if self._last is not None and now - self._last < self.period:
             return False
         self._last = now
-        return watchdog_ping(self._env)
+        sent = watchdog_ping(self._env)
+        self.pings += sent
+        return sent
+
+    def feed(self, _dt: float = 0.0) -> None:
+        """``tick()`` as a UI-clock callback: returns None whatever ``tick`` says, so it is never unscheduled."""
+        self.tick()

@@ -106,7 +106,7 @@ class TongbanApp(App):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
-        Clock.schedule_interval(lambda _dt: self._watchdog.tick(), 1.0)
+        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
         return manager
 
     @staticmethod

@@ -12,6 +12,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
+from kiosk import clock
 from kiosk.config.schema import HomeTile
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -78,7 +79,7 @@ class HomeScreen(Screen):
 
     def _update_clock(self, *_args: object) -> None:
         app = App.get_running_app()
-        now = dt.datetime.now()
+        now = clock.now()
         self.clock_text = now.strftime("%H:%M")
         self.date_text = date_text(now, app.core.t)
 

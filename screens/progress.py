@@ -1,5 +1,7 @@
-"""Progress lookup: type the application number on a digit keypad, or show an old receipt's QR to the camera;
-the answer is a timeline. No session and no identity are needed."""
+"""Progress lookup, no session needed: the number on the receipt typed on a keypad that takes either number the
+receipt carries (the platform's 申请编号 TB…, or this kiosk's 本机受理号 K0001-…; ``kiosk.applications.progress
+.typed_key``), an old receipt's QR shown to the camera, or an ID card on the reader for all the holder's
+applications. The answer is a timeline with the promised date, and why it moved when it did."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk import clock
 from kiosk.applications import ProgressQrError, parse_progress_qr
 from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
-PREFIX = "TB"  # platform application numbers: TB + date + sequence
+PLATFORM_PREFIX = "TB"  # platform application numbers: TB + date + sequence
 STATUS_WORDS = {
     "accepted": N_("Accepted"),
     "in_review": N_("In review"),
@@ -24,45 +27,63 @@ STATUS_WORDS = {
 }
 
 
-def number_from_qr(text: str) -> str | None:
+def number_from_qr(text: str, page_url: str | None = None) -> str | None:
     """What a receipt QR (``kiosk.applications.parse_progress_qr``) points at: the application number, else the
-    local reference of an application printed before the platform answered; None when it is not ours."""
+    local reference of an application printed before the platform answered; None when it is not ours (an https
+    code must be ``page_url``'s, the configured ``platform.progress_url``)."""
     try:
-        key = parse_progress_qr(text)
+        key = parse_progress_qr(text, page_url)
     except ProgressQrError:
         return None
     return key.application_no or key.reference
 
 
 class ProgressScreen(KioskScreen):
-    digits: str = StringProperty("")
+    digits: str = StringProperty("")  # what was typed: "TB2026…", "K0001-000123" or digits alone
     message: str = StringProperty("")
     scanning: bool = BooleanProperty(False)
     can_scan: bool = BooleanProperty(False)
+    reading_card: bool = BooleanProperty(False)
+    found: bool = BooleanProperty(False)  # an answer was shown: 好差评 of the lookup is offered
+    kiosk_prefix: str = StringProperty("K0001-")
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(prompt="Type the number on your receipt, or show its QR code to the camera", **kwargs)
+        super().__init__(prompt="Type the number on your receipt, show its QR code, or put your ID card on the reader",
+                         **kwargs)  # fmt: skip
 
     def on_pre_enter(self, *_args: object) -> None:
         self.can_scan = self.journey.ready("camera", "qr")
+        self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card lists its holder's applications
+        apps = self.journey.apps  # None until the hardware (and the outbox) started
+        self.kiosk_prefix = (apps.reference_prefix if apps is not None else self.app.core.settings.kiosk.id) + "-"
 
     def on_leave(self, *_args: object) -> None:
         self.stop_scan()
+        self.journey.card_roles = frozenset()
 
     def on_key(self, key: str) -> None:
         if key == "backspace":
             self.digits = self.digits[:-1]
         elif key == "clear":
             self.digits = ""
-        elif len(self.digits) < 20:
+        elif len(self.digits) < 24:
             self.digits += key
 
+    def use_prefix(self, prefix: str) -> None:
+        """The 申请编号 (TB) or 本机受理号 (K0001-) key: replaces the other prefix, keeps the digits typed."""
+        digits = self.digits
+        for known in (PLATFORM_PREFIX, self.kiosk_prefix):
+            if digits.upper().startswith(known.upper()):
+                digits = digits[len(known):]
+        self.digits = prefix + digits
+
     def look_up(self, number: str | None = None) -> None:
-        number = number or (PREFIX + self.digits)
-        if len(number) < 6:
+        number = number or self.digits
+        if sum(ch.isdigit() for ch in number) < 1:
             self.message = self.app.core.t("Please type the whole number")
             return
         self.message = self.app.core.t("Looking it up…")
+        self.found = False
         self.ids.timeline.clear_widgets()
         self.journey.lookup(number, lambda lookup: self.app.on_ui_thread(lambda: self.show(number, lookup)))
 
@@ -71,26 +92,84 @@ class ProgressScreen(KioskScreen):
         t = self.app.core.t
         box = self.ids.timeline
         box.clear_widgets()
+        self.found = lookup.found
         if lookup.state == "unavailable":
             self.message = t("The service platform cannot be reached right now. Please try again later.")
             return
         if lookup.state == "not_found":
             self.message = t("No application with the number {number}").format(number=number)
             return
+        if lookup.state == "invalid":
+            self.message = t("This is not a receipt number. Please check it and type it again.")
+            return
         if lookup.state == "queued":
             self.message = t("{number}: {status}").format(number=number, status=t(STATUS_WORDS["queued"]))
             return
-        view = lookup.progress
-        if view is None:  # failed delivery (kept for staff) or a malformed number: the lookup says it in words
+        if lookup.progress is None:  # failed delivery (kept for staff): the lookup says it in words
             self.message = lookup.message
             return
-        self.message = t("{number}: {status}").format(number=view.application_no,
-                                                       status=t(STATUS_WORDS.get(view.status, view.status)))
+        self.message = t("{number}: {status}").format(number=lookup.progress.application_no,
+                                                       status=t(STATUS_WORDS.get(lookup.progress.status, "")))
+        self.add_timeline(lookup, heading=False)
+
+    def add_timeline(self, lookup, heading: bool) -> None:
+        """One application's history, its promised date and every change of it with the reason."""
+        t = self.app.core.t
+        box, view = self.ids.timeline, lookup.progress
+        if heading:
+            box.add_widget(Factory.GuideHeading(text=t("{number}: {status}").format(
+                number=view.application_no, status=t(STATUS_WORDS.get(view.status, "")))))
         for entry in view.history:
-            box.add_widget(Factory.TimelineRow(when=entry.at.strftime("%Y-%m-%d %H:%M"),
+            box.add_widget(Factory.TimelineRow(when=clock.stamp(entry.at),
                                                what=t(STATUS_WORDS.get(entry.status, entry.status)), note=entry.note))
         if view.promised_by:
             box.add_widget(Factory.TimelineRow(when=view.promised_by.isoformat(), what=t("Promised by"), note=""))
+        for change in view.promise_changes:
+            box.add_widget(Factory.GuideLine(text=t(
+                "The receipt promised {old}; it is now {new}, because: {reason}").format(
+                old=change.old.isoformat() if change.old else "—", new=change.new.isoformat(), reason=change.reason)))
+        if lookup.reference and view.promised_by:  # the receipt carried the kiosk's reference: printed offline
+            box.add_widget(Factory.GuideLine(text=t(
+                "A date marked 约 on a receipt printed before the platform answered was this kiosk's estimate; "
+                "the date above is the platform's.")))
+
+    # -- by identity: the card on the reader lists all the holder's applications ------------------------
+    def _card_read(self) -> None:
+        """The journey read a card on this screen (``identity``): list its holder's applications."""
+        if self.reading_card:
+            return
+        self.stop_scan()
+        self.reading_card, self.found, self.digits = True, False, ""
+        self.ids.timeline.clear_widgets()
+        self.message = self.app.core.t("Card read. Looking up your applications…")
+        self.journey.my_applications(lambda result: self.app.on_ui_thread(lambda: self.show_mine(result)))
+
+    def show_mine(self, result) -> None:
+        t = self.app.core.t
+        self.reading_card = False
+        self.ids.timeline.clear_widgets()
+        if not isinstance(result, list):
+            self.found = False
+            if result.state == "refused":
+                self.message = t(result.message)
+            elif result.state == "unavailable":
+                self.message = t("The service platform cannot be reached right now. Please try again later.")
+            else:
+                self.message = result.message
+            return
+        if not result:
+            self.found = True
+            self.message = t("You have no applications on the service platform.")
+            return
+        self.found = True
+        self.message = t("Your applications ({count}), newest first").format(count=len(result))
+        for lookup in result:
+            self.add_timeline(lookup, heading=True)
+
+    def rate(self) -> None:
+        """好差评 of this lookup (a service of its own)."""
+        self.app.screen("evaluate").rate_service("progress")
+        self.app.navigate("evaluate")
 
     def start_scan(self) -> None:
         if not self.can_scan:
@@ -101,10 +180,13 @@ class ProgressScreen(KioskScreen):
         self.journey.scan_receipt_qr()
 
     def on_journey(self, payload: dict[str, Any]) -> None:
-        if payload.get("what") == "receipt_qr" and self.scanning:
+        what = payload.get("what")
+        if what == "receipt_qr" and self.scanning:
             self._scanned(list(payload.get("texts") or []))
-        elif payload.get("what") == "devices":
+        elif what == "devices":
             self.can_scan = self.journey.ready("camera", "qr")
+        elif what == "identity":
+            self._card_read()
 
     def _scanned(self, texts: list[str]) -> None:
         self.scanning = False
@@ -112,7 +194,7 @@ class ProgressScreen(KioskScreen):
             self.message = self.app.core.t("No code was seen. Please try again or type the number.")
             return
         for text in texts:
-            number = number_from_qr(text)
+            number = number_from_qr(text, self.app.core.settings.platform.progress_url)
             if number:
                 self.look_up(number)
                 return
@@ -126,4 +208,5 @@ class ProgressScreen(KioskScreen):
     def wipe(self) -> None:
         self.digits = ""
         self.message = ""
+        self.found = self.reading_card = False
         self.ids.timeline.clear_widgets()

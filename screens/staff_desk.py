@@ -66,6 +66,7 @@ class StaffDesk(EventDispatcher):
         self.app = app
         self.core = app.core
         self.heartbeat: Any = None
+        self.console_link: Any = None  # kiosk.fleet.console_link.ConsoleLink: heartbeats to the fleet console too
         self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir)
         self.service_mode = ServiceMode(self.core.data_dir)
         self.out_of_service = self.service_mode.out_of_service
@@ -138,10 +139,18 @@ class StaffDesk(EventDispatcher):
             if device is not None:
                 self._unsubscribe.append(device.subscribe(self._on_card_event))
         if hardware.client is not None:
+            from kiosk.fleet.console_link import ConsoleLink, ConsoleLinkError
+
+            try:
+                self.console_link = ConsoleLink.from_settings(self.core.settings)
+            except ConsoleLinkError as error:
+                log.warning("no heartbeats to the fleet console: %s", error)
             self.heartbeat = Heartbeat(
                 hardware.client, hardware.supervisor, hardware.outbox,
                 interval_s=self.core.settings.service.heartbeat_interval_s,
                 config_version=lambda: config_version_of(self.core.data_dir),
+                health=lambda: self.core.health.report(self.hardware, staff_closed=self.service_mode.out_of_service),
+                mirror=self.console_link.send if self.console_link is not None else None,
             )  # fmt: skip
             self.maintenance.heartbeat = self.heartbeat
             self.heartbeat.start()
@@ -156,6 +165,9 @@ class StaffDesk(EventDispatcher):
         self.maintenance.heartbeat = None
         if heartbeat is not None:
             heartbeat.stop()
+        link, self.console_link = self.console_link, None
+        if link is not None:
+            link.close()
         self._attached = None
 
     def detach(self, refresh: bool = True) -> None:

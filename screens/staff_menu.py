@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
@@ -9,6 +11,7 @@ from kivy.uix.screenmanager import Screen
 from kiosk.staff import PermissionDenied, SessionClosed
 from screens.staff_widgets import N_
 
+log = logging.getLogger(__name__)
 
 class StaffMenuScreen(Screen):
     result: str = StringProperty("")  # the last action's outcome, translated
@@ -37,6 +40,10 @@ class StaffMenuScreen(Screen):
             return
         except LookupError:
             self.result = app.t("That device is not configured")
+            return
+        except OSError:  # e.g. the audit trail or a state file on a full disk: said, not crashed
+            log.exception("staff action not done")
+            self.result = app.t("Not done: storage full or faulty. Call the maintenance hotline")
             return
         self.result = app.t(done_message)
 

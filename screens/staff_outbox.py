@@ -3,14 +3,13 @@ and export) and the recent receipts, reprinted marked 补打."""
 
 from __future__ import annotations
 
-import time
-
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk import clock
 from kiosk.staff import PermissionDenied, SessionClosed
 from screens.staff_widgets import N_
 
@@ -62,7 +61,7 @@ class StaffOutboxScreen(Screen):
         )
         for kept in receipts[:30]:
             row = Factory.StaffRow()
-            when = time.strftime("%m-%d %H:%M", time.localtime(kept.printed_at))
+            when = clock.stamp(kept.printed_at, "%m-%d %H:%M")
             row.ids.text.text = f"{kept.reference} · {when}"
             row.ids.button.text = t("Reprint (补打)")
             row.ids.button.bind(on_release=lambda _b, ref=kept.reference: self.reprint(ref))

@@ -3,6 +3,7 @@ by ``kiosk.staff.StaffAuth``; the PIN itself is never logged, audited or kept af
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 
@@ -11,7 +12,9 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.staff import Outcome
+from kiosk.staff import LoginResult, Outcome
+
+log = logging.getLogger(__name__)
 
 MAX_DIGITS = 12
 
@@ -74,7 +77,11 @@ class StaffPinScreen(Screen):
         member = desk.pending_member
 
         def work() -> None:
-            result = desk.check_pin(pin, member)
+            try:
+                result = desk.check_pin(pin, member)
+            except Exception:  # never leave the pad on "Checking…": say the kiosk cannot sign in now
+                log.exception("staff PIN check failed")
+                result = LoginResult(Outcome.UNAVAILABLE)
             Clock.schedule_once(lambda _dt: self._checked(result))
 
         threading.Thread(target=work, name="staff-pin", daemon=True).start()
@@ -91,6 +98,8 @@ class StaffPinScreen(Screen):
             self.message = t("Wrong PIN. {left} attempts left before the menu locks").format(left=left)
         elif result.outcome is Outcome.LOCKED:
             self.show_lock()
+        elif result.outcome is Outcome.UNAVAILABLE:
+            self.message = t("Sign-in cannot be recorded now (storage full or faulty). Call the maintenance hotline")
         else:
             self.message = t("No staff member is configured on this kiosk")
 
@@ -99,16 +108,19 @@ class StaffPinScreen(Screen):
 
     # -- display ----------------------------------------------------------------------------------------
     def _locked_left(self) -> float:
-        return App.get_running_app().staff_desk.auth.retry_in_s()
+        desk = App.get_running_app().staff_desk
+        member = desk.pending_member
+        return desk.auth.retry_in_s(member.id if member is not None else None)
 
     def show_lock(self) -> None:
         left = self._locked_left()
         if left > 0:
             self.locked = True
             minutes = max(1, math.ceil(left / 60))
-            self.message = App.get_running_app().t("Too many wrong PINs. Locked for {minutes} more min").format(
-                minutes=minutes
-            )
+            app = App.get_running_app()
+            self.message = app.t("Too many wrong PINs. Locked for {minutes} more min").format(minutes=minutes)
+            if app.staff_desk.pending_member is None:  # the gesture is locked, not the staff cards
+                self.message += "\n" + app.t("Staff with a staff card can still sign in with it")
         elif self.locked:
             self.locked = False
             self.message = ""

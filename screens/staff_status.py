@@ -3,13 +3,12 @@ paper printed, failures by code), refreshed live from the supervisor's status ev
 
 from __future__ import annotations
 
-import time
-
 from kivy.app import App
 from kivy.factory import Factory
 from kivy.uix.screenmanager import Screen
 from kivy.utils import escape_markup
 
+from kiosk import clock
 from screens.staff_desk import DEVICE_LABELS
 from screens.staff_widgets import N_
 
@@ -74,7 +73,7 @@ class StaffStatusScreen(Screen):
             if health.detail:
                 lines.append(t("Detail: {text}").format(text=escape_markup(health.detail)))
             if health.last_error:
-                when = time.strftime("%m-%d %H:%M", time.localtime(health.last_error_at or 0))
+                when = clock.stamp(health.last_error_at or 0, "%m-%d %H:%M")
                 lines.append(t("Last error: {text} at {when}").format(text=escape_markup(health.last_error), when=when))
             lines += [t(WARNING_LABELS.get(w, w)) for w in health.warnings]
             lines += counter_lines(health.counters, t)

@@ -392,7 +392,7 @@ class Camera(Device):
                 if not result.ok or result.corners is None:
                     run.clear()
                     continue
-                if run and float(np.abs(run[-1].corners - result.corners).max()) > 4.0:  # type: ignore[operator]
+                if run and float(np.abs(run[-1].corners - result.corners).max()) > 4.0:
                     run.clear()  # the page moved: start counting again
                 run.append(result)
                 if len(run) >= steady:

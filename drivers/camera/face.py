@@ -70,7 +70,7 @@ def load_cascade(name_or_path: str = DEFAULT_CASCADE) -> cv2.CascadeClassifier |
     """A cascade shipped with OpenCV (by file name) or from a path; None when it will not load."""
     path = Path(name_or_path)
     if not path.is_file():
-        path = Path(cv2.data.haarcascades) / name_or_path
+        path = Path(cv2.data.haarcascades) / name_or_path  # type: ignore[attr-defined]  # not in OpenCV's stubs
     cascade = cv2.CascadeClassifier(str(path)) if path.is_file() else None
     if cascade is None or cascade.empty():
         return None
@@ -98,7 +98,7 @@ class FaceGuide:
         found = self.cascade.detectMultiScale(
             small, scaleFactor=1.1, minNeighbors=self.rules.min_neighbors, minSize=(min_side, min_side)
         )
-        return [tuple(round(v / scale) for v in box) for box in found]  # type: ignore[misc]
+        return [tuple(round(v / scale) for v in box) for box in found]
 
     def assess(self, frame: np.ndarray) -> Guidance:
         rules = self.rules

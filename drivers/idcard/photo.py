@@ -4,7 +4,7 @@ The driver keeps the raw bytes on ``Identity.photo`` and decodes them only throu
 plug-in, a callable ``decoder(raw: bytes) -> PhotoImage``. A plug-in is named by a spec string:
 
 - ``"package.module:function"``: a Python callable (the simulator's JPEG stand-in decoder is
-  ``drivers.sim.idcard.photo:decode_standin``);
+  ``drivers.idcard.standin_photo:decode_standin``);
 - ``"ctypes:/opt/vendor/libwlt2bmp.so"`` (or any path ending ``.so``): a vendor library loaded with
   ctypes that exports the common ``int unpack(char *wlt, char *bmp, int save)`` (1 = success),
   writing a 102×126 24-bit BMP (or its bare pixel array) into ``bmp``. The symbol name can be

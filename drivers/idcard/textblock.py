@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from drivers.idcard.errors import CardDataError
 from drivers.idcard.tables import PROVINCES
@@ -146,7 +147,7 @@ def _check_birth(fields: _Fields, number: str, birth: dt.date) -> None:
         fields.warnings.append("birth date differs from the one in the ID number")
 
 
-def _resident(fields: _Fields, known_region: RegionCheck | None) -> dict[str, object]:
+def _resident(fields: _Fields, known_region: RegionCheck | None) -> dict[str, Any]:
     number = _checked_number(fields, 122, 157, ())
     if number.startswith("9"):
         fields.warnings.append("9-prefixed number on a resident card")
@@ -171,7 +172,7 @@ def _resident(fields: _Fields, known_region: RegionCheck | None) -> dict[str, ob
     }
 
 
-def _hmt_permit(fields: _Fields, known_region: RegionCheck | None) -> dict[str, object]:
+def _hmt_permit(fields: _Fields, known_region: RegionCheck | None) -> dict[str, Any]:
     number = _checked_number(fields, 122, 157, ("810000", "820000", "830000"))
     birth = fields.date(36, 51, "birth date")
     _check_birth(fields, number, birth)
@@ -190,7 +191,7 @@ def _hmt_permit(fields: _Fields, known_region: RegionCheck | None) -> dict[str, 
     }
 
 
-def _foreign_2017(fields: _Fields, known_region: RegionCheck | None) -> dict[str, object]:
+def _foreign_2017(fields: _Fields, known_region: RegionCheck | None) -> dict[str, Any]:
     number = fields.get(122, 151).upper()
     if len(number) != 15 or not (number.isascii() and number.isalnum()):
         raise CardDataError("card number is not 15 letters and digits")
@@ -213,7 +214,7 @@ def _foreign_2017(fields: _Fields, known_region: RegionCheck | None) -> dict[str
     }
 
 
-def _foreign_2023(fields: _Fields, known_region: RegionCheck | None) -> dict[str, object]:
+def _foreign_2023(fields: _Fields, known_region: RegionCheck | None) -> dict[str, Any]:
     number = _checked_number(fields, 122, 157, ("9",))
     if number[1:3] not in PROVINCES:
         fields.warnings.append(f"unknown province code {number[1:3]}")

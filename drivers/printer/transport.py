@@ -11,6 +11,7 @@ from __future__ import annotations
 import select
 import socket
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from drivers.contract import Code, DeviceError
@@ -53,7 +54,7 @@ class Transport:
     def __init__(self, uri: str | PrinterUri, write_timeout: float = 10.0) -> None:
         self.uri = uri if isinstance(uri, PrinterUri) else parse_uri(uri)
         self.write_timeout = write_timeout
-        self._printer = None
+        self._printer: Any = None  # python-escpos printer (untyped library)
 
     @property
     def can_read(self) -> bool:

@@ -7,39 +7,16 @@ from kiosk.applications.materials import MaterialRefused, MaterialSlot, Material
 from kiosk.applications.progress import LEVELS, POOR_REASONS, STATUS_LABELS, EvaluationRefused, Lookup
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, format_progress_qr, parse_progress_qr
 from kiosk.applications.receipt import PrintOutcome, build_receipt, print_receipt, receipt_png
-from kiosk.applications.routing import Route, RouteKind, Router
+from kiosk.applications.routing import ResidentPlace, Route, RouteKind, Router
 from kiosk.applications.session import ApplicationOffice, ResidentSession, SessionError
 from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import REASONS, VerificationOutcome
 
 __all__ = [
-    "LEVELS",
-    "POOR_REASONS",
-    "REASONS",
-    "STATUS_LABELS",
-    "Application",
-    "ApplicationOffice",
-    "EvaluationRefused",
-    "Lookup",
-    "MaterialLine",
-    "MaterialRefused",
-    "MaterialSlot",
-    "MaterialStatus",
-    "NotReady",
-    "PrintOutcome",
-    "ProgressKey",
-    "ProgressQrError",
-    "Readiness",
-    "ResidentSession",
-    "Route",
-    "RouteKind",
-    "Router",
+    "LEVELS", "POOR_REASONS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused", "Lookup",
+    "MaterialLine", "MaterialRefused", "MaterialSlot", "MaterialStatus", "NotReady", "PrintOutcome", "ProgressKey",
+    "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router",
     "SessionError",
-    "Submission",
-    "VerificationOutcome",
-    "build_receipt",
-    "format_progress_qr",
-    "parse_progress_qr",
-    "print_receipt",
-    "receipt_png",
+    "Submission", "VerificationOutcome", "build_receipt", "format_progress_qr", "parse_progress_qr",
+    "print_receipt", "receipt_png",
 ]  # fmt: skip

@@ -21,6 +21,8 @@ from kiosk.applications.materials import (
     MaterialSlot,
     MaterialStatus,
     agent_materials,
+    identity_document,
+    verified_document,
 )
 from kiosk.applications.routing import Route
 from kiosk.catalog import Bundle, FormField, Item, validate_field
@@ -60,6 +62,8 @@ class Application:
     form_fields: tuple[FormField, ...]
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    identity_documents: tuple[str, ...] = ()  # documents the items accept as the applicant's identity
+    shared: tuple[str, ...] = ()  # documents an earlier item of the bundle issues: not asked of the resident
 
     def __repr__(self) -> str:
         return f"Application({self.title!r}, route={self.route.kind}, agent={self.agent is not None})"
@@ -138,6 +142,8 @@ class Application:
             parts.append(self.route.message + ("" if not self.route.where_to_go else "；".join(self.route.where_to_go)))
         if missing:
             parts.append("还缺少以下材料：" + "、".join(slot.name for slot in missing) + "。")
+            if any(slot.material.identity for slot in missing) and self.identity_documents:
+                parts.append("本事项可用的身份证件：" + "、".join(self.identity_documents) + "。")
         if field_errors:
             labels = "、".join(f"{self.field(k).label}（{m}）" for k, m in field_errors.items())
             parts.append("请检查以下填写项：" + labels + "。")
@@ -221,13 +227,18 @@ def build_application(
             raise ValueError("代办时被代办人不能是代办人本人。")
         if principal.id_type == "resident" and not id_number_valid(principal.id_number.upper()):
             raise ValueError("被代办人的身份证号码不正确，请核对。")
+    shared: tuple[str, ...] = ()
     if bundle is not None:
-        merged = [(m.material, m.item_codes) for m in bundle.merged_materials().materials]
+        everything = bundle.merged_materials().materials
+        merged = [(m.material, m.item_codes) for m in everything if m.produced_by is None]
+        shared = tuple(m.material.name for m in everything if m.produced_by is not None)
         form_fields = bundle.merged_form()
+        accepted = bundle.identity_documents
     else:
         item = items[0]
         merged = [(m, (item.code,)) for m in item.materials]
         form_fields = item.form
+        accepted = item.identity_documents
     codes = tuple(i.code for i in items)
     slots = []
     for material, item_codes in merged:
@@ -249,6 +260,9 @@ def build_application(
         cert = usable.get(slot.material.ecert or "")
         if cert is not None:
             slot.use_certificate(cert, resident.id_number)
+        elif slot.material.identity and principal is None and identity_document(resident) in accepted:
+            # the document the resident was just verified with proves who they are
+            slot.use_certificate(verified_document(resident), resident.id_number)
     return Application(
         items=tuple(items),
         bundle=bundle,
@@ -258,6 +272,8 @@ def build_application(
         route=route,
         materials=slots,
         form_fields=tuple(form_fields),
+        identity_documents=tuple(d.value for d in accepted),
+        shared=shared,
     )
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from drivers.identity import CardType, Identity, Source
 from kiosk.catalog import Material
+from kiosk.catalog.model import IdDocument
 from kiosk.platform.answers import Certificate
 from kiosk.platform.client import FILE_TYPES, MAX_FILE
 
@@ -128,3 +130,22 @@ def _check_file(data: bytes, content_type: str) -> None:
 def agent_materials(existing: set[str]) -> list[Material]:
     """The agent's ID and the authorisation, for items whose catalog entry does not list them."""
     return [m for m in _DEFAULT_AGENT_MATERIALS if m.code not in existing]
+
+
+def identity_document(identity: Identity) -> IdDocument:
+    """Which document the verified person proved their identity with (an e-code counts as its document)."""
+    if identity.source is Source.EID_QR:
+        return IdDocument.EID
+    if identity.source in (Source.SOCIAL_SECURITY_CARD, Source.ESSC_QR):
+        return IdDocument.SOCIAL_SECURITY
+    if identity.card_type is CardType.HMT_PERMIT:
+        return IdDocument.HMT_PERMIT
+    if identity.card_type in (CardType.FOREIGN_PERMANENT_2017, CardType.FOREIGN_PERMANENT_2023):
+        return IdDocument.FOREIGN_PERMANENT
+    return IdDocument.ID_CARD
+
+
+def verified_document(identity: Identity) -> Certificate:
+    """The identity document checked by the real-name verification, standing in for the identity material."""
+    document = identity_document(identity)
+    return Certificate(code="verified_identity", name=document.value, number=None, issuer="实名核验", valid_to=None)

@@ -68,13 +68,14 @@ def by_number(client: PlatformClient, application_no: str) -> Lookup:
         return Lookup("unavailable", UNAVAILABLE, application_no=key.application_no)
 
 
-def by_reference(client: PlatformClient, outbox: Outbox, reference: str) -> Lookup:
-    """The outbox first (queued, failed or delivered here), then the platform's ``?client_reference=``."""
+def by_reference(client: PlatformClient, outbox: Outbox | None, reference: str) -> Lookup:
+    """The outbox first (queued, failed or delivered here; none for ``kiosk progress`` off the kiosk), then the
+    platform's ``?client_reference=``."""
     try:
         ProgressKey(reference=reference)
     except ProgressQrError:
         return Lookup("invalid", "受理号格式不正确，请核对。")
-    job = outbox.lookup(reference)
+    job = outbox.lookup(reference) if outbox is not None else None
     if job is not None and job.kind == "application":
         if job.state == "pending":
             return Lookup("queued", "申请已在本机保存，正在送达政务服务平台。", reference=reference)
@@ -88,6 +89,26 @@ def by_reference(client: PlatformClient, outbox: Outbox, reference: str) -> Look
     except PlatformError as exc:
         log.warning("progress lookup by reference failed: %s", exc.summary())
         return Lookup("unavailable", UNAVAILABLE, reference=reference)
+
+
+def typed_key(text: str, prefix: str) -> ProgressKey:
+    """What a resident typed on the progress keypad, either number the receipt carries: the platform's
+    (``TB`` + digits) or this kiosk's local reference (``<prefix>-000123``, ``prefix`` being the outbox's
+    ``<kiosk id>-<instance>``). Digits alone: 12 or more are a platform number without its ``TB``; fewer are the
+    sequence of this kiosk's reference (``123`` for ``K0001-7QX2M-000123``). :class:`ProgressQrError` when it
+    is neither."""
+    cleaned = "".join(text.split()).upper()
+    if not cleaned.isascii():
+        raise ProgressQrError("not a receipt number")
+    if cleaned.isdigit():
+        if len(cleaned) >= 12:
+            return ProgressKey(application_no="TB" + cleaned)
+        return ProgressKey(reference=f"{prefix}-{int(cleaned):06d}")
+    if cleaned.startswith("TB"):
+        return ProgressKey(application_no=cleaned)
+    if cleaned.startswith(prefix.upper() + "-"):
+        cleaned = prefix + cleaned[len(prefix) :]
+    return ProgressKey(reference=cleaned)
 
 
 def by_qr(client: PlatformClient, outbox: Outbox, text: str) -> Lookup:

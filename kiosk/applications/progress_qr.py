@@ -1,8 +1,10 @@
-"""The receipt's progress QR: ``tongban://progress?no=<application number>`` and/or ``&ref=<local reference>``.
+"""The receipt's progress QR: ``<platform.progress_url>?no=<application number>&ref=<local reference>``.
 
-The camera scans old receipts with it, so the parser is strict and total: anything that is not exactly this
-format raises :class:`ProgressQrError` (a ``ValueError``), never anything else. Only ASCII is used, so the
-payload prints in a native ESC/POS QR and survives every scanner. A receipt printed before the platform
+``platform.progress_url`` is the platform's public https page for progress (the simulator serves it at
+``/progress``), so a resident's phone opens it; receipts printed before it existed carry
+``tongban://progress?no=…&ref=…``, which the kiosk's camera still reads. The parser is strict and total:
+anything else raises :class:`ProgressQrError` (a ``ValueError``), never anything else. Only ASCII is used, so
+the payload prints in a native ESC/POS QR and survives every scanner. A receipt printed before the platform
 answered carries only ``ref``; one printed after carries ``no`` (and ``ref`` when known), and a lookup
 prefers the number.
 """
@@ -37,26 +39,40 @@ class ProgressKey:
             raise ProgressQrError("not a local reference")
 
 
-def format_progress_qr(application_no: str | None = None, reference: str | None = None) -> str:
+def format_progress_qr(application_no: str | None = None, reference: str | None = None, base_url: str = "") -> str:
+    """The QR payload: ``base_url?no=…&ref=…`` (an https page), or the ``tongban://`` form without one."""
     key = ProgressKey(application_no, reference)
     parts = []
     if key.application_no:
         parts.append(f"no={key.application_no}")
     if key.reference:
         parts.append(f"ref={key.reference}")
-    return PREFIX + "&".join(parts)
+    return (base_url + "?" if base_url else PREFIX) + "&".join(parts)
 
 
-def parse_progress_qr(text: str) -> ProgressKey:
-    """The key a receipt QR carries; :class:`ProgressQrError` for anything else."""
+def _is_page_url(base: str) -> bool:
+    """An https URL without query, fragment, spaces or user info (a receipt's progress page)."""
+    if not base.startswith("https://") or any(c in base for c in "?#@ \\"):
+        return False
+    host = base[len("https://") :]
+    return bool(host) and not host.startswith("/")
+
+
+def parse_progress_qr(text: str, page_url: str | None = None) -> ProgressKey:
+    """The key a receipt QR carries; :class:`ProgressQrError` for anything else. With ``page_url`` (the
+    configured ``platform.progress_url``) an https code must be that page's; without it any https page is
+    taken (support tools reading receipts of other kiosks)."""
     if not isinstance(text, str):
         raise ProgressQrError("not text")
     text = text.strip()
     if len(text) > MAX_LENGTH or not text.isascii():
         raise ProgressQrError("not a Tongban progress code")
-    if not text.startswith(PREFIX):
-        raise ProgressQrError("not a Tongban progress code")
-    query = text[len(PREFIX) :]
+    if text.startswith(PREFIX):
+        query = text[len(PREFIX) :]
+    else:
+        base, mark, query = text.partition("?")
+        if not mark or not _is_page_url(base) or (page_url is not None and base != page_url):
+            raise ProgressQrError("not a Tongban progress code")
     if not query or "#" in query:
         raise ProgressQrError("no number in the code")
     try:

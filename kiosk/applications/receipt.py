@@ -6,22 +6,33 @@ Everything on it is already masked (张*明, 110101********1234). The QR opens p
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
 
 from drivers.printer import PAPER_80, QR, KeyValue, Paper, Receipt, Rule, Section, Text, ThermalPrinter
 from drivers.printer.preview import render_png
+from kiosk import clock
 from kiosk.applications.submission import Submission
 
 log = logging.getLogger(__name__)
 
 
+def date_text(day: dt.date) -> str:
+    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+
+
 def promised_text(sub: Submission) -> str:
-    date = f"{sub.promised_by.year}年{sub.promised_by.month:02d}月{sub.promised_by.day:02d}日前"
+    """The platform's promised date once it answered; until then the kiosk's own count, marked 约 (the
+    platform decides, and may count differently)."""
+    if sub.platform_promised_by is not None:
+        date = date_text(sub.platform_promised_by) + "前"
+        return ("即办件，" if sub.immediate else "") + date
+    date = date_text(sub.promised_by) + "前"
     if sub.immediate:
         return "即办件，" + date
-    return ("约" if sub.approximate else "") + date
+    return "约" + date + "（以平台答复为准）"
 
 
 def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: str = "12345") -> Receipt:
@@ -37,7 +48,7 @@ def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: st
     else:
         info.append(KeyValue("本机受理号", sub.reference, bold=True))
         info.append(Text("平台暂未回复，申请已在本机保存并将自动送达；凭本机受理号可查询进度。"))
-    info.append(KeyValue("受理时间", sub.submitted_at.strftime("%Y-%m-%d %H:%M")))
+    info.append(KeyValue("受理时间", clock.stamp(sub.submitted_at)))
     info.append(KeyValue("办理机构", sub.office))
     info.append(KeyValue("承诺办结", promised_text(sub)))
     # status first: long material names wrap under themselves, the status stays readable at a glance

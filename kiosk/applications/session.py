@@ -22,11 +22,12 @@ from typing import Any
 
 from drivers.identity import Identity
 from drivers.printer import Receipt, ThermalPrinter
+from kiosk import clock
 from kiosk.applications import progress
 from kiosk.applications.application import Application, NotReady, build_application
 from kiosk.applications.materials import MaterialStatus
 from kiosk.applications.receipt import PrintOutcome, build_receipt, print_receipt
-from kiosk.applications.routing import Route, RouteKind, Router
+from kiosk.applications.routing import ResidentPlace, Route, RouteKind, Router
 from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import VerificationOutcome, refused, verify
 from kiosk.catalog import Catalog, Item
@@ -39,7 +40,6 @@ from kiosk.workdays import Tables, add_working_days
 
 log = logging.getLogger(__name__)
 
-TZ = dt.timezone(dt.timedelta(hours=8))
 MAX_VERIFY_ATTEMPTS = 3
 CERTIFICATES_UNAVAILABLE = "暂时无法获取您的电子证照，请按提示提供材料。"
 
@@ -66,7 +66,7 @@ class ApplicationOffice:
         self.settings, self.catalog, self.client, self.outbox = settings, catalog, client, outbox
         self.printer = printer
         self.tables = holiday_tables or {}
-        self.now = now or (lambda: dt.datetime.now(TZ))
+        self.now = now or clock.now
         self.router = Router(settings.routing)
         self._tracked: dict[str, Submission] = {}
         self._lock = threading.Lock()
@@ -85,9 +85,11 @@ class ApplicationOffice:
             return list(bundle.resolved_items), bundle
         return [self.catalog.item(item_code)], None
 
-    def route(self, region: str | None, *, item_code: str | None = None, bundle_code: str | None = None) -> Route:
+    def route(
+        self, resident: ResidentPlace | str | None, *, item_code: str | None = None, bundle_code: str | None = None
+    ) -> Route:
         items, _ = self.items_of(item_code, bundle_code)
-        return self.router.route(items, region)
+        return self.router.route(items, resident)
 
     # -- receipts ---------------------------------------------------------------------------------------------
 
@@ -95,7 +97,7 @@ class ApplicationOffice:
         return build_receipt(
             sub,
             site_name=self.settings.kiosk.site_name,
-            kiosk_id=self.settings.kiosk.id,
+            kiosk_id=sub.kiosk_id or self.settings.kiosk.id,
             hotline=self.settings.routing.hotline,
         )
 
@@ -109,6 +111,22 @@ class ApplicationOffice:
 
     def lookup_reference(self, reference: str) -> progress.Lookup:
         return progress.by_reference(self.client, self.outbox, reference)
+
+    @property
+    def reference_prefix(self) -> str:
+        """What this kiosk's local references start with: ``<kiosk id>-<outbox instance>``."""
+        return f"{self.outbox.kiosk_id}-{self.outbox.instance}"
+
+    def lookup_typed(self, text: str) -> progress.Lookup:
+        """Either number a resident typed (``progress.typed_key``): the platform's or this kiosk's reference."""
+        try:
+            key = progress.typed_key(text, self.reference_prefix)
+        except ValueError:
+            return progress.Lookup("invalid", "编号格式不正确，请核对。")
+        if key.application_no:
+            return self.lookup_number(key.application_no)
+        assert key.reference is not None
+        return self.lookup_reference(key.reference)
 
     def lookup_qr(self, text: str) -> progress.Lookup:
         return progress.by_qr(self.client, self.outbox, text)
@@ -164,7 +182,8 @@ class ResidentSession:
         return self._verify(identity=identity, face_jpeg=face_jpeg)
 
     def verify_qr(self, method: str, payload: str, *, face_jpeg: bytes | None = None) -> VerificationOutcome:
-        """The same for a phone's 电子身份证 (``eid_qr``) or 电子社保卡 (``essc_qr``) code."""
+        """The same for a phone's 电子身份证 (``eid_qr``) or 电子社保卡 (``essc_qr``) code (``qr_kind`` tells which;
+        ``receipt_qr``, one of our receipts, is refused with a pointer to 查询进度)."""
         return self._verify(qr_method=method, qr_payload=payload, face_jpeg=face_jpeg)
 
     def _verify(self, **kwargs: Any) -> VerificationOutcome:
@@ -204,7 +223,7 @@ class ResidentSession:
         assert v.identity is not None and v.verification_id is not None
         items, bundle = self.services.items_of(item_code, bundle_code)
         applicant = principal or v.identity
-        route = self.services.router.route(items, applicant.registration_region)
+        route = self.services.router.route(items, ResidentPlace.of(applicant))
         return build_application(
             items=items,
             bundle=bundle,
@@ -251,6 +270,8 @@ class ResidentSession:
             immediate=app.promised_days == 0,
             next_steps=_next_steps(app),
             consult_phone=_consult_phone(app, self.services.settings.routing.hotline),
+            progress_url=self.services.settings.platform.progress_url,
+            kiosk_id=self.services.outbox.kiosk_id,
         )
         log.info("application %s queued (%s, route %s)", reference, app.item_codes, app.route.kind)
         self.submissions.append(sub)
@@ -287,8 +308,10 @@ def _next_steps(app: Application) -> tuple[str, ...]:
         steps.append("容缺受理：请在办理机构通知的期限内补交待补充材料（" + "、".join(deferred) + "）。")
     if committed:
         steps.append("您已对" + "、".join(committed) + "作出书面承诺；办理机构将核查，承诺不实将承担相应责任。")
+    if app.shared:
+        steps.append("、".join(app.shared) + "由本件事中先办的事项出具，办理机构直接共享，无需您提供。")
     if app.route.kind is RouteKind.COMMUNITY:
-        steps.append(f"本申请属社区通办，将转至户籍地{app.route.office}办理。")
+        steps.append(f"本申请属社区通办，将转至{app.route.office}办理。")
     if app.agent is not None:
         steps.append("本申请由代办人办理，办理结果将通知申请人本人。")
     if app.promised_days == 0:

@@ -41,8 +41,10 @@ class Submission:
     next_steps: tuple[str, ...]
     consult_phone: str
     application_no: str | None = None
+    progress_url: str = ""  # platform.progress_url: the QR opens this page (tongban:// when empty)
     platform_promised_by: dt.date | None = None
     state: str = "queued"  # queued → delivered | failed (kept for staff)
+    kiosk_id: str | None = None  # the terminal whose outbox issued the reference (终端编号 on the receipt)
     _listeners: list[Callable[[Submission], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -53,7 +55,7 @@ class Submission:
 
     @property
     def progress_qr(self) -> str:
-        return format_progress_qr(self.application_no, self.reference)
+        return format_progress_qr(self.application_no, self.reference, self.progress_url)
 
     def on_change(self, callback: Callable[[Submission], None]) -> None:
         """Called (on the outbox's thread) when the platform's answer arrives or delivery failed for good."""

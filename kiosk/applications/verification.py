@@ -22,6 +22,9 @@ REASONS: dict[str, str] = {
     "card_invalid": "证件状态异常（可能已挂失或失效），请到人工窗口核实。",
     "qr_expired": "二维码已过期，请在手机上刷新后重新扫码。",
     "qr_invalid": "无法识别该二维码，请出示电子身份证或电子社保卡二维码。",
+    "qr_receipt": (
+        "这是办事回执上的二维码。查询办理进度请回到首页点「查询进度」；核验身份请出示电子身份证或电子社保卡二维码。"
+    ),
     "no_record": "未查询到您的身份信息，请到人工窗口办理。",
     "name_mismatch": "姓名与证件号码不一致，请核对证件。",
     "platform_unavailable": "暂时无法连接政务服务平台，请稍后再试。",
@@ -76,6 +79,8 @@ def verify(
     """One call to the platform's real-name check; every failure becomes a refusal with a reason."""
     if (identity is None) == (qr_payload is None):
         raise ValueError("give a card identity or a QR payload")
+    if qr_method == "receipt_qr":  # kiosk.applications.qr_kind recognised one of our receipts: no identity in it
+        return refused("qr_receipt")
     try:
         if identity is not None:
             answer = client.verify_identity(

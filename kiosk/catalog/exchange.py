@@ -50,6 +50,9 @@ ITEM_FIELDS = {
     "x_at_terminal": "at_terminal",
     "x_form": "form",
     "x_community": "community",
+    "x_routing": "routing",
+    "x_identity_documents": "identity_documents",
+    "x_outputs": "outputs",
 }
 MATERIAL_FIELDS = {
     "material_code": "code",
@@ -64,9 +67,13 @@ MATERIAL_FIELDS = {
     "x_deferrable": "deferrable",
     "x_key": "key",
     "material_note": "note",
+    "material_source": "source",
+    "x_document": "document",
+    "x_whose": "whose",
+    "x_identity": "identity",
 }
-_LISTS = {"legal_basis", "conditions", "process", "aliases", "audience"}
-_BOOLS = {"online", "at_terminal", "required", "commitment_allowed", "deferrable", "key"}
+_LISTS = {"legal_basis", "conditions", "process", "aliases", "audience", "identity_documents", "outputs"}
+_BOOLS = {"online", "at_terminal", "required", "commitment_allowed", "deferrable", "key", "identity"}
 _INTS = {"statutory_days", "promised_days", "visits", "count"}
 _JSON_COLUMNS = {"x_form", "x_community"}  # nested extension data, as JSON text in a cell
 _TRUE = {"1", "true", "yes", "y", "是", "必要", "必需", "必须"}
@@ -177,7 +184,8 @@ def import_exchange(path: str | Path) -> tuple[list[Department], list[Item]]:
         try:
             departments[item.department_code] = Department(
                 code=item.department_code, name=item.department, short_name=item.department,
-                phone=item.consult_phone, address=item.place, hours=item.hours,
+                phone=item.consult_phone, complaint_phone=_complaint_phone(item.complaint),
+                address=item.place, hours=item.hours,
             )
         except ValidationError as exc:
             for err in exc.errors():
@@ -185,6 +193,12 @@ def import_exchange(path: str | Path) -> tuple[list[Department], list[Item]]:
     if problems:
         raise CatalogError(problems)
     return list(departments.values()), items
+
+
+def _complaint_phone(text: str) -> str:
+    """The last telephone number in the 监督投诉 text (the department's own line), else the 12345 hotline."""
+    found = re.findall(r"0\d{2,3}-?\d{7,8}|1[3-9]\d{9}", text)
+    return found[-1] if found else "12345"
 
 
 def _to_national(value: Any, field: str, column: str) -> Any:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kiosk.catalog.model import Bundle, Department, Item
 
@@ -128,7 +128,7 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out or "-"
 
 
-def _validate(model: type, raw: Any, rel: str, index: int, problems: list[Problem], **extra: Any) -> Any:
+def _validate(model: type[BaseModel], raw: Any, rel: str, index: int, problems: list[Problem], **extra: Any) -> Any:
     code = str(raw.get("code", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
     if not isinstance(raw, dict):
         problems.append(Problem(rel, code, "-", "each entry must be a mapping"))
@@ -233,6 +233,10 @@ def load_catalog(directory: str | Path) -> Catalog:
         if missing:
             continue
         bundle.bind([items[code] for code in bundle.items])
+        if not bundle.at_terminal and bundle.counter is None:
+            off = "、".join(i.name for i in bundle.resolved_items if not i.at_terminal)
+            message = f"say where the bundle is done ({off} not at the terminal)"
+            problems.append(Problem(BUNDLES_FILE, bundle.code, "counter", message))
         for message in bundle.form_conflicts():
             problems.append(Problem(BUNDLES_FILE, bundle.code, "items", message))
         bundles[bundle.code] = bundle
@@ -291,7 +295,8 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _plain(model: Any, exclude: set[str] | None = None) -> dict[str, Any]:
-    return model.model_dump(mode="json", exclude_defaults=True, exclude=exclude)
+    data = model.model_dump(mode="json", exclude_defaults=True, exclude=exclude)
+    return {k: v for k, v in data.items() if v != {}}  # a serialized mapping field left at its empty default
 
 
 def write_catalog(

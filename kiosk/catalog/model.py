@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, field_validator, model_validator
 
 from drivers.identity import id_number_valid
 
@@ -41,6 +41,40 @@ class MaterialForm(StrEnum):
     ELECTRONIC = "电子材料"
 
 
+class MaterialSource(StrEnum):
+    """材料来源 of the national guide standard."""
+
+    OWN = "申请人自备"
+    ISSUED = "政府部门核发"
+    ECERT = "电子证照"
+
+
+class RouteRule(StrEnum):
+    """Whose place decides where an item is handled (DOMAIN.md §4)."""
+
+    HOUSEHOLD = "户籍地"  # the household-registration region (社区通办 list)
+    RESIDENCE = "经常居住地"  # where the resident lives: this county, whatever the registration (居住证)
+    INSURED = "参保地"  # where the resident is insured (the social-security card's region when read)
+    ACCEPTING = "受理地"  # the office that accepts it: this county
+    COUNTY_WIDE = "全县通办"  # any office of the county
+
+
+RULE_WORDS = ("户籍地", "经常居住地", "居住地", "参保地", "受理地", "常住地", "任一")
+
+
+class IdDocument(StrEnum):
+    """Identity documents (and their electronic forms) that can prove who the applicant is."""
+
+    ID_CARD = "居民身份证"
+    EID = "电子身份证"
+    SOCIAL_SECURITY = "社会保障卡"
+    HMT_PERMIT = "港澳台居民居住证"
+    FOREIGN_PERMANENT = "外国人永久居留身份证"
+
+
+DEFAULT_ID_DOCUMENTS = (IdDocument.ID_CARD, IdDocument.EID, IdDocument.SOCIAL_SECURITY)
+
+
 class FieldType(StrEnum):
     TEXT = "text"
     TEXTAREA = "textarea"
@@ -58,10 +92,11 @@ class Department(_Strict):
     name: str = Field(min_length=2, description="full name, e.g. 示例县人力资源和社会保障局")
     short_name: str = Field(min_length=2, description="everyday name shown on buttons, e.g. 人社局")
     phone: str
+    complaint_phone: str = Field(description="监督投诉电话 of the department")
     address: str = Field(min_length=2)
     hours: str = Field(min_length=2)
 
-    @field_validator("phone")
+    @field_validator("phone", "complaint_phone")
     @classmethod
     def _phone(cls, value: str) -> str:
         if not _PHONE.match(value):
@@ -81,13 +116,30 @@ class Material(_Strict):
     commitment_allowed: bool = Field(default=False, description="告知承诺制: a signed commitment may replace it")
     deferrable: bool = Field(default=False, description="容缺受理: may be supplied after acceptance")
     key: bool = Field(default=False, description="key material: never deferrable")
+    source: MaterialSource = MaterialSource.OWN
+    document: str | None = Field(
+        default=None, pattern=_SLUG, description="what the document is (defaults to ecert, else code)"
+    )
+    whose: str = Field(default="申请人", min_length=1, max_length=12, description="whose document it is")
+    identity: bool = Field(default=False, description="the applicant's identity document")
     note: str | None = None
 
     @model_validator(mode="after")
     def _key_not_deferrable(self) -> Material:
         if self.key and self.deferrable:
             raise ValueError("a key material cannot be deferrable (容缺受理 excludes key materials)")
+        if self.identity and self.whose != "申请人":
+            raise ValueError("the identity material is the applicant's (whose: 申请人)")
         return self
+
+    @property
+    def document_type(self) -> str:
+        return self.document or self.ecert or self.code
+
+    @property
+    def merge_key(self) -> tuple[str, str]:
+        """Two materials with the same key are the same document: what it is and whose it is."""
+        return self.document_type, self.whose
 
 
 class FieldValidation(_Strict):
@@ -134,7 +186,18 @@ class CommunityService(_Strict):
     """社区通办: accepted at this centre for residents whose household is registered elsewhere."""
 
     regions: Literal["all"] | tuple[str, ...] = Field(description='"all" or administrative-code prefixes, e.g. "33"')
-    handling_office: str = Field(min_length=2, description="who handles it in the applicant's home region")
+    handling_office: str = Field(
+        min_length=2, description="the kind of office that handles it there, e.g. 乡镇（街道）便民服务中心"
+    )
+
+    @field_validator("handling_office")
+    @classmethod
+    def _no_rule_words(cls, value: str) -> str:
+        # the routing text puts the place before the office: "户籍地户籍地…" came from rule words in here
+        for word in RULE_WORDS:
+            if word in value:
+                raise ValueError(f"name the kind of office only; the place comes from the routing rule ({word!r})")
+        return value
 
     @field_validator("regions")
     @classmethod
@@ -177,6 +240,11 @@ class Item(_Strict):
     online: bool = False
     at_terminal: bool = False
     result: str = Field(min_length=1)
+    routing: RouteRule = Field(default=RouteRule.ACCEPTING, description="whose place decides the handling office")
+    identity_documents: tuple[IdDocument, ...] = Field(
+        default=DEFAULT_ID_DOCUMENTS, min_length=1, description="documents that satisfy the identity material"
+    )
+    outputs: tuple[str, ...] = Field(default=(), description="document types the item issues (for bundles)")
     materials: tuple[Material, ...] = ()
     form: tuple[FormField, ...] = ()
     community: CommunityService | None = None
@@ -204,7 +272,22 @@ class Item(_Strict):
                 raise ValueError(f"duplicate {what} code: {', '.join(dupes)}")
         if self.name in self.aliases:
             raise ValueError("an alias repeats the name")
+        if self.community is not None and self.routing not in (RouteRule.HOUSEHOLD, RouteRule.INSURED):
+            raise ValueError(f"community (社区通办) is for 户籍地 or 参保地 items, not {self.routing}")
+        keys = [m.merge_key for m in self.materials]
+        dupes = sorted({"/".join(k) for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"the same document asked twice: {', '.join(dupes)}")
+        if sum(m.identity for m in self.materials) > 1:
+            raise ValueError("more than one identity material")
+        for index, output in enumerate(self.outputs):
+            if not re.match(_SLUG, output):
+                raise ValueError(f"outputs[{index}]: not a document type slug: {output!r}")
         return self
+
+    @property
+    def identity_material(self) -> Material | None:
+        return next((m for m in self.materials if m.identity), None)
 
     @property
     def deferrable_materials(self) -> tuple[Material, ...]:
@@ -217,6 +300,7 @@ class MergedMaterial:
 
     material: Material
     item_codes: tuple[str, ...]
+    produced_by: str | None = None  # an earlier item of the bundle issues it: never asked of the resident
 
 
 @dataclass(frozen=True)
@@ -238,6 +322,12 @@ class Bundle(_Strict):
     life_event: str = Field(min_length=1)
     description: str = Field(min_length=1)
     items: tuple[str, ...] = Field(min_length=2, description="implementation codes, in the order they are shown")
+    counter: str | None = Field(
+        default=None, min_length=4, description="where the whole bundle is done when an item is not at the terminal"
+    )
+    same_person: tuple[tuple[str, str], ...] = Field(
+        default=(), description="roles that are one person in this life event, e.g. 监护人 → 父母双方"
+    )
     _resolved: tuple[Item, ...] = PrivateAttr(default=())
 
     @field_validator("items")
@@ -247,6 +337,25 @@ class Bundle(_Strict):
         if dupes:
             raise ValueError(f"item listed twice: {', '.join(dupes)}")
         return value
+
+    @field_validator("same_person", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return tuple((str(k), str(v)) for k, v in value.items())
+        return value
+
+    @field_serializer("same_person")
+    def _as_mapping(self, value: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        return dict(value)
+
+    @model_validator(mode="after")
+    def _roles(self) -> Bundle:
+        roles = dict(self.same_person)
+        for role, person in self.same_person:
+            if role == person or person in roles:
+                raise ValueError(f"same_person: {role} → {person} must name a role that is not mapped itself")
+        return self
 
     def bind(self, items: Sequence[Item]) -> None:
         """Attach the resolved items (done by the catalog at load)."""
@@ -262,20 +371,30 @@ class Bundle(_Strict):
     def at_terminal(self) -> bool:
         return all(item.at_terminal for item in self.resolved_items)
 
+    @property
+    def identity_documents(self) -> tuple[IdDocument, ...]:
+        """Documents every item accepts as proof of identity (the bundle asks for one)."""
+        accepted = [d for d in IdDocument if all(d in i.identity_documents for i in self.resolved_items)]
+        return tuple(accepted)
+
     def merged_materials(self) -> MergedMaterials:
-        """Materials of every item, a shared material (same code) asked for once.
+        """Materials of every item, the same document (what it is and whose: ``Material.merge_key``) asked once.
 
         The merged entry is required if any item requires it, asks for the largest count, and keeps the
-        commitment / deferral options only when every item allows them (the strictest item wins).
+        commitment / deferral options only when every item allows them (the strictest item wins). A document an
+        earlier item of the bundle issues (its ``outputs``) is marked ``produced_by`` that item: the platform
+        passes it on, so the resident is not asked for it.
         """
-        merged: dict[str, list[tuple[str, Material]]] = {}
+        merged: dict[tuple[str, str], list[tuple[str, Material]]] = {}
+        roles = dict(self.same_person)
         total = 0
         for item in self.resolved_items:
             for material in item.materials:
-                merged.setdefault(material.code, []).append((item.code, material))
+                document, whose = material.merge_key
+                merged.setdefault((document, roles.get(whose, whose)), []).append((item.code, material))
                 total += 1
         out = []
-        for uses in merged.values():
+        for key, uses in merged.items():
             first = uses[0][1]
             mats = [m for _, m in uses]
             combined = first.model_copy(
@@ -288,8 +407,18 @@ class Bundle(_Strict):
                     "ecert": next((m.ecert for m in mats if m.ecert), None),
                 }
             )
-            out.append(MergedMaterial(combined, tuple(code for code, _ in uses)))
+            maker = self._maker(key, uses[0][0])
+            out.append(MergedMaterial(combined, tuple(dict.fromkeys(code for code, _ in uses)), maker))
         return MergedMaterials(tuple(out), total)
+
+    def _maker(self, key: tuple[str, str], first_user: str) -> str | None:
+        """The item issuing this document before the first item that needs it, if any."""
+        for item in self.resolved_items:
+            if item.code == first_user:
+                return None
+            if key[0] in item.outputs:
+                return item.code
+        return None
 
     def merged_form(self) -> tuple[FormField, ...]:
         """One combined form: fields merged by key (required if any item requires it)."""

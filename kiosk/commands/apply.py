@@ -4,18 +4,27 @@ The identity comes from a simulated card read through the real ID-card driver an
 then the item or bundle, its materials (captured files, e-certificates, commitments, deferrals), the form,
 submission through the outbox, delivery, and the receipt on the printer emulator (or a printer URI). With no
 ``--platform`` the platform simulator is started on loopback for the run. Format: docs/applications.md.
+
+Nothing is lost: without ``--data-dir`` the outbox lives in a temporary folder that is removed only when it
+holds no undelivered work; otherwise the folder is kept, its path printed (``outbox_kept``), and
+``kiosk outbox deliver --data-dir DIR --platform URL`` sends it later. The exit status says whether the
+platform has the application (0), it is still queued (3) or it failed permanently (4).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
 
 EXIT_REFUSED = 1  # verification refused, not accepted here, or the application is not complete
 EXIT_ERROR = 2  # the script or a device could not be used
+EXIT_QUEUED = 3  # submitted and saved in the outbox, not delivered yet
+EXIT_FAILED = 4  # the platform refused the application for good (kept in the outbox for staff)
 
 
 class ScriptError(Exception):
@@ -40,15 +49,39 @@ def run(args: argparse.Namespace) -> int:
             raise ScriptError("the script must be a JSON object")
     except (OSError, ValueError, ScriptError) as exc:
         return _emit({"ok": False, "stage": "script", "error": str(exc)}, EXIT_ERROR)
-    with tempfile.TemporaryDirectory(prefix="kiosk-apply-") as tmp:
-        out_dir = Path(args.out or Path(tmp) / "out")
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-apply-"))
+    data_dir = Path(args.data_dir or tmp / "data")
+    try:
+        out_dir = Path(args.out or tmp / "out")
         out_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            data_dir = Path(args.data_dir or Path(tmp) / "data")
-            result, status = _apply(script, script_path.parent, args, data_dir, out_dir)
-        except ScriptError as exc:
-            result, status = {"ok": False, "stage": "script", "error": str(exc)}, EXIT_ERROR
-        return _emit(result, status)
+        result, status = _apply(script, script_path.parent, args, data_dir, out_dir)
+    except ScriptError as exc:
+        result, status = {"ok": False, "stage": "script", "error": str(exc)}, EXIT_ERROR
+    except (OSError, sqlite3.Error) as exc:  # e.g. the disk is full: said; nothing was queued, or it is kept
+        error = getattr(exc, "strerror", None) or str(exc)
+        result, status = {"ok": False, "stage": "local", "error": f"this computer cannot save: {error}"}, EXIT_ERROR
+    if args.data_dir is None and _holds_work(data_dir):
+        result["outbox_kept"] = str(data_dir)
+        result["message"] = (f"the application is saved in {data_dir}, not delivered; send it with "
+                             f"`kiosk outbox deliver --data-dir {data_dir} --platform URL`")  # fmt: skip
+        shutil.rmtree(tmp / "out", ignore_errors=True)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return _emit(result, status)
+
+
+def _holds_work(data_dir: Path) -> bool:
+    """Does this outbox still hold an application the platform does not have (pending or failed)?"""
+    from kiosk.platform.outbox import DB_NAME
+
+    path = data_dir / DB_NAME
+    if not path.exists():
+        return False
+    try:
+        with sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True) as db:
+            return bool(db.execute("SELECT COUNT(*) FROM jobs WHERE state != 'delivered'").fetchone()[0])
+    except sqlite3.Error:
+        return True  # unreadable: keep it, never guess
 
 
 def _emit(result: dict[str, Any], status: int) -> int:
@@ -136,16 +169,19 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
         return {**result, "stage": "check", "message": r.message, "missing": [s.code for s in r.missing],
                 "field_errors": r.field_errors}, EXIT_REFUSED  # fmt: skip
     outbox.start()
-    delivered = outbox.wait_idle(float(script.get("wait_delivery_s", 15)))
+    outbox.wait_idle(float(script.get("wait_delivery_s", 15)))
     printed = services.print_receipt(sub)
     session.end()
+    job = outbox.lookup(sub.reference)
+    state = job.state if job is not None else sub.state
     result.update(
-        ok=True,
-        stage="done",
+        ok=state == "delivered",
+        stage="done" if state == "delivered" else "delivery",
         reference=sub.reference,
         application_no=sub.application_no,
-        delivered=delivered and sub.state == "delivered",
-        state=sub.state,
+        delivered=state == "delivered",
+        state=state,
+        error=job.last_error if job is not None and state != "delivered" else None,
         office=sub.office,
         promised_by=sub.promised_by.isoformat(),
         approximate=sub.approximate,
@@ -163,7 +199,7 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
     if args.out is None:  # the temporary folder goes away: say so rather than print dead paths
         result["receipt"].pop("png", None)
         result["receipt"].pop("emulator_png", None)
-    return result, 0
+    return result, {"delivered": 0, "failed": EXIT_FAILED}.get(state, EXIT_QUEUED)
 
 
 def _printer(spec: str, out_dir: Path, settings: Any, stack: Any) -> tuple[Any, Any]:

@@ -21,23 +21,53 @@ def _open(args: argparse.Namespace):
     return AuditTrail(data_dir(args.data_dir) / FILE_NAME, readonly=True)
 
 
+def _expected(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    seq, _, digest = text.partition(":")
+    if not (seq.isdigit() and len(digest) == 64):
+        raise ValueError("--expect-head is SEQ:HASH (64 hex digits), as published in the heartbeat")
+    return int(seq), digest.lower()
+
+
 def _verify(args: argparse.Namespace) -> int:
+    from kiosk.audit import FILE_NAME, VerifyResult
+
+    try:
+        expected = _expected(args.expect_head)
+    except ValueError as error:
+        print(f"audit: {error}", file=sys.stderr)
+        return 2
     try:
         trail = _open(args)
     except FileNotFoundError as error:
-        print(f"audit: {error}", file=sys.stderr)
-        return 2
-    with trail:
-        result = trail.verify()
-        seq, head = trail.head()
+        head_file = data_dir(args.data_dir) / FILE_NAME
+        head_file = head_file.with_suffix(".head")
+        if not head_file.exists() and expected is None:
+            print(f"audit: {error}", file=sys.stderr)
+            return 2
+        # The database is gone but its sealed head (or an outside copy) says records existed.
+        try:
+            known = json.loads(head_file.read_text("utf-8"))["seq"] if head_file.exists() else expected[0]  # type: ignore[index]
+        except (OSError, ValueError, KeyError, TypeError):
+            known = "?"
+        result = VerifyResult(False, 0, 1, f"every record missing: the audit database was deleted (head was record "
+                                           f"{known})")  # fmt: skip
+        seq, head = 0, ""
+    else:
+        with trail:
+            result = trail.verify(expected_head=expected)
+            seq, head = trail.head()
     if args.json:
         print(json.dumps({"ok": result.ok, "count": result.count, "first_broken_seq": result.first_broken_seq,
-                          "reason": result.reason, "head_seq": seq, "head_hash": head}))
+                          "reason": result.reason, "missing": [list(r) for r in result.missing],
+                          "head_seq": seq, "head_hash": head}, ensure_ascii=False))  # fmt: skip
     elif result.ok:
         print(f"audit trail intact: {result.count} records, head {seq} {head}")
     else:
-        print(f"audit trail BROKEN at record {result.first_broken_seq}: {result.reason}", file=sys.stderr)
-        print(f"{result.count} records before it verify", file=sys.stderr)
+        where = f" at record {result.first_broken_seq}" if result.first_broken_seq else ""
+        print(f"audit trail BROKEN{where}: {result.reason}", file=sys.stderr)
+        print(f"{result.count} records verify", file=sys.stderr)
     return 0 if result.ok else 1
 
 
@@ -62,6 +92,7 @@ def register(cli) -> None:
     p = cli.command("audit", "verify", help="check the audit trail's hash chain; names the first broken record")
     p.add_argument("--data-dir", help="the kiosk's data folder (default: from configuration)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--expect-head", metavar="SEQ:HASH", help="an outside copy of the head (from the heartbeat)")
     p.set_defaults(func=_verify)
     p = cli.command("audit", "show", help="print the newest audit records")
     p.add_argument("--data-dir", help="the kiosk's data folder (default: from configuration)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
+from kiosk.atomic import write_atomic
 from kiosk.config.schema import Settings
 from kiosk.paths import config_dir
 
@@ -92,7 +93,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), [f"{path}: cannot read: {error}"]) from None
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown setting"
@@ -136,10 +137,10 @@ class LastGood:
         path = self._path(name)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), "utf-8")
-        os.replace(tmp, path)  # atomic: a crash leaves the old copy or the new one
+        try:  # atomic: a crash or a full disk leaves the old copy; the layer applies all the same
+            write_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True).encode())
+        except OSError as error:
+            log.error("last good copy of the %s layer not saved: %s", name, error.strerror or error)
 
 
 def load(layers: list[Layer], state_dir: Path | None = None) -> LoadedConfig:

@@ -18,6 +18,15 @@ class KioskSection(Section):
     language: Literal["zh_CN", "en"] = "zh_CN"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: str = ""  # empty: ~/.local/share/tongban (or --data-dir)
+    time_zone: str = "Asia/Shanghai"  # every time shown, printed and recorded (kiosk.clock), whatever the PC's zone
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from kiosk.clock import zone_of
+
+        zone_of(value)
+        return value
 
 
 class DisplaySection(Section):
@@ -92,6 +101,8 @@ class PlatformSection(Section):
     credentials_file: str = ""
     ca_bundle: str = ""
     timeout_s: float = Field(10.0, gt=0, le=120)
+    # the platform's public progress page: the receipt's QR opens <progress_url>?no=…&ref=… on a phone
+    progress_url: str = Field("https://zwfw.example.gov.cn/progress", pattern=r"^https://[^/?#@\s]+(/[^?#@\s]*)?$")
 
     @field_validator("url")
     @classmethod
@@ -171,6 +182,15 @@ class FleetSection(Section):
     trusted_root: str = ""  # root.json shipped at install; empty: <config dir>/fleet-root.json
     mqtt_broker: str = ""  # host:port of the optional "new version exists" nudge; empty: no nudge
     mqtt_topic: str = "tongban/fleet/{group}"
+    console_url: str = ""  # the fleet console heartbeats also go to: http(s)://… or mqtt://HOST:PORT; empty: none
+    console_token_file: str = ""  # this kiosk's console token (kiosk fleet console-kiosk), one line, mode 0600
+
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://", "mqtt://")):
+            raise ValueError("must be an http://, https:// or mqtt:// URL, or empty to send no heartbeat to a console")
+        return value.rstrip("/")
 
     @field_validator("repo_url")
     @classmethod

@@ -313,7 +313,8 @@ def manifest_header(archive: Path) -> tuple[int, str]:
             data = tomllib.loads(member.read().decode("utf-8")) if member else None
     except (tarfile.TarError, KeyError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise BundleError([f"{BUNDLE_FILE}: cannot read: {error}"]) from None
-    version = (data or {}).get("version")
+    data = data or {}
+    version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise BundleError([f"{BUNDLE_FILE}: version: must be a positive integer"])
     return version, str(data.get("note", ""))

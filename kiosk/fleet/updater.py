@@ -8,7 +8,8 @@ State under ``<data_dir>/fleet/``::
     current -> bundles/…  the applied bundle; switched with one atomic rename, so it is the whole bundle or nothing
     pending -> bundles/…  verified and validated, waiting for the resident session to end
     trial.json            written while a new bundle is under health check (a crash there reverts on restart)
-    state.json            last result, refused versions (for the heartbeat and `kiosk config pull`)
+    state.json            last result, refused versions, the last refusal and revert (for the heartbeat and
+                          `kiosk config pull`)
 """
 
 from __future__ import annotations
@@ -403,6 +404,9 @@ class FleetUpdater:
         self.last_result = result
         state = self._state()
         state["last_result"] = {**asdict(result), "at": dt.datetime.now(dt.UTC).isoformat()}
+        if result.outcome in ("refused", "reverted"):  # kept past later rounds: the heartbeat reports the last of each
+            key = "last_refusal" if result.outcome == "refused" else "last_revert"
+            state[key] = {"version": result.offered, "reason": result.reason, "at": state["last_result"]["at"]}
         self._write_json("state.json", state)
 
     def _saved_result(self) -> PullResult | None:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from kiosk.platform.errors import MalformedAnswer
 
+# Inside _Obj the names str and bool are its readers; annotations there use these.
+_Str: TypeAlias = str
+_Bool: TypeAlias = bool
 STATUSES = ("accepted", "in_review", "need_more", "approved", "rejected", "completed")
 
 
@@ -39,7 +42,7 @@ class _Obj:
             raise MalformedAnswer(f"{self.where}.{key}: expected a non-empty string")
         return value
 
-    def int(self, key: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(self, key: _Str, *, minimum: int | None = None, maximum: int | None = None) -> int:
         value = self._get(key)
         if not isinstance(value, int) or isinstance(value, bool):
             raise MalformedAnswer(f"{self.where}.{key}: expected an integer")
@@ -47,22 +50,24 @@ class _Obj:
             raise MalformedAnswer(f"{self.where}.{key}: {value} out of range")
         return value
 
-    def bool(self, key: str) -> bool:
+    def bool(self, key: _Str) -> _Bool:
         value = self._get(key)
         if not isinstance(value, bool):
             raise MalformedAnswer(f"{self.where}.{key}: expected true or false")
         return value
 
-    def list(self, key: str) -> list[Any]:
+    def list(self, key: _Str, *, optional: _Bool = False) -> list[Any]:
+        if optional and key not in self.value:
+            return []
         value = self._get(key)
         if not isinstance(value, list):
             raise MalformedAnswer(f"{self.where}.{key}: expected a list")
         return value
 
-    def obj(self, key: str) -> _Obj:
+    def obj(self, key: _Str) -> _Obj:
         return _Obj(self._get(key), f"{self.where}.{key}")
 
-    def time(self, key: str) -> dt.datetime:
+    def time(self, key: _Str) -> dt.datetime:
         raw = self.str(key)
         try:
             value = dt.datetime.fromisoformat(raw)
@@ -72,7 +77,7 @@ class _Obj:
             raise MalformedAnswer(f"{self.where}.{key}: time without offset")
         return value
 
-    def date(self, key: str, *, nullable: bool = False) -> dt.date | None:
+    def date(self, key: _Str, *, nullable: _Bool = False) -> dt.date | None:
         raw = self.str(key, nullable=nullable)
         if raw is None:
             return None
@@ -83,7 +88,7 @@ class _Obj:
         except ValueError:
             raise MalformedAnswer(f"{self.where}.{key}: not a YYYY-MM-DD date") from None
 
-    def status(self, key: str) -> str:
+    def status(self, key: _Str) -> _Str:
         value = self.str(key)
         if value not in STATUSES:
             raise MalformedAnswer(f"{self.where}.{key}: unknown status {value[:40]!r}")
@@ -200,6 +205,14 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class PromiseChange:
+    at: dt.datetime
+    old: dt.date | None
+    new: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Progress:
     application_no: str
     status: str
@@ -207,6 +220,7 @@ class Progress:
     promised_by: dt.date | None
     client_reference: str | None = None
     handling_org: str | None = None
+    promise_changes: tuple[PromiseChange, ...] = ()
 
 
 def progress(value: Any, where: str = "progress") -> Progress:
@@ -216,6 +230,12 @@ def progress(value: Any, where: str = "progress") -> Progress:
     for index, item in enumerate(top.list("history")):
         entry = _Obj(item, f"{where}.history[{index}]")
         history.append(HistoryEntry(entry.time("at"), entry.status("status"), entry.str("note", nonempty=False)))
+    changes = []
+    for index, item in enumerate(top.list("promise_changes", optional=True)):
+        entry = _Obj(item, f"{where}.promise_changes[{index}]")
+        new = entry.date("to")
+        assert new is not None  # not nullable: date() raised otherwise
+        changes.append(PromiseChange(entry.time("at"), entry.date("from", nullable=True), new, entry.str("reason")))
     return Progress(
         application_no=top.str("application_no"),
         status=top.status("status"),
@@ -223,6 +243,7 @@ def progress(value: Any, where: str = "progress") -> Progress:
         promised_by=top.date("promised_by", nullable=True),
         client_reference=top.str("client_reference", optional=True, nullable=True),
         handling_org=top.str("handling_org", optional=True, nullable=True),
+        promise_changes=tuple(changes),
     )
 
 
@@ -242,8 +263,9 @@ def error_body(value: Any) -> tuple[str, str, dict[str, str]]:
     error = value.get("error") if isinstance(value, dict) else None
     if not isinstance(error, dict):
         return "", "", {}
-    code = error.get("code") if isinstance(error.get("code"), str) else ""
-    message = error.get("message") if isinstance(error.get("message"), str) else ""
+    code, message = error.get("code"), error.get("message")
+    code = code if isinstance(code, str) else ""
+    message = message if isinstance(message, str) else ""
     raw_fields = error.get("fields")
     fields = {str(k)[:100]: str(v)[:200] for k, v in raw_fields.items()} if isinstance(raw_fields, dict) else {}
     return code[:100], message[:300], fields

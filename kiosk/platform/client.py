@@ -272,6 +272,7 @@ class PlatformClient:
         config_version: str,
         devices: dict[str, dict[str, Any]],
         outbox_depth: int,
+        **health: Any,  # the optional health fields (kiosk.health, docs/platform-api.yaml Heartbeat)
     ) -> None:
         body = {
             "at": at,
@@ -279,6 +280,7 @@ class PlatformClient:
             "config_version": config_version,
             "devices": devices,
             "outbox_depth": outbox_depth,
+            **health,
         }
         self._call(
             "POST",

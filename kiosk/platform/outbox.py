@@ -2,7 +2,7 @@
 
 An application job (its files, then the application, each with its own Idempotency-Key) is written in
 ONE SQLite transaction (WAL, synchronous=FULL) before :meth:`Outbox.enqueue_application` returns its local
-reference (``K0001-000123``, sent as ``client_reference``). A worker thread delivers jobs; after a crash
+reference (``K0001-7QX2M-000123``, sent as ``client_reference``). A worker thread delivers jobs; after a crash
 or a restart it resumes, repeating whatever step was in flight with the same key and byte-identical body,
 so the platform's idempotency turns a repeat into the first answer. Retryable failures back off
 exponentially with jitter, honouring Retry-After; permanent failures are kept for staff review (list,
@@ -11,16 +11,22 @@ retry, export), never dropped; a credential alarm (401/403) stops all sending un
 Personal data (the application body, file bytes, evaluation text) is sealed with AES-GCM under a key file
 made with mode 0600 in the data dir; once a job is delivered its sealed payload and files are erased and
 only the reference ↔ application number mapping stays.
+
+References are unique for the kiosk's whole life, not just for one database: each outbox database draws
+a random *instance* (5 Crockford base-32 characters, 2**25 values) when it is created and keeps it, and
+every reference carries it (``<kiosk id>-<instance>-<sequence>``). A reinstall, a new disk or a
+quarantined database starts its sequence at 1 again under a new instance, so the platform never sees a
+reused ``client_reference`` (which it would refuse as a 409 duplicate, failing the application).
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import logging
 import os
 import random
+import secrets
 import sqlite3
 import threading
 import time
@@ -33,6 +39,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 
+from kiosk import clock
 from kiosk.platform.client import FILE_TYPES, MAX_FILE, PlatformClient
 from kiosk.platform.errors import CredentialError, PermanentError, RetryableError
 from kiosk.platform.sealing import Sealer, load_or_create_key
@@ -41,10 +48,10 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "outbox.sqlite3"
 KEY_NAME = "outbox.key"
-TZ = dt.timezone(dt.timedelta(hours=8))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL CHECK (kind IN ('application', 'evaluation')),
@@ -106,8 +113,16 @@ class OutboxEvent:
     error: str | None = None
 
 
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing a resident can misread
+
+
+def new_instance() -> str:
+    """A fresh outbox instance: 5 random Crockford base-32 characters."""
+    return "".join(secrets.choice(_CROCKFORD) for _ in range(5))
+
+
 def _now_iso() -> str:
-    return dt.datetime.now(TZ).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 class Outbox:
@@ -134,12 +149,14 @@ class Outbox:
         self._db.execute("PRAGMA synchronous=FULL")  # "queued" must survive a power cut
         self._db.executescript(_SCHEMA)
         self._lock = threading.RLock()
+        self.instance = self._instance()
         self._wake = threading.Condition(threading.Lock())
         self._changed = threading.Condition(threading.Lock())
         self._listeners: list[Callable[[OutboxEvent], None]] = []
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._woken = False
+        self._busy = False  # a job is in hand: its listeners have not all run yet
         self._alarm: str | None = None
         self._failures_in_a_row = 0
         self._pause_until = 0.0
@@ -166,7 +183,7 @@ class Outbox:
                 if key in material and not (isinstance(material[key], int) and 0 <= material[key] < len(attachments)):
                     raise ValueError(f"material {material.get('code')!r}: {key} out of range")
         with self._transaction() as db:
-            reference = f"{self.kiosk_id}-{self._next(db, 'application'):06d}"
+            reference = f"{self.kiosk_id}-{self.instance}-{self._next(db, 'application'):06d}"
             body.update(kiosk_id=self.kiosk_id, client_reference=reference)
             body.setdefault("submitted_at", _now_iso())
             job_id = self._insert_job(db, "application", reference, body, None)
@@ -214,7 +231,7 @@ class Outbox:
                     application_no = json.loads(row["result"])["application_no"]
                 else:
                     depends_on = row["id"]
-            reference = f"{self.kiosk_id}-E{self._next(db, 'evaluation'):06d}"
+            reference = f"{self.kiosk_id}-{self.instance}-E{self._next(db, 'evaluation'):06d}"
             payload = {"application_no": application_no, "level": level, "reasons": list(reasons), "comment": comment}
             self._insert_job(db, "evaluation", reference, payload, depends_on)
         self._notify()
@@ -230,6 +247,17 @@ class Outbox:
             (kind, reference, str(uuid.uuid4()), sealed, depends_on, time.time()),
         )
         return int(cursor.lastrowid or 0)
+
+    def _instance(self) -> str:
+        """This database's instance, drawn once in the same transaction that stores it."""
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE name='instance'").fetchone()
+            if row is not None:
+                return str(row[0])
+            instance = new_instance()
+            db.execute("INSERT INTO meta (name, value) VALUES ('instance', ?)", (instance,))
+        log.info("new outbox database: references are %s-%s-NNNNNN", self.kiosk_id, instance)
+        return instance
 
     @staticmethod
     def _next(db: sqlite3.Connection, name: str) -> int:
@@ -296,7 +324,7 @@ class Outbox:
                         "id": row["id"],
                         "kind": row["kind"],
                         "reference": row["reference"],
-                        "created_at": dt.datetime.fromtimestamp(row["created_at"], TZ).isoformat(timespec="seconds"),
+                        "created_at": clock.local(row["created_at"]).isoformat(timespec="seconds"),
                         "attempts": row["attempts"],
                         "error": row["last_error"],
                         "payload": self._payload(row),
@@ -346,10 +374,11 @@ class Outbox:
         self._notify()
 
     def wait_idle(self, timeout: float) -> bool:
-        """True once nothing is pending (tests, benchmarks, shutdown); False on timeout."""
+        """True once nothing is pending and the listeners of the last job have run (so a receipt printed
+        next sees the platform's number); False on timeout."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self.depth():
+            while self._busy or self.depth():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -376,11 +405,20 @@ class Outbox:
             if wait > 0:
                 self._sleep(wait)
                 continue
-            row, next_due = self._next_due()
+            self._busy = True
+            row, next_due = None, None
+            try:
+                row, next_due = self._next_due()
+                if row is not None:
+                    self._attempt(row)
+            except Exception:  # a local fault (disk full, I/O error): the worker keeps going and retries
+                log.exception("outbox worker: local fault; retrying in 5 s")
+            finally:
+                self._busy = False
+                with self._changed:
+                    self._changed.notify_all()  # only now: the listeners of this job have run
             if row is None:
                 self._sleep(min(next_due - time.time(), 5.0) if next_due else 5.0)
-                continue
-            self._attempt(row)
 
     def _next_due(self) -> tuple[sqlite3.Row | None, float | None]:
         with self._lock:
@@ -513,8 +551,6 @@ class Outbox:
         self._emit(OutboxEvent("delivered", self._info(row["id"])))
 
     def _emit(self, event: OutboxEvent) -> None:
-        with self._changed:
-            self._changed.notify_all()
         for listener in list(self._listeners):
             try:
                 listener(event)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.printer.document import QR, KeyValue, Receipt, Section, Text
+from kiosk import clock
 from kiosk.logs import recent_lines
 from kiosk.staff.session import Action, StaffSession
 
@@ -69,7 +70,7 @@ class ExportResult:
 
 def selftest_receipt(kiosk_id: str, now: dt.datetime | None = None) -> Receipt:
     """A test receipt: Chinese text, a key–value block and a native QR code; no personal data."""
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     return Receipt(
         "通办 打印自检",
         [
@@ -202,7 +203,7 @@ class Maintenance:
         folder = Path(folder) if folder is not None else self.export_targets()[0]
         session.authorize(Action.OUTBOX, op="export", usb=folder.parent != self.data_dir)
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"outbox-failed-{self.settings.kiosk.id}-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+        path = folder / f"outbox-failed-{self.settings.kiosk.id}-{clock.now():%Y%m%d-%H%M%S}.json"
         count = self._need(self.outbox, "outbox").export_failed(path)
         return ExportResult(path, count)
 

@@ -20,7 +20,7 @@ def fill_relief(app):
 def test_submit_then_delivery_fills_the_number(zhang, services, outbox, sim, h):
     app = zhang.start_application(item_code=TEMP_RELIEF)
     assert app.route.kind is RouteKind.COMMUNITY
-    assert app.route.office == "北京市朝阳区政务服务中心"
+    assert app.route.office == "北京市朝阳区乡镇（街道）便民服务中心"  # named from the division table
     # 一证通办: the ID card and the household register come from the platform
     assert app.material("id_card").status is MaterialStatus.CERTIFICATE
     assert app.material("household_register").status is MaterialStatus.CERTIFICATE

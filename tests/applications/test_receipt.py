@@ -45,14 +45,15 @@ def test_receipt_text_is_masked_and_lists_statuses(services, submitted, h):
     text = text_of(services, submitted)
     assert "张伟" not in text and h.ZHANG[1] not in text
     assert "申请人：张*  110105********1239" in text
-    for line in ("【电子证照】申请人居民身份证", "【电子证照】居民户口簿", "【告知承诺】家庭收入及财产状况声明",
+    for line in ("【电子证照】申请人身份证件", "【电子证照】居民户口簿", "【告知承诺】家庭收入及财产状况声明",
                  "【已提供】遭遇困难的相关证明", "【待补充】本人银行卡"):  # fmt: skip
         assert line in text.replace("\n", "")
     assert "服务网点：示例县政务服务24小时自助服务区" in text and "终端编号：K0001" in text
-    assert "办理机构：北京市朝阳区政务服务中心" in text
+    assert "办理机构：北京市朝阳区乡镇（街道）便民服务中心" in text
     assert "受理时间：2026-03-02 10:00" in text
     assert "咨询电话：0571-86010350" in text
-    assert "承诺办结：2026年03月16日前" in text  # 10 working days after Monday 2 March 2026
+    # 10 working days after Monday 2 March 2026, counted by the kiosk: 约 until the platform answers
+    assert "承诺办结：约2026年03月16日前（以平台答复为准）" in text
 
 
 def test_local_reference_until_the_platform_answers(services, outbox, submitted):
@@ -64,6 +65,21 @@ def test_local_reference_until_the_platform_answers(services, outbox, submitted)
     after = text_of(services, submitted)
     assert f"申请编号：{submitted.application_no}" in after and "本机受理号" not in after
     assert parse_progress_qr(submitted.progress_qr).application_no == submitted.application_no
+    # the platform's own promised date, without 约, once it answered
+    promised = submitted.platform_promised_by
+    assert promised is not None and f"承诺办结：{promised:%Y年%m月%d日}前" in after.replace("\n", "")
+    assert "承诺办结：约" not in after
+
+
+def test_receipt_qr_is_the_configured_https_progress_page(services, submitted):
+    assert submitted.progress_qr == f"https://zwfw.example.gov.cn/progress?ref={submitted.reference}"
+    assert parse_progress_qr(submitted.progress_qr).reference == submitted.reference
+
+
+def test_platform_date_wins_over_the_kiosk_count(services, submitted):
+    submitted.delivered("TB202603020000001", None, "2026-03-20")
+    text = text_of(services, submitted)
+    assert "承诺办结：2026年03月20日前" in text and "约" not in text.split("承诺办结：")[1][:3]
 
 
 def test_approximate_promise_prints_yue(settings, catalog, client, outbox, zhang, h):
@@ -109,7 +125,7 @@ def test_into_2027_with_and_without_a_table(settings, catalog, client, outbox, h
     session.verify_card(h.person(*h.ZHANG))
     sub = session.submit(pension(session))
     assert sub.approximate is approximate
-    assert ("承诺办结：约" in text_of(services, sub)) is approximate
+    assert "承诺办结：约" in text_of(services, sub)  # offline: the kiosk's count is always marked 约
 
 
 def decode_qr(png_path) -> str:

@@ -50,7 +50,7 @@ def test_qr_verification_identity_comes_from_the_platform(session, h):
 
 
 def test_expired_qr(session, h):
-    outcome = session.verify_qr("essc_qr", make_qr_payload(h.ZHANG[1], time.time() - 5))
+    outcome = session.verify_qr("essc_qr", make_qr_payload(h.ZHANG[1], time.time() - 5, "essc_qr"))
     assert outcome.reason == "qr_expired" and "刷新" in outcome.message
 
 

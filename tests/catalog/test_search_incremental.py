@@ -15,6 +15,7 @@ QUERY_CHARS = HANZI + "abcdeghijklnosuxyz12"
 
 def _catalog(names: list[str], terminal: list[bool]) -> Catalog:
     dept = Department(code="11330199MB0010100X", name="示例县测试局", short_name="测试局", phone="0571-86010000",
+                      complaint_phone="12345",
                       address="示例县", hours="工作日")
     items = [
         Item(code=f"330199{i:012d}", basic_code=f"{i:012d}", name=name, aliases=tuple({name[::-1][:3]} - {name}),

@@ -12,6 +12,7 @@ import pytest
 from securesystemslib.signer import CryptoSigner
 
 from kiosk.fleet import FleetRepo, applied_version, current_bundle, current_layer
+from kiosk.health import fleet_events
 
 
 def assert_kept(fleet, version, kind="fleet.refused"):
@@ -218,6 +219,9 @@ def test_failing_health_check_reverts_to_the_last_good_bundle(fleet):
     assert fleet.audit.last("fleet.health_failed")["check"] == "platform"
     assert current_layer(fleet.tmp / "k1").data == {"idle": {"timeout_s": 100}}
     assert kiosk.poll_once().outcome == "refused"  # not re-applied at every poll
+    events = fleet_events(fleet.tmp / "k1")  # the heartbeat's fleet field (kiosk.health)
+    assert events["last_revert"]["version"] == 2 and "did not answer" in events["last_revert"]["reason"]
+    assert events["last_refusal"]["version"] == 2 and "refused before" in events["last_refusal"]["reason"]
     fleet.publish(3, '[platform]\nurl = "https://gw3.example.gov.cn"\n')
     assert kiosk.poll_once().version == 3
     assert asked[-1] == "https://gw3.example.gov.cn"

@@ -313,7 +313,7 @@ def test_cancel_stops_a_waiting_read(sim, make_reader):
 
 
 def test_photo_plugin_decodes_the_standin(sim, make_reader):
-    reader, events = make_reader(photo_decoder="drivers.sim.idcard.photo:decode_standin")
+    reader, events = make_reader(photo_decoder="drivers.idcard.standin_photo:decode_standin")
     assert reader.capabilities()["photo_decode"] is True
     sim.place(0)
     image = events.next("identity_read").payload["photo_image"]

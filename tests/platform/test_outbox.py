@@ -36,7 +36,7 @@ def test_delivers_files_then_application(make_outbox, sim, verification, h):
     body = h.application(verification.verification_id)
     body["materials"].append({"code": "promise", "provided_as": "commitment", "signature_file_index": 1})
     reference = outbox.enqueue_application([(h.JPEG, "image/jpeg"), Attachment(h.PDF, "application/pdf")], body)
-    assert reference == "K0001-000001"
+    assert reference == f"K0001-{outbox.instance}-000001"
     assert [j.reference for j in outbox.pending()] == [reference] and outbox.depth() == 1
     outbox.start()
     assert outbox.wait_idle(10)
@@ -50,7 +50,23 @@ def test_delivers_files_then_application(make_outbox, sim, verification, h):
     assert events[0].job.application_no == delivered["application_no"]
     assert outbox.lookup(reference).result["handling_org"] == "北京市朝阳区政务服务中心"
     assert outbox.pending() == [] and outbox.depth() == 0
-    assert outbox.enqueue_application([], h.application(verification.verification_id, materials=[])) == "K0001-000002"
+    second = outbox.enqueue_application([], h.application(verification.verification_id, materials=[]))
+    assert second == f"K0001-{outbox.instance}-000002"
+
+
+def test_a_new_database_never_reuses_a_reference(make_outbox, sim, verification, h, tmp_path):
+    """A reinstall or a new disk starts the sequence again, under a new instance: no 409 duplicate."""
+    first = make_outbox(tmp_path / "disk1")
+    old = first.enqueue_application([], h.application(verification.verification_id, materials=[]))
+    first.start()
+    assert first.wait_idle(10)
+    second = make_outbox(tmp_path / "disk2")  # the same kiosk id, a brand-new outbox database
+    new = second.enqueue_application([], h.application(verification.verification_id, materials=[]))
+    assert old.endswith("-000001") and new.endswith("-000001") and new != old
+    second.start()
+    assert second.wait_idle(10)
+    assert second.lookup(new).state == "delivered"
+    assert len({a["client_reference"] for a in sim.applications()}) == 2
 
 
 def test_enqueue_refuses_bad_input(make_outbox, verification, h):
@@ -103,7 +119,7 @@ def test_credential_alarm_stops_sending_until_resumed(make_outbox, sim, verifica
     outbox.enqueue_application([(h.JPEG, "image/jpeg")], h.application(verification.verification_id))
     outbox.start()
     deadline = time.monotonic() + 10
-    while not outbox.alarm and time.monotonic() < deadline:
+    while not (outbox.alarm and alarms) and time.monotonic() < deadline:  # the listener runs just after
         time.sleep(0.02)
     assert outbox.alarm and "401" in outbox.alarm and len(alarms) == 1
     requests_seen = sim.stats().get("requests.files", 0)
@@ -129,8 +145,9 @@ def test_delivery_resumes_after_restart(make_outbox, sim, verification, h, tmp_p
     assert second.wait_idle(10)
     assert sorted(a["client_reference"] for a in sim.applications()) == references
     assert second.enqueue_application([(h.JPEG, "image/jpeg")], h.application(verification.verification_id)) == (
-        "K0001-000004"
+        f"K0001-{second.instance}-000004"
     )
+    assert second.instance == first.instance  # the same database keeps its instance
 
 
 def test_retry_after_is_honoured(make_outbox, sim, verification, h):
@@ -172,7 +189,7 @@ def test_evaluation_waits_for_its_application(make_outbox, sim, verification, h)
     outbox = make_outbox()
     reference = outbox.enqueue_application([(h.JPEG, "image/jpeg")], h.application(verification.verification_id))
     evaluation = outbox.enqueue_evaluation(1, ["材料要求不清楚"], "说明不清", local_reference=reference)
-    assert evaluation == "K0001-E000001"
+    assert evaluation == f"K0001-{outbox.instance}-E000001"
     sim.set_faults("evaluations", drop_after=0.5)
     outbox.start()
     assert outbox.wait_idle(10)
@@ -196,7 +213,7 @@ def test_personal_data_encrypted_at_rest(make_outbox, verification, h, tmp_path)
     assert len(raw) > 4096
     for needle in (h.ZHANG["name"], h.ZHANG["id_number"], "13800138000", "测试"):
         assert needle.encode() not in raw and needle.encode("utf-16-le") not in raw
-    assert b"K0001-000001" in raw  # the reference is not personal and stays readable
+    assert f"K0001-{outbox.instance}-000001".encode() in raw  # the reference is not personal and stays readable
     key = data_dir / "outbox.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 32
 

@@ -102,11 +102,13 @@ def test_face_mismatch_only_with_a_photo(http, h):
 def test_qr_verification(http, h, sim):
     good = make_qr_payload(h.ZHANG["id_number"], sim.now() + 60)
     assert http("POST", "/v1/identity/verifications", json={"method": "eid_qr", "qr_payload": good}).json()["verified"]
-    old = make_qr_payload(h.ZHANG["id_number"], sim.now() - 1)
+    old = make_qr_payload(h.ZHANG["id_number"], sim.now() - 1, "essc_qr")
     answer = http("POST", "/v1/identity/verifications", json={"method": "essc_qr", "qr_payload": old}).json()
     assert answer == {"verified": False, "reason": "qr_expired"}
     junk = http("POST", "/v1/identity/verifications", json={"method": "eid_qr", "qr_payload": "hello"}).json()
     assert junk == {"verified": False, "reason": "qr_invalid"}
+    mismatched = http("POST", "/v1/identity/verifications", json={"method": "eid_qr", "qr_payload": old}).json()
+    assert mismatched == {"verified": False, "reason": "qr_invalid"}  # an e-社保卡 code sent as an e-ID
 
 
 def test_verification_token_expires(http, h, sim):

@@ -267,3 +267,51 @@ def test_cli_verify_show_and_name_the_first_broken_record(tmp_path, capsys):
 def test_cli_missing_trail_exits_2(tmp_path, capsys):
     assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 2
     assert "no audit trail" in capsys.readouterr().err
+
+
+# -- the anchored head: truncation and deletion ----------------------------------------------------
+def test_truncated_tail_is_named_by_the_sealed_head(tmp_path, capsys):
+    path = tmp_path / "audit.sqlite3"
+    filled(path).close()
+    tamper(path, ("DELETE FROM audit WHERE seq >= 5", ()))
+    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 1
+    assert "the newest records 5–6 missing" in capsys.readouterr().err
+    trail = AuditTrail(path)  # the kiosk starts again on the shortened trail: the loss goes on the record
+    assert [r.kind for r in trail.tail(1)] == ["audit.records_lost"] and trail.tail(1)[0].fields["first"] == 5
+    result = trail.verify()
+    assert not result.ok and result.missing == ((5, 6),) and "records 5–6 lost, noted as record 5" in result.reason
+
+
+def test_every_row_deleted_or_the_file_removed_is_detected(tmp_path, capsys):
+    path = tmp_path / "audit.sqlite3"
+    filled(path, 3).close()
+    tamper(path, ("DELETE FROM audit", ()))
+    result = AuditTrail(path, readonly=True).verify()
+    assert not result.ok and result.missing == ((1, 3),) and "every record missing" in result.reason
+    for name in ("audit.sqlite3", "audit.sqlite3-wal", "audit.sqlite3-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    assert main(["audit", "verify", "--data-dir", str(tmp_path)]) == 1
+    assert "every record missing: the audit database was deleted (head was record 3)" in capsys.readouterr().err
+
+
+def test_an_altered_head_or_an_outside_copy_disagreeing_is_detected(tmp_path):
+    path = tmp_path / "audit.sqlite3"
+    trail = filled(path, 4)
+    seq, digest = trail.head()
+    assert trail.verify(expected_head=(seq, digest)).ok
+    assert "the newest record 5 missing" in trail.verify(expected_head=(5, digest)).reason
+    trail.close()
+    head = json.loads(path.with_suffix(".head").read_text())
+    path.with_suffix(".head").write_text(json.dumps({**head, "seq": 2}))
+    result = AuditTrail(path, readonly=True).verify()
+    assert not result.ok and "altered" in result.reason
+
+
+def test_a_new_trail_and_an_old_one_without_a_head_verify(tmp_path):
+    assert AuditTrail(tmp_path / "new.sqlite3").verify().ok
+    path = tmp_path / "old.sqlite3"
+    filled(path, 2).close()
+    path.with_suffix(".head").unlink()
+    path.with_suffix(".key").unlink()  # a trail from before sealed heads: anchored on first open
+    trail = AuditTrail(path)
+    assert trail.verify().ok and trail.sealed_head() == trail.head()

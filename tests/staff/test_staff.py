@@ -183,13 +183,52 @@ def test_five_wrong_pins_lock_for_five_minutes_across_a_restart(tmp_path, staff_
     clock.advance(1)
     assert again.retry_in_s() == 0
     assert again.login(OPERATOR_PIN).ok
-    assert json.loads((tmp_path / STATE_FILE).read_text()) == {"failures": 0, "locked_until": None}
+    assert json.loads((tmp_path / STATE_FILE).read_text()) == {"buckets": {}}
 
     logins = [r for r in kinds(audit) if r[0] == "staff.login"]
     assert [r[2]["result"] for r in logins] == ["wrong_pin"] * 5 + ["locked", "locked", "ok"]
-    assert next(r for r in kinds(audit) if r[0] == "staff.lockout")[2] == {"failures": 5, "seconds": 300}
+    assert next(r for r in kinds(audit) if r[0] == "staff.lockout")[2] == {"failures": 5, "seconds": 300,
+                                                                           "way": "gesture"}  # fmt: skip
     assert any(r[0] == "staff.unlocked" for r in kinds(audit))
     assert all("000001" not in json.dumps(r) and OPERATOR_PIN not in json.dumps(r) for r in kinds(audit))
+
+
+def test_a_stranger_locks_only_the_gesture_and_a_staff_card_still_gets_in(auth, clock):
+    for _ in range(5):
+        auth.login("000001")  # a passer-by at the hidden gesture
+    assert auth.login(OPERATOR_PIN).outcome is Outcome.LOCKED and auth.retry_in_s() == 300
+    member = auth.identify_card(OPERATOR_CARD)
+    assert auth.retry_in_s(member.id) == 0
+    assert auth.login(OPERATOR_PIN, member_id=member.id).ok  # the staff card is another way in
+
+
+def test_a_members_card_lock_is_that_members_only_and_backs_off(auth, clock):
+    for _ in range(5):
+        auth.login("000001", member_id="op01")  # a found card, wrong PINs
+    assert auth.retry_in_s("op01") == 300 and auth.retry_in_s("adm01") == 0 and auth.retry_in_s() == 0
+    assert auth.login(ADMIN_PIN).ok  # the gesture and other members are unaffected
+    clock.advance(300)
+    for _ in range(5):
+        result = auth.login("000001", member_id="op01")
+    assert result.outcome is Outcome.LOCKED and result.retry_in_s == 600  # the second lock in a row: doubled
+    clock.advance(600)
+    assert auth.login(OPERATOR_PIN, member_id="op01").ok
+    for _ in range(5):
+        result = auth.login("000001", member_id="op01")
+    assert result.retry_in_s == 300  # a good sign-in resets the back-off
+    assert auth.lock_duration(20) == 86400
+
+
+def test_a_full_disk_refuses_sign_in_instead_of_hanging(tmp_path, staff_config, clock):
+    from kiosk.audit import AuditUnavailable
+
+    class FullAudit:
+        def record(self, *_args, **_fields):
+            raise AuditUnavailable("audit record not written: database or disk is full")
+
+    auth = StaffAuth(staff_config, tmp_path, audit=FullAudit(), clock=clock, session_clock=clock)
+    assert auth.login(OPERATOR_PIN).outcome is Outcome.UNAVAILABLE
+    assert auth.identify_card(OPERATOR_CARD).id == "op01"  # the card is still recognised
 
 
 def test_a_good_pin_resets_the_count(auth):

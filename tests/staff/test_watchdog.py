@@ -89,7 +89,9 @@ def test_a_socket_nobody_listens_on_is_reported_not_raised(tmp_path):
     [
         ({"WATCHDOG_USEC": "20000000"}, 20.0),
         ({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": str(os.getpid())}, 20.0),
-        ({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"}, None),  # meant for another process
+        ({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "1"}, None),  # init: the ancestor of everything
+        ({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": str(os.getppid())}, 20.0),  # the compositor we run in
+        ({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": "pid"}, None),
         ({"WATCHDOG_USEC": "0"}, None),
         ({"WATCHDOG_USEC": "soon"}, None),
         ({}, None),
@@ -109,6 +111,27 @@ def test_feeder_pings_at_half_the_interval(listener, clock):
     assert nothing_waiting(sock)
     clock.advance(0.1)
     assert feeder.tick() and received(sock) == "WATCHDOG=1"
+
+
+def test_a_pid_outside_our_process_tree_is_another_services_watchdog(tmp_path):
+    import subprocess
+    import sys
+
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        assert watchdog_interval({"WATCHDOG_USEC": "20000000", "WATCHDOG_PID": str(other.pid)}) is None
+    finally:
+        other.communicate(b"")
+
+
+def test_the_ui_clock_callback_never_returns_false(listener, clock):
+    """Kivy unschedules an interval callback that returns False: ``feed`` returns None even when no ping was due."""
+    sock, path = listener
+    feeder = WatchdogFeeder(env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "20000000"}, clock=clock)
+    assert feeder.feed(1.0) is None and received(sock) == "WATCHDOG=1"
+    assert feeder.tick() is False and feeder.feed(1.0) is None
+    clock.advance(10)
+    assert feeder.feed(1.0) is None and received(sock) == "WATCHDOG=1" and feeder.pings == 2
 
 
 def test_feeder_without_watchdog_usec_stays_quiet(listener, clock):

@@ -89,7 +89,7 @@ def test_five_wrong_pins_lock_the_menu_with_minutes_left_until_the_clock_passes(
     pin = kiosk_app.app.root.get_screen("staff_pin")
     for _ in range(5):
         enter_pin(kiosk_app, "999999", taps=False)
-    assert pin.ids.message.text == "密码错误次数过多，已锁定，请 5 分钟后再试"
+    assert pin.ids.message.text == "密码错误次数过多，已锁定，请 5 分钟后再试\n持工作卡的工作人员仍可刷卡登录"
     assert pin.ids.ok.disabled
     wall.advance(181)  # 119 s left: shown as 2 minutes
     pin.show_lock()
@@ -105,6 +105,27 @@ def test_five_wrong_pins_lock_the_menu_with_minutes_left_until_the_clock_passes(
     assert kiosk_app.app.root.current == "staff_menu"
     kinds = [r.kind for r in staff_hw.audit.tail(12)]
     assert "staff.lockout" in kinds and "staff.unlocked" in kinds
+
+
+def test_a_full_disk_answers_the_pin_pad_instead_of_checking_forever(kiosk_app, desk, staff_hw, tmp_path):
+    from kiosk.audit import AuditTrail
+    from kiosk.staff import StaffAuth
+    from tests.field.tinydisk import fill, tiny_disk
+
+    with tiny_disk(tmp_path / "disk", 256) as disk:
+        trail = AuditTrail(disk / "audit.sqlite3")
+        fill(disk)
+        try:
+            desk.auth = StaffAuth(kiosk_app.app.core.settings.staff, tmp_path, audit=trail)
+            desk.open_pin(None)
+            settle(kiosk_app)
+            pin = kiosk_app.app.root.get_screen("staff_pin")
+            enter_pin(kiosk_app, OPERATOR_PIN, taps=False)
+            assert wait_until(kiosk_app, lambda: not pin.checking, 20)
+            assert pin.ids.message.text == "存储空间已满或故障，暂时无法记录登录，请联系运维热线"
+            assert kiosk_app.app.root.current == "staff_pin"  # not signed in without an audit record
+        finally:
+            trail.close()
 
 
 def test_the_menu_closes_itself_when_idle_and_returns_home(kiosk_app, desk, staff_hw):

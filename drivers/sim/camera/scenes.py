@@ -46,8 +46,8 @@ def desk(size: tuple[int, int], seed: int = 7) -> np.ndarray:
     """Dark wood: brown with grain, clearly darker than paper."""
     w, h = size
     rng = np.random.default_rng(seed)
-    grain = rng.normal(0, 1, (1, w)).astype(np.float32)
-    grain = cv2.GaussianBlur(grain, (0, 0), 3).repeat(h, axis=0)
+    noise = rng.normal(0, 1, (1, w)).astype(np.float32)
+    grain = cv2.GaussianBlur(noise, (0, 0), 3).repeat(h, axis=0)
     yy = np.arange(h, dtype=np.float32)[:, None]
     wave = 8 * np.sin(yy / 37.0 + np.linspace(0, 6, w, dtype=np.float32)[None, :])
     shade = 1.0 + 0.08 * grain + 0.01 * wave

@@ -45,7 +45,7 @@ def make_video(
         raise ValueError("at least one scene is needed")
     rendered = [render(name, size) for name in scenes]  # raises on an unknown name before any file exists
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, size, True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, size, True)
     if not writer.isOpened():
         raise OSError(f"OpenCV cannot write MJPG video to {path}")
     writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 90)

@@ -31,7 +31,7 @@ class CommandBuffer:
 
     def push(self, data: bytes) -> list[tuple[int, int, bytes, bool]]:
         self.pending += data
-        commands = []
+        commands: list[tuple[int, int, bytes, bool]] = []
         while True:
             at = self.pending.find(SYNC)
             if at < 0:

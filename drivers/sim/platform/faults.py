@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 ENDPOINTS = ("identity", "certificates", "files", "applications", "progress", "evaluations", "heartbeat")
 
@@ -43,7 +44,7 @@ class Fault:
         if endpoint != "*" and endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)} or *")
         types = {f.name: f.type for f in fields(cls)}
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}  # each name and number type checked against the fields below
         for item in filter(None, (s.strip() for s in settings.split(","))):
             name, eq, raw = item.partition("=")
             if not eq or name not in types:
@@ -73,7 +74,7 @@ class FaultBook:
                 else:
                     self._faults[name] = fault
 
-    def update(self, endpoint: str, **changes: float | int) -> None:
+    def update(self, endpoint: str, **changes: Any) -> None:  # Fault checks names and ranges
         with self._lock:
             current = self._faults.get(endpoint, Fault())
         self.set(endpoint, replace(current, **changes))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import logging
 import secrets
@@ -38,7 +39,29 @@ MAX_JSON = 1024 * 1024
 FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 VERIFICATION_TTL = 600
 RESIDENTS_FILE = Path(__file__).with_name("residents.json")
+CATALOG_DIR = Path(__file__).resolve().parents[3] / "config" / "catalog"  # the packaged catalog's items
+
+
+def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]:
+    """Each item's own 承诺时限 from a catalog folder's item files (read as plain YAML: drivers never import the
+    kiosk's catalog code); empty when the folder is missing or unreadable."""
+    import yaml
+
+    days: dict[str, int] = {}
+    for path in sorted(Path(directory).glob("items/*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            log.warning("platform simulator: catalog file %s unreadable; its items get the default promise", path)
+            continue
+        for item in (data or {}).get("items") or []:
+            if isinstance(item, dict) and isinstance(item.get("promised_days"), int):
+                days[str(item.get("code"))] = item["promised_days"]
+    return days
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
+PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
+               "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
+PROGRESS_PAGE = "/progress"  # the page a receipt QR opens (the kiosk's platform.progress_url points here)
 
 
 class Reject(Exception):
@@ -59,9 +82,12 @@ def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, TZ).isoformat(timespec="seconds")
 
 
-def make_qr_payload(id_number: str, expires_at: float) -> str:
-    """The simulator's stand-in for an eID / e-social-security-card QR code (opaque to the kiosk)."""
-    return f"SIMQR|{id_number}|{int(expires_at)}"
+QR_MARKERS = {"eid_qr": "SIMQR", "essc_qr": "SIMESSC"}
+
+
+def make_qr_payload(id_number: str, expires_at: float, method: str = "eid_qr") -> str:
+    """The simulator's stand-in for an eID (``eid_qr``) or e-social-security-card (``essc_qr``) QR code."""
+    return f"{QR_MARKERS[method]}|{id_number}|{int(expires_at)}"
 
 
 class PlatformSimulator:
@@ -83,8 +109,9 @@ class PlatformSimulator:
     ) -> None:
         """``speed`` multiplies the clock: with speed=60 an application is in review after one real second.
 
-        ``promised_days`` maps item codes to their promised working days; an application's promise is the
-        longest of its items'. ``review_after``/``complete_after`` are simulated seconds after acceptance.
+        ``promised_days`` maps item codes to their promised working days (default: each item's own, read from
+        the packaged catalog); an application's promise is the longest of its items'. ``review_after`` /
+        ``complete_after`` are simulated seconds after acceptance.
         """
         self.db_path = Path(db_path)
         self.host, self._port, self.token = host, port, token
@@ -93,7 +120,7 @@ class PlatformSimulator:
         self.regions: dict[str, str] = data.get("regions", {})
         self.faults = FaultBook(faults, seed)
         self.speed, self.review_after, self.complete_after = speed, review_after, complete_after
-        self.promised_days = promised_days or {}
+        self.promised_days = catalog_promised_days() if promised_days is None else promised_days
         self.default_promised_days = default_promised_days
         self._offset = 0.0
         self._stats_lock = threading.Lock()
@@ -179,6 +206,18 @@ class PlatformSimulator:
                 (application_no, self.now(), status, note),
             )
 
+    def change_promise(self, application_no: str, promised_by: str, reason: str) -> None:
+        """The handling office moves the promised date (补正 suspends the clock, an approved extension …)."""
+        dt.date.fromisoformat(promised_by)
+        with self.store.transaction() as db:
+            row = db.execute("SELECT promised_by FROM applications WHERE application_no=?", (application_no,))
+            old = row.fetchone()
+            if old is None:
+                raise KeyError(application_no)
+            db.execute("INSERT INTO promise_changes VALUES (?,?,?,?,?)",
+                       (application_no, self.now(), old["promised_by"], promised_by, reason))  # fmt: skip
+            db.execute("UPDATE applications SET promised_by=? WHERE application_no=?", (promised_by, application_no))
+
     def applications(self) -> list[dict[str, Any]]:
         """Every accepted application, oldest first, with its body and current status (for assertions)."""
         out = []
@@ -239,6 +278,12 @@ class PlatformSimulator:
             "status": events[-1][1],
             "history": [{"at": _iso(at), "status": status, "note": note} for at, status, note in events],
             "promised_by": row["promised_by"],
+            "promise_changes": [
+                {"at": _iso(r["at"]), "from": r["old"], "to": r["new"], "reason": r["reason"]}
+                for r in self.store.query(
+                    "SELECT * FROM promise_changes WHERE application_no=? ORDER BY at, rowid", (row["application_no"],)
+                )
+            ],
             "handling_org": row["handling_org"],
         }
 
@@ -258,6 +303,47 @@ class PlatformSimulator:
 
     def handling_org(self, region: str) -> str:
         return self.regions.get(region, f"{region} 政务服务中心")
+
+
+def _mask_name(name: str) -> str:
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
+
+
+def _mask_id(number: str) -> str:
+    return number[:6] + "*" * max(0, len(number) - 10) + number[-4:] if len(number) > 10 else "*" * len(number)
+
+
+def progress_page(progress: dict[str, Any] | None, body: dict[str, Any] | None, asked: str | None) -> str:
+    """The public progress page (HTML, Chinese, large type for a phone)."""
+    esc = html.escape
+    parts = ['<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             "<title>办理进度查询</title><style>body{font-size:20px;line-height:1.6;margin:1em}"
+             "li{margin:.4em 0}</style></head><body><h1>办理进度查询</h1>"]  # fmt: skip
+    if progress is None or body is None:
+        parts.append(f"<p>未查询到编号为 {esc(asked or '')} 的申请。申请若刚提交，可能仍在送达途中，请稍后再查。</p>")
+    else:
+        applicant = body.get("applicant") or {}
+        status = PAGE_STATUS.get(progress["status"], progress["status"])
+        parts += [f"<p>申请编号：{esc(progress['application_no'])}</p>",
+                  f"<p>申请人：{esc(_mask_name(str(applicant.get('name', ''))))}　"
+                  f"{esc(_mask_id(str(applicant.get('id_number', ''))))}</p>",
+                  f"<p>办理机构：{esc(progress['handling_org'])}</p>",
+                  f"<p><strong>办理状态：{esc(status)}</strong></p>"]  # fmt: skip
+        if progress["promised_by"]:
+            parts.append(f"<p>承诺办结：{esc(progress['promised_by'])}前</p>")
+        for change in progress.get("promise_changes", []):
+            parts.append(f"<p>承诺日期由 {esc(change['from'] or '—')} 调整为 {esc(change['to'])}："
+                         f"{esc(change['reason'])}</p>")  # fmt: skip
+        parts.append("<ol>")
+        for entry in progress["history"]:
+            label = PAGE_STATUS.get(entry["status"], entry["status"])
+            parts.append(f"<li>{esc(entry['at'][:16].replace('T', ' '))}　{esc(label)}　{esc(entry['note'])}</li>")
+        parts.append("</ol>")
+    parts.append("</body></html>")
+    return "".join(parts)
 
 
 class _Server(ThreadingHTTPServer):
@@ -333,6 +419,9 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         url = urlsplit(self.path)
         endpoint = ""
+        if method == "GET" and url.path == PROGRESS_PAGE:
+            self._progress_page(parse_qs(url.query))
+            return
         try:
             body = self._read_body()
             endpoint, name, params = _route(method, url.path)
@@ -387,6 +476,28 @@ class _Handler(BaseHTTPRequestHandler):
             raise Reject(401, "unauthorized", "bad or missing device token")
         if not self.headers.get("X-Kiosk-Id"):
             raise Reject(401, "unauthorized", "missing X-Kiosk-Id")
+
+    def _progress_page(self, query: dict[str, list[str]]) -> None:
+        """The page a receipt's QR opens on the resident's phone: status, history and promised date, with the
+        applicant's name and ID number masked (the number alone is no proof of identity)."""
+        sim = self.server.sim
+        number, reference = (query.get("no") or [""])[0], (query.get("ref") or [""])[0]
+        row = None
+        if number:
+            row = sim.store.one("SELECT * FROM applications WHERE application_no=?", (number,))
+        if row is None and reference:
+            # references carry the kiosk's id and outbox instance: unique without the kiosk's header
+            row = sim.store.one("SELECT * FROM applications WHERE client_reference=? ORDER BY seq", (reference,))
+        if row is None:
+            status, page = 404, progress_page(None, None, reference or number)
+        else:
+            status, page = 200, progress_page(sim.progress_of(row), json.loads(row["body"]), None)
+        data = page.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, answer: dict[str, Any] | None, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -509,7 +620,7 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         if qr:
             parts = body["qr_payload"].split("|")
-            if len(parts) != 3 or parts[0] != "SIMQR" or not parts[2].isdigit():
+            if len(parts) != 3 or parts[0] != QR_MARKERS[body["method"]] or not parts[2].isdigit():
                 return "qr_invalid"
             if int(parts[2]) < sim.now():
                 return "qr_expired"
@@ -727,6 +838,7 @@ class _Handler(BaseHTTPRequestHandler):
         depth = body.get("outbox_depth")
         if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0):
             errors["outbox_depth"] = "an integer ≥ 0"
+        validate.heartbeat_health(errors, body)
         if errors:
             raise Reject(422, "validation_failed", "invalid heartbeat", errors)
         with sim.store.transaction() as db:

@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS applications (
     UNIQUE (kiosk_id, client_reference));
 CREATE TABLE IF NOT EXISTS status_events (
     application_no TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL, note TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS promise_changes (
+    application_no TEXT NOT NULL, at REAL NOT NULL, old TEXT, new TEXT NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS evaluations (
     evaluation_id TEXT PRIMARY KEY, application_no TEXT UNIQUE NOT NULL, kiosk_id TEXT NOT NULL,
     level INTEGER NOT NULL, body TEXT NOT NULL, at REAL NOT NULL);

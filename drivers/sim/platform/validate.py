@@ -8,8 +8,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from drivers.identity import id_number_valid
-
 ID_TYPES = ("resident", "hmt_permit", "foreign_permanent")
 METHODS = ("idcard", "sscard", "eid_qr", "essc_qr")
 PROVIDED_AS = {
@@ -21,6 +19,15 @@ PROVIDED_AS = {
 _REGION = re.compile(r"^\d{6}$")
 _FOREIGN_2017 = re.compile(r"^[A-Z]{3}\d{12}$")
 _PHONE = re.compile(r"^\+?\d{5,20}$")
+
+
+def id_number_valid(number: str) -> bool:
+    """GB 11643: the 18th character checks the first 17 by ISO 7064 MOD 11-2 (weight of digit i: 2^(17-i) mod 11).
+    The platform checks it on its own, not with the driver's code, so a mistake on either side shows."""
+    if not re.fullmatch(r"\d{17}[\dXx]", number):
+        return False
+    total = sum(int(digit) * pow(2, 17 - i, 11) for i, digit in enumerate(number[:17]))
+    return "10X98765432"[total % 11] == number[17].upper()
 
 
 class Errors(dict[str, str]):
@@ -92,3 +99,49 @@ def face_jpeg(errors: Errors, value: Any) -> None:
 def content_matches(content_type: str, data: bytes) -> bool:
     magic = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}
     return content_type in magic and data.startswith(magic[content_type])
+
+
+PAPER_STATES = ("ok", "near_end", "out", "unknown")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _event(value: Any) -> bool:
+    """A fleet event: null, or {version, reason, at}."""
+    return value is None or (isinstance(value, dict) and isinstance(value.get("reason"), str)
+                             and isinstance(value.get("at"), str))  # fmt: skip
+
+
+def heartbeat_health(errors: Errors, body: dict[str, Any]) -> None:
+    """The optional health fields of a heartbeat (contract: components.schemas.Heartbeat): checked when present."""
+    for key in ("jobs_failed", "jobs_refused", "restarts"):
+        if key in body and not _count(body[key]):
+            errors[key] = "an integer ≥ 0"
+    if "disk_free_mb" in body and not (body["disk_free_mb"] is None or _count(body["disk_free_mb"])):
+        errors["disk_free_mb"] = "an integer ≥ 0, or null"
+    if "in_service" in body and not isinstance(body["in_service"], bool):
+        errors["in_service"] = "true or false"
+    for key in ("service_reason",):
+        if key in body and not isinstance(body[key], str):
+            errors[key] = "a string"
+    if "outbox_alarm" in body and not (body["outbox_alarm"] is None or isinstance(body["outbox_alarm"], str)):
+        errors["outbox_alarm"] = "a string, or null"
+    head = body.get("audit_head")
+    if head is not None and not (isinstance(head, dict) and _count(head.get("seq"))
+                                 and isinstance(head.get("hash"), str)):  # fmt: skip
+        errors["audit_head"] = "{seq, hash}, or null"
+    fault = body.get("last_start_fault")
+    fault_fields = ("code", "detail", "at")
+    if fault is not None and not (isinstance(fault, dict)
+                                  and all(isinstance(fault.get(k), str) for k in fault_fields)):  # fmt: skip
+        errors["last_start_fault"] = "{code, detail, at}, or null"
+    fleet = body.get("fleet")
+    if fleet is not None and not (isinstance(fleet, dict) and _event(fleet.get("last_refusal"))
+                                  and _event(fleet.get("last_revert"))):  # fmt: skip
+        errors["fleet"] = "{last_refusal, last_revert}, each {version, reason, at} or null"
+    printer = body.get("printer")
+    if printer is not None and not (isinstance(printer, dict) and printer.get("paper") in PAPER_STATES
+                                    and isinstance(printer.get("counters"), dict)):  # fmt: skip
+        errors["printer"] = "{paper: ok|near_end|out|unknown, counters: {…}}"

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
-from drivers.printer.fonts import cjk_font
 from drivers.sim.printer.parser import Op
 
 MARGIN = 32  # paper beyond the printable width, each side, in the picture
@@ -102,7 +101,7 @@ class PrintHead:
         self.ascii_size = (1, 1)
         self.cjk_size = (1, 1)
         self.pitch = 30
-        self.qr = {"module": 3, "ec": 0, "data": b""}
+        self.qr_module, self.qr_ec, self.qr_data = 3, 0, b""
         self._glyphs: list[Glyph] = []
 
     def take(self) -> Printout:
@@ -163,14 +162,14 @@ class PrintHead:
         elif name == "line_spacing_default":
             self.pitch = 30
         elif name == "qr_module":
-            self.qr["module"] = args[0]
+            self.qr_module = args[0]
         elif name == "qr_ec":
-            self.qr["ec"] = args[0]
+            self.qr_ec = args[0]
         elif name == "qr_store":
-            self.qr["data"] = op.data
-        elif name == "qr_print" and self.qr["data"]:
+            self.qr_data = op.data
+        elif name == "qr_print" and self.qr_data:
             self._feed_pending()
-            self.printout.elements.append(QrSymbol(self.qr["data"], self.qr["module"], _QR_EC[self.qr["ec"]],
+            self.printout.elements.append(QrSymbol(self.qr_data, self.qr_module, _QR_EC[self.qr_ec],
                                                    self.align))
         elif name == "raster":
             self._feed_pending()
@@ -210,10 +209,17 @@ def _column_image(mode: int, width: int, data: bytes) -> Image.Image:
 
 
 @cache
+def _rom_font(pixels: int) -> ImageFont.FreeTypeFont:
+    """The emulated printer's character ROM: WenQuanYi, found by name in the system's font folders (its own
+    choice, like a printer's ROM; the receipt preview's font is the driver side's business)."""
+    return ImageFont.truetype("wqy-microhei.ttc", pixels)
+
+
+@cache
 def _glyph_image(char: str, wide: bool, bold: bool) -> Image.Image:
     cell = Image.new("L", (24 if wide else 12, 24), 255)
     draw = ImageDraw.Draw(cell)
-    font = cjk_font(22 if wide else 20)
+    font = _rom_font(22 if wide else 20)
     x = cell.width / 2
     draw.text((x, 19), char, font=font, fill=0, anchor="ms")
     if bold:
@@ -249,10 +255,10 @@ def render(printout: Printout, dots: int) -> Image.Image:
     for element in printout.elements:
         if isinstance(element, QrSymbol):
             try:
-                image = _qr_image(element)
+                symbol = _qr_image(element)
             except ValueError:  # more data than a QR symbol holds: the printer prints nothing
                 continue
-            placed.append((element, image, image.height + 8 * element.module))  # quiet zone above and below
+            placed.append((element, symbol, symbol.height + 8 * element.module))  # quiet zone above and below
         elif isinstance(element, Bitmap):
             placed.append((element, element.image, element.image.height))
         elif isinstance(element, Line):

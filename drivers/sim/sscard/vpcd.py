@@ -90,6 +90,7 @@ class VirtualCard:
                 if self._stopping:
                     return
                 applet = self._applet
+            assert applet is not None  # waited for above, under the lock
             try:
                 sock = socket.create_connection((self.host, self.port), timeout=1.0)
             except OSError:

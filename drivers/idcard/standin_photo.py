@@ -1,6 +1,6 @@
 """Photo plug-in for the simulator's cards: their 1024 photo bytes are a JPEG padded with zeros.
 
-Configure it as ``photo_decoder="drivers.sim.idcard.photo:decode_standin"``; real cards carry WLT
+Configure it as ``photo_decoder="drivers.idcard.standin_photo:decode_standin"``; real cards carry WLT
 data and need the vendor's decoder instead (see drivers.idcard.photo).
 """
 

@@ -1,0 +1,127 @@
+"""The one writer: heartbeats from HTTP and MQTT are queued and committed in groups by a single thread.
+
+A request handler waits for its heartbeat's commit (so a 204 means stored) but many requests share one
+transaction: SQLite commits a few hundred heartbeats as cheaply as one. The thread also opens ``silent`` alerts
+(every second), prunes history past the retention (every minute) and hands alert changes to the notifier.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.console.store import AlertEvent, Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+QUEUE_LIMIT = 20_000  # beyond this the console answers 503 + Retry-After instead of growing without bound
+
+
+class Busy(Exception):
+    """The queue is full: the kiosk should retry later."""
+
+
+class Ingest:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        retention_s: float = 30 * 86400,
+        notify: Callable[[AlertEvent], None] = lambda _event: None,
+        sweep_every_s: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.retention_s = retention_s
+        self.notify = notify
+        self.sweep_every_s = sweep_every_s
+        self._queue: queue.Queue[tuple[str, dict[str, Any], str, concurrent.futures.Future[None]] | None] = queue.Queue(
+            QUEUE_LIMIT
+        )
+        self._thread: threading.Thread | None = None
+        self.committed = 0
+
+    def submit(self, kiosk_id: str, body: dict[str, Any]) -> concurrent.futures.Future[None]:
+        """Queue one valid heartbeat; the future completes when it is committed."""
+        future: concurrent.futures.Future[None] = concurrent.futures.Future()
+        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        try:
+            self._queue.put_nowait((kiosk_id, body, raw, future))
+        except queue.Full:
+            raise Busy from None
+        return future
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="console-ingest", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        next_sweep = next_prune = time.monotonic()
+        running = True
+        while running:
+            batch: list[tuple[str, dict[str, Any], str, concurrent.futures.Future[None]]] = []
+            try:
+                item = self._queue.get(timeout=max(0.01, next_sweep - time.monotonic()))
+                while True:
+                    if item is None:  # stop(): commit what came before it, then end
+                        running = False
+                        break
+                    batch.append(item)
+                    if len(batch) >= BATCH:
+                        break
+                    item = self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            if batch:
+                self._commit(batch)
+            now = time.monotonic()
+            if now >= next_sweep:
+                next_sweep = now + self.sweep_every_s
+                self._guard(self.store.sweep_silent)
+            if now >= next_prune:
+                next_prune = now + 60
+                self._guard(self._prune)
+
+    def _prune(self) -> list[AlertEvent]:
+        removed = self.store.prune(self.retention_s)
+        if removed:
+            log.info("pruned %d heartbeats older than the retention", removed)
+        return []
+
+    def _commit(self, batch: list[tuple[str, dict[str, Any], str, concurrent.futures.Future[None]]]) -> None:
+        try:
+            events = self.store.ingest([(k, b, r) for k, b, r, _ in batch])
+        except Exception as error:  # the database is down or full: every waiting kiosk gets a 503
+            log.error("heartbeats not stored: %s", error)
+            for *_, future in batch:
+                future.set_exception(error)
+            return
+        self.committed += len(batch)
+        for *_, future in batch:
+            future.set_result(None)
+        self._notify(events)
+
+    def _guard(self, job: Callable[[], list[AlertEvent]]) -> None:
+        try:
+            self._notify(job())
+        except Exception as error:
+            log.error("console housekeeping failed: %s", error)
+
+    def _notify(self, events: list[AlertEvent]) -> None:
+        for event in events:
+            try:
+                self.notify(event)
+            except Exception:
+                log.exception("alert notification failed")

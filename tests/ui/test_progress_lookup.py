@@ -1,0 +1,86 @@
+"""Progress lookup through real widgets: either receipt number on the keypad (the local reference by its digits,
+the platform number), a moved promised date explained, the ID card listing all the holder's applications,
+the receipt screen's QR, and times in the kiosk's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from drivers.identity import CardType, Identity, Source
+from kiosk import clock
+from screens.demo import DEMO_CARD, demo_card
+from screens.widgets import personal_strings_left
+from tests.ui.conftest import layout_problems, settled_tap, wait_until, walk
+
+pytestmark = pytest.mark.ui
+
+
+def submitted(app):
+    """An application of the demo resident, queued through the same services the screens use, delivered."""
+    services = app.services.journey.apps
+    session = services.new_session()
+    person = Identity(source=Source.ID_CARD, card_type=CardType.RESIDENT, name=DEMO_CARD["name"],
+                      id_number=DEMO_CARD["id_number"])  # fmt: skip
+    assert session.verify_card(person).verified
+    application = session.start_application(item_code="330199000101020000")
+    application.set_form({"phone": "13800138000", "bank_name": "中国银行", "bank_account": "6217000010001234567"})
+    application.defer("bank_card")
+    sub = session.submit(application)
+    session.end()
+    return sub
+
+
+def texts(widget) -> str:
+    return " ".join(w.text for w in walk(widget) if isinstance(getattr(w, "text", None), str))
+
+
+def type_on_pad(ui, screen, digits: str) -> None:
+    keys = {k.key: k for k in screen.ids.pad.children}
+    for digit in digits:
+        ui.tap(keys[digit])
+
+
+def test_progress_by_either_number_and_by_card(kiosk_app, hw):
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    sub = submitted(app)
+    assert wait_until(ui, lambda: sub.application_no is not None, 20)
+    hw.sims.platform.change_promise(sub.application_no, "2026-12-31", "申请人补正材料，补正期间不计入办理时限")
+    app.go_home()
+    home = ui.screen("home")
+    ui.tick(3)
+    shown = {f"{clock.now() - dt.timedelta(minutes=m):%H:%M}" for m in (0, 1)}
+    assert home.clock_text in shown  # the kiosk's zone (Asia/Shanghai), not the machine's UTC
+    ui.tap(home.ids.progress)
+    assert app.root.current == "progress"
+    progress = ui.screen("progress")
+    # the local reference the receipt printed offline: this kiosk's prefix key, then its digits
+    ui.tap(progress.ids.prefix_kiosk)
+    type_on_pad(ui, progress, sub.reference.rsplit("-", 1)[1])
+    assert progress.digits == sub.reference
+    ui.tap(progress.ids.lookup)
+    assert wait_until(ui, lambda: sub.application_no in progress.message, 20), progress.message
+    shown = texts(progress.ids.timeline)
+    assert "2026-12-31" in shown and "补正期间不计入办理时限" in shown
+    assert layout_problems(progress) == []
+    # the platform number: the TB key replaces the other prefix
+    ui.tap(progress.ids.prefix_tb)
+    assert progress.digits == "TB" + sub.reference.rsplit("-", 1)[1]
+    ui.tap(next(k for k in progress.ids.pad.children if k.key == "clear"))
+    ui.tap(progress.ids.prefix_tb)
+    type_on_pad(ui, progress, sub.application_no[2:])
+    assert progress.digits == sub.application_no
+    ui.tap(progress.ids.lookup)
+    assert wait_until(ui, lambda: progress.found and sub.application_no in progress.message, 20)
+    assert not progress.ids.rate.disabled  # 好差评 of the lookup is offered
+    # the card on the reader: all the holder's applications, newest first
+    hw.sims.idcard.place(demo_card())
+    try:
+        assert wait_until(ui, lambda: progress.message.startswith("您的申请") and progress.found, 30), progress.message
+        assert sub.application_no in texts(progress.ids.timeline)
+    finally:
+        hw.sims.idcard.remove()
+    ui.tap(progress.ids.bar.ids.back)
+    assert app.root.current == "home" and not app.services.journey.active
+    assert personal_strings_left(app, [DEMO_CARD["name"], DEMO_CARD["id_number"]]) == []
