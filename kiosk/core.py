@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kiosk import clock
 from kiosk.config import LoadedConfig, Settings
@@ -27,6 +27,7 @@ from kiosk.journey import Journey
 
 if TYPE_CHECKING:
     from drivers.contract import Device
+    from drivers.printer import ThermalPrinter
     from kiosk.applications import ApplicationOffice
     from kiosk.audit import AuditTrail
     from kiosk.catalog import Catalog
@@ -47,7 +48,7 @@ class Kiosk:
         self.site_file = site_file
         clock.configure(self.settings.kiosk.time_zone)
         self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
-        self.language = self.settings.kiosk.language
+        self.language: str = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
         self.hardware_changed: Signal[Hardware | None] = Signal("hardware_changed")
@@ -313,5 +314,6 @@ def office_for(settings: Settings, catalog: Catalog, hardware: Hardware) -> Appl
 
     if hardware.client is None or hardware.outbox is None:
         return None
+    printer = cast("ThermalPrinter | None", hardware.devices.get("printer"))
     return ApplicationOffice(settings=settings, catalog=catalog, client=hardware.client, outbox=hardware.outbox,
-                             printer=hardware.devices.get("printer"), holiday_tables=holiday_tables(hardware.data_dir))
+                             printer=printer, holiday_tables=holiday_tables(hardware.data_dir))

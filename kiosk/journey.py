@@ -33,9 +33,9 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from drivers.contract import Completion, Device, DeviceEvent, DeviceState
+from drivers.contract import Command, Completion, Device, DeviceEvent, DeviceState
 from drivers.identity import Identity
 from kiosk.applications import Application, NotReady, ResidentSession, Submission, VerificationOutcome
 from kiosk.applications import MaterialStatus as SlotStatus
@@ -44,6 +44,7 @@ from kiosk.i18n import N_
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
 if TYPE_CHECKING:
+    from drivers.camera import Camera
     from drivers.printer import Receipt
     from kiosk.applications import ApplicationOffice, Lookup
 
@@ -214,7 +215,7 @@ class Journey:
         self.card_roles: frozenset[str] = frozenset()  # readers whose card identifies the resident now
         self._devices: dict[str, Device] = {}
         self._detach: list[Callable[[], None]] = []
-        self._command: Any = None  # the camera command in progress (drivers.contract.Command)
+        self._command: Command | None = None  # the camera command in progress
         self._purpose = ""  # what it is for
         self._generation = 0  # bumps on wipe: late answers for a wiped session are dropped
         self._wipe_listeners: list[Callable[[], None]] = []
@@ -252,9 +253,16 @@ class Journey:
         self._command = None  # a command on a replaced camera completes on its own (cancelled by the close)
         self._devices = dict(devices)
         for role, device in self._devices.items():
-            self._detach.append(device.subscribe(lambda event, role=role: self.dispatch(
-                lambda: self._on_device_event(role, event))))
+            self._detach.append(device.subscribe(self._listener(role)))
         self.emit("devices")
+
+    def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
+        """Device events arrive on the device's thread: through ``dispatch``, like every completion."""
+
+        def heard(event: DeviceEvent) -> None:
+            self.dispatch(lambda: self._on_device_event(role, event))
+
+        return heard
 
     def ready(self, role: str, capability: str | None = None) -> bool:
         """The device is there, online, and (if named) has the capability."""
@@ -304,7 +312,7 @@ class Journey:
         elif role == "camera" and kind in ("face_guidance", "document_guidance") and self._command is not None:
             self.emit("guidance", purpose=kind.removesuffix("_guidance"), reason=payload.get("reason"))
 
-    def _when_done(self, command: Any, handler: Callable[[Completion], None]) -> None:
+    def _when_done(self, command: Command, handler: Callable[[Completion], None]) -> None:
         """The one way a device command's completion comes back: through ``dispatch``, for the current session."""
         generation = self._generation
 
@@ -314,10 +322,10 @@ class Journey:
 
         command.add_done_callback(lambda completion: self.dispatch(lambda: done(completion)))
 
-    def _camera_command(self, purpose: str, start: Callable[[Device], Any],
+    def _camera_command(self, purpose: str, start: Callable[[Camera], Command],
                         handler: Callable[[Completion], None]) -> bool:  # fmt: skip
         self.cancel_capture()
-        camera = self._devices.get("camera")
+        camera = cast("Camera | None", self._devices.get("camera"))
         if camera is None:
             return False
         command = self._command = start(camera)
@@ -503,7 +511,8 @@ class Journey:
         if application is not None and not application.route.accepted:
             # 社区通办 does not cover this resident's registration: say where to go now, not at submission
             log.info("not accepted here: route %s", application.route.kind)
-            resident.end()
+            if resident is not None:
+                resident.end()
             self.emit("verified", ok=False, reason="not_here", message=application.route.message)
             return
         self.session.resident, self.session.verification = resident, outcome

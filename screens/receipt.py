@@ -1,7 +1,8 @@
 """The receipt: printed on the receipt printer (printing state, reprint); when the printer cannot print (no paper,
 cover open, offline, missing) the receipt and its QR code are shown on the screen instead, so a resident is
 never left without their number. A queued application (platform unreachable) carries the kiosk's reference.
-The receipt is ``kiosk.applications``' 受理回执 (``ApplicationOffice.receipt``): the same document is printed and shown."""
+The receipt is ``kiosk.applications``' 受理回执 (``ApplicationOffice.receipt``): the same document is printed and
+shown."""
 
 from __future__ import annotations
 

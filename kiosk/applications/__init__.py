@@ -13,7 +13,8 @@ from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import REASONS, VerificationOutcome
 
 __all__ = [
-    "LEVELS", "POOR_REASONS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused", "Lookup",
+    "LEVELS", "POOR_REASONS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused",
+    "Lookup",
     "MaterialLine", "MaterialRefused", "MaterialSlot", "MaterialStatus", "NotReady", "PrintOutcome", "ProgressKey",
     "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router",
     "SessionError",

@@ -83,6 +83,7 @@ class ApplicationOffice:
         if bundle_code is not None:
             bundle = self.catalog.bundle(bundle_code)
             return list(bundle.resolved_items), bundle
+        assert item_code is not None
         return [self.catalog.item(item_code)], None
 
     def route(

@@ -12,9 +12,9 @@ from kiosk.journey import EndReason, Target
 ITEM = "330199001400120000"  # 法律援助: e-certificate, a commitment, a deferrable material, four fields
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
 # A platform test resident (drivers/sim/platform/residents.json), so the real-name check passes.
-CARD = {"name": "张伟", "sex": "1", "nation": "01", "birth": "19900307", "address": "北京市朝阳区建国路88号院3号楼2单元1201室",
-        "id_number": "110105199003071239", "authority": "北京市公安局朝阳分局", "valid_from": "20150601",
-        "valid_to": "20350601"}  # fmt: skip
+CARD = {"name": "张伟", "sex": "1", "nation": "01", "birth": "19900307",
+        "address": "北京市朝阳区建国路88号院3号楼2单元1201室", "id_number": "110105199003071239",
+        "authority": "北京市公安局朝阳分局", "valid_from": "20150601", "valid_to": "20350601"}  # fmt: skip
 FORM = {"phone": "13800138000", "address": "北京市朝阳区建国路88号", "case_type": "讨要工资",
         "case_summary": "工地拖欠三个月工资共计一万二千元"}  # fmt: skip
 
