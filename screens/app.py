@@ -16,6 +16,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from drivers.contract import Command, Completion
 from kiosk import watchdog
 from kiosk.core import Kiosk
 from kiosk.fonts import find_cjk_font
@@ -92,6 +93,11 @@ class TongbanApp(App):
             work()
         else:
             Clock.schedule_once(lambda _dt: work())
+
+    def when_done(self, command: Command, handler: Callable[[Completion], object]) -> None:
+        """A device command's completion, handed to ``handler`` on the UI thread (the staff menu's own device tests;
+        resident screens go through the journey, which uses the same helper as its ``dispatch``)."""
+        command.add_done_callback(lambda completion: self.on_ui_thread(lambda: handler(completion)))
 
     def build(self) -> ScreenManager:
         self.font_path = str(register_cjk_font())
