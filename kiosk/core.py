@@ -59,6 +59,7 @@ class Kiosk:
         self._catalog: Catalog | None = None
         self._fleet: FleetUpdater | None = None
         self._reload_waiting = False  # a configuration change arrived during a session
+        self._hardware_wanted = False  # start_hardware was called: a restart starts it again (close clears it)
         self._starting: threading.Thread | None = None  # start_hardware_later's worker
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -116,15 +117,18 @@ class Kiosk:
 
     # -- hardware ---------------------------------------------------------------------------------------
     def start_hardware(self) -> Hardware:
-        """Audit trail, devices, simulators, platform, outbox; then fleet updates when a repository is configured."""
+        """Audit trail, fleet updates (when a repository is configured), then devices, simulators, platform and
+        outbox. The fleet updater does not depend on the hardware: when the devices do not start, a bundle that
+        fixes their settings can still arrive."""
         from kiosk.hardware import Hardware
 
         with self._hardware_lock:
+            self._hardware_wanted = True
             audit = self._open_audit()
-            hardware = Hardware.start(self.settings, self.data_dir, audit=audit)
-            self._use_hardware(hardware)
             if self.settings.fleet.repo_url and self._fleet is None:
                 self._start_fleet()
+            hardware = Hardware.start(self.settings, self.data_dir, audit=audit)
+            self._use_hardware(hardware)
             return hardware
 
     def start_hardware_later(self, started: Callable[[Hardware], None],
@@ -152,6 +156,7 @@ class Kiosk:
         if fleet is not None:
             fleet.stop()
         with self._hardware_lock:
+            self._hardware_wanted = False
             self._stop_hardware()
             audit, self._audit = self._audit, None
             if audit is not None:
@@ -179,10 +184,12 @@ class Kiosk:
         hardware.stop()
 
     def _restart_hardware(self) -> None:
+        """Stop the running hardware and start it on the current settings; raises when it does not start (the
+        fleet reverts the bundle that caused it)."""
         from kiosk.hardware import Hardware
 
         with self._hardware_lock:
-            if self._hardware is None:
+            if not self._hardware_wanted:
                 return  # not started (or closing): the next start reads the new settings
             log.info("device or platform settings changed: restarting the hardware")
             self._stop_hardware()
@@ -190,39 +197,28 @@ class Kiosk:
 
     # -- configuration changes --------------------------------------------------------------
     def _start_fleet(self) -> None:
-        from kiosk.fleet.updater import FleetUpdater
+        from kiosk.fleet.updater import FleetUpdater, trail_audit
 
         self._fleet = FleetUpdater.from_settings(
             self.settings,
             self.data_dir,
             site_file=self.site_file,
             session_active=lambda: self.session_active,
-            audit=self._audit_fleet,
-            platform_check=self._platform_answers,
+            audit=trail_audit(lambda: self._audit),
+            platform_check=lambda url: platform_answers(self.site_file, self.data_dir, url),
             on_applied=self._bundle_applied,
+            on_reverted=self._bundle_reverted,
         )
         self._fleet.start()
 
-    def _audit_fleet(self, kind: str, **fields: Any) -> None:
-        if self._audit is not None:
-            self._audit.record(kind, "fleet", **fields)
-
-    def _platform_answers(self, url: str) -> bool:
-        """Health check for a bundle that moves the platform: the gateway must answer this kiosk's credentials.
-        True when it answered; raises (the reason for the audit trail) when it did not."""
-        from kiosk.hardware import platform_token
-        from kiosk.platform import PlatformClient
-
-        client = PlatformClient(url, platform_token(self.settings, self.data_dir), self.settings.kiosk.id,
-                                ca_bundle=self.settings.platform.ca_bundle or None)  # fmt: skip
-        try:
-            client.progress("HEALTH-CHECK-0")  # an unknown number: a 404 proves reachability and credentials
-        finally:
-            client.close()
-        return True
-
     def _bundle_applied(self, _bundle: Bundle) -> None:
-        self.reload_config()
+        """The fleet applied a bundle between sessions: use it now; raises when the hardware does not start on it."""
+        with self._config_lock:
+            self._reload()
+
+    def _bundle_reverted(self) -> None:
+        with self._config_lock:
+            self._reload()
 
     def _on_session_changed(self, active: bool) -> None:
         """A session ended: what waited for it applies now, off the resident's thread (a hardware restart takes
@@ -265,6 +261,8 @@ class Kiosk:
             self._restart_hardware()
         elif self._hardware is not None:  # same devices: the office takes the new settings and catalog
             self._office = office_for(new, self.catalog, self._hardware)
+        elif self._hardware_wanted:  # the last start failed: these settings may fix it
+            self._restart_hardware()
         self.config_changed.fire(self.config)
 
     def t(self, message: str) -> str:
@@ -317,3 +315,26 @@ def office_for(settings: Settings, catalog: Catalog, hardware: Hardware) -> Appl
     printer = cast("ThermalPrinter | None", hardware.devices.get("printer"))
     return ApplicationOffice(settings=settings, catalog=catalog, client=hardware.client, outbox=hardware.outbox,
                              printer=printer, holiday_tables=holiday_tables(hardware.data_dir))
+
+
+def platform_answers(site_file: Path | None, data_dir: Path, url: str) -> bool:
+    """The fleet's health check for a bundle that moves the platform: the gateway at ``url`` answers the
+    credentials of the configuration under trial (the site file with the bundle just linked as current). True when
+    it answered; raises (the reason, for the audit trail) when it did not. Needs no running hardware, so
+    ``kiosk config pull --once`` and a kiosk whose devices are down check the same way."""
+    from kiosk.config import load_settings
+    from kiosk.fleet.applied import current_layer
+    from kiosk.hardware import SIM, platform_token
+    from kiosk.platform import PlatformClient
+
+    if url == SIM:
+        return True  # the simulator starts with the hardware: nothing to reach before
+    settings = load_settings(site_file=site_file, remote=current_layer(data_dir)).settings
+
+    client = PlatformClient(url, platform_token(settings, data_dir), settings.kiosk.id,
+                            ca_bundle=settings.platform.ca_bundle or None)  # fmt: skip
+    try:
+        client.progress("HEALTH-CHECK-0")  # an unknown number: a 404 proves reachability and credentials
+    finally:
+        client.close()
+    return True
