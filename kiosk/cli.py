@@ -70,7 +70,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = cli.parser.parse_args(argv)
     if not getattr(args, "func", None):
         return _usage(cli.parser)
-    return int(args.func(args) or 0)
+    return _run(args)
+
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a fault in the command itself
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Every command ends with a message and an exit code: a full disk or a bug is said in one line (the
+    traceback only with KIOSK_DEBUG=1), an interrupt is 130."""
+    import os
+
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("kiosk: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("KIOSK_DEBUG"):
+            raise
+        command = getattr(args, "command", "") or ""
+        what = f"{command} {getattr(args, f'{command}_command', '') or ''}".strip()
+        if isinstance(error, OSError) and error.strerror:
+            print(f"kiosk {what}: {error.strerror}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+            return 1
+        print(f"kiosk {what}: internal error: {type(error).__name__}: {error} (KIOSK_DEBUG=1 shows where)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ heartbeat and ``kiosk selftest``.
 It listens to each ``drivers.contract.Device``'s events (reconnecting with back-off is the device's
 own job), and turns them into :class:`StatusChange` notifications for its listeners:
 
-- a device that flaps (``flap_limit`` state changes within ``flap_window_s``) is reported once as
-  *unstable*, then nothing more until it has been quiet for a whole window (*settled*);
+- a device that flaps (``flap_limit`` drops — falls from ready to not ready — within ``flap_window_s``) is
+  reported once as *unstable*, then nothing more until it has been quiet for a whole window (*settled*).
+  Drops are counted, not state changes: one unplug and replug passes through several states
+  (online → no_device → offline → online) and is one drop, a fault reported as it is, never "flapping";
 - faults and recoveries, instability and paper warnings go to the audit trail;
 - paper warnings come before the paper runs out: from the printer's near-end sensor (status field
   ``paper == "near_end"`` or ``paper_near_end``) and from an estimate of paper used since the roll was
@@ -121,7 +123,7 @@ class _Tracked:
     last_error: str = ""
     last_error_at: float | None = None
     unstable: bool = False
-    changes: deque[float] = field(default_factory=deque)  # monotonic times of recent state changes
+    changes: deque[float] = field(default_factory=deque)  # monotonic times of recent drops (ready → not ready)
     warnings: frozenset[str] = frozenset()
 
 
@@ -134,7 +136,7 @@ class Supervisor:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         flap_window_s: float = 60.0,
-        flap_limit: int = 4,
+        flap_limit: int = 3,
         paper_counter: str = "paper_mm",
         paper_roll_mm: int | None = None,
         paper_warn_remaining_mm: int = 3000,
@@ -271,12 +273,14 @@ class Supervisor:
             tracked.detail = detail
             if new_state is not tracked.state:
                 now = self._clock()
+                dropped = tracked.state in READY_STATES and new_state not in READY_STATES
                 tracked.state = new_state
                 tracked.since = self._wall()
                 if new_state in FAULT_STATES:
                     tracked.last_error = f"{new_state}: {detail}" if detail else str(new_state)
                     tracked.last_error_at = tracked.since
-                tracked.changes.append(now)
+                if dropped:
+                    tracked.changes.append(now)
                 while tracked.changes and now - tracked.changes[0] > self.flap_window_s:
                     tracked.changes.popleft()
                 if tracked.unstable:

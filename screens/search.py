@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.catalog.search import Hit
 from kiosk.journey import Target
 from screens.widgets import KioskScreen
 
@@ -39,22 +40,27 @@ class SearchScreen(KioskScreen):
         services = self.app.services
         t = self.app.core.t
         if self.query:
-            hits = [hit.item for hit in services.index.search(self.query, RESULT_LIMIT, self.at_terminal_only)]
+            found = services.index.search_all(self.query, RESULT_LIMIT, self.at_terminal_only)
+            rows = [item_row(h.item, t) if isinstance(h, Hit) else bundle_row(h.bundle, t) for h in found]
         else:
-            hits = list(services.index.at_terminal()) if self.at_terminal_only else []
-        self.ids.results.data = [item_row(item, t) for item in hits]
+            items = list(services.index.at_terminal()) if self.at_terminal_only else []
+            rows = [item_row(item, t) for item in items]
+        self.ids.results.data = rows
         self.ids.results.scroll_y = 1
-        if not self.query and not hits:
+        if not self.query and not rows:
             self.count_text = t("Type letters to search")
-        elif not hits:
+        elif not rows:
             self.count_text = t("Nothing found. Try fewer letters, or ask at the counter.")
         else:
-            self.count_text = t("{count} found").format(count=len(hits))
+            self.count_text = t("{count} found").format(count=len(rows))
 
-    def choose(self, _kind: str, code: str) -> None:
+    def choose(self, kind: str, code: str) -> None:
         services = self.app.services
-        services.index.record_use(code)
-        services.journey.choose(Target.of_item(services.catalog.item(code)))
+        if kind == "bundle":  # a 一件事 found by its name or an everyday phrase: its guide, all items at once
+            services.journey.choose(Target.of_bundle(services.catalog.bundle(code)))
+        else:
+            services.index.record_use(code)
+            services.journey.choose(Target.of_item(services.catalog.item(code)))
         self.app.navigate("guide")
 
     def wipe(self) -> None:
@@ -69,4 +75,15 @@ def item_row(item, t) -> dict:
         "badge": t("Do it here") if item.at_terminal else "",
         "key": item.code,
         "kind": "item",
+    }
+
+
+def bundle_row(bundle, t) -> dict:
+    """The row of a 一件事 bundle among search results: marked as one, with where it can be done."""
+    return {
+        "text": bundle.name,
+        "detail": f"{t('Life event')} · {bundle.description}",
+        "badge": t("Do it here") if bundle.at_terminal else "",
+        "key": bundle.code,
+        "kind": "bundle",
     }

@@ -47,6 +47,64 @@ class UiDriver:
         return manager.get_screen(name) if name else manager.current_screen
 
 
+def _descendants() -> dict[int, str]:
+    """This process's living descendants (pid → command line), from /proc; zombies are not counted."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if fields[0] == "Z":
+                continue
+            parents[int(entry.name)] = int(fields[1])
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+    found, frontier = {}, [os.getpid()]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = commands.get(pid, "").strip()[:120]
+                frontier.append(pid)
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """A test session owns its processes: after every fixture is torn down (this one, autouse and set up
+    first, tears down last), no child — pcscd, a simulator, a kiosk — may still run. Leftovers are killed
+    so the machine stays clean, and the session fails naming them."""
+    import signal
+    import time
+
+    before = set(_descendants())
+    yield
+    deadline = time.monotonic() + 10
+    while (left := {p: c for p, c in _descendants().items() if p not in before}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if left:
+        pytest.fail("the test session left processes behind: " + "; ".join(f"{p} {c}" for p, c in left.items()))
+
+
+@pytest.fixture(scope="session")
+def session_hardware(kiosk_app):
+    """``core.start_hardware()`` once per test session (simulators, a private pcscd), stopped once at the end.
+    tests/ui and tests/staff_ui share it: two starts would leave the first one's processes running."""
+    core = kiosk_app.app.core
+    hardware = core.start_hardware()
+    yield hardware
+    core.close()
+
+
 @pytest.fixture(scope="session")
 def kiosk_app(tmp_path_factory):
     from kiosk.launch import start_core

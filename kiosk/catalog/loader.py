@@ -23,12 +23,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kiosk.catalog.model import Bundle, Department, Item
+from kiosk.catalog.model import Bundle, Department, Intent, Item
 
 log = logging.getLogger(__name__)
 
 DEPARTMENTS_FILE = "departments.yaml"
 BUNDLES_FILE = "bundles.yaml"
+SEARCH_FILE = "search.yaml"  # intents: everyday words → items and bundles (optional)
 ITEMS_DIR = "items"
 
 
@@ -53,11 +54,17 @@ class Catalog:
     """A validated catalog. Immutable once loaded; reload by building a new one."""
 
     def __init__(
-        self, departments: Iterable[Department], items: Iterable[Item], bundles: Iterable[Bundle], version: str = ""
+        self,
+        departments: Iterable[Department],
+        items: Iterable[Item],
+        bundles: Iterable[Bundle],
+        version: str = "",
+        intents: Iterable[Intent] = (),
     ) -> None:
         self.departments: tuple[Department, ...] = tuple(departments)
         self.items: tuple[Item, ...] = tuple(items)
         self.bundles: tuple[Bundle, ...] = tuple(bundles)
+        self.intents: tuple[Intent, ...] = tuple(intents)
         self.version = version  # sha256 of the files, for the heartbeat's config_version
         self._items = {item.code: item for item in self.items}
         self._departments = {d.code: d for d in self.departments}
@@ -128,8 +135,11 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return out or "-"
 
 
-def _validate(model: type[BaseModel], raw: Any, rel: str, index: int, problems: list[Problem], **extra: Any) -> Any:
-    code = str(raw.get("code", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}"
+def _validate(
+    model: type[BaseModel], raw: Any, rel: str, index: int, problems: list[Problem], label: str | None = None,
+    **extra: Any,
+) -> Any:
+    code = label or (str(raw.get("code", f"#{index + 1}")) if isinstance(raw, dict) else f"#{index + 1}")
     if not isinstance(raw, dict):
         problems.append(Problem(rel, code, "-", "each entry must be a mapping"))
         return None
@@ -241,9 +251,32 @@ def load_catalog(directory: str | Path) -> Catalog:
             problems.append(Problem(BUNDLES_FILE, bundle.code, "items", message))
         bundles[bundle.code] = bundle
 
+    intents: list[Intent] = []
+    search_path = root / SEARCH_FILE
+    data = read(search_path) if search_path.is_file() else {}
+    seen_phrases: dict[str, int] = {}
+    for i, raw in enumerate(_entries(data or {}, "intents", SEARCH_FILE, problems, {"intents"})):
+        phrases = raw.get("phrases") if isinstance(raw, dict) else None
+        label = str(phrases[0]) if isinstance(phrases, list) and phrases else f"#{i + 1}"  # intents have no code
+        intent = _validate(Intent, raw, SEARCH_FILE, i, problems, label=label)
+        if intent is None:
+            continue
+        for code in intent.items:
+            if code not in items:
+                problems.append(Problem(SEARCH_FILE, label, "items", f"no item with code {code}"))
+        for code in intent.bundles:
+            if code not in bundles:
+                problems.append(Problem(SEARCH_FILE, label, "bundles", f"no bundle with code {code}"))
+        for phrase in intent.phrases:
+            if phrase in seen_phrases:
+                message = f"{phrase!r} also in intent #{seen_phrases[phrase]}"
+                problems.append(Problem(SEARCH_FILE, label, "phrases", message))
+            seen_phrases[phrase] = i + 1
+        intents.append(intent)
+
     if problems:
         raise CatalogError(problems)
-    return Catalog(departments.values(), items.values(), bundles.values(), version=digest.hexdigest())
+    return Catalog(departments.values(), items.values(), bundles.values(), version=digest.hexdigest(), intents=intents)
 
 
 class CatalogStore:
@@ -305,6 +338,7 @@ def write_catalog(
     items: Iterable[Item],
     bundles: Iterable[Bundle] = (),
     file_names: Mapping[str, str] | None = None,
+    intents: Iterable[Intent] = (),
 ) -> list[Path]:
     """Write a catalog folder in the project's format; ``file_names`` maps department code → items file stem."""
     root = Path(directory)
@@ -330,5 +364,10 @@ def write_catalog(
     path = root / BUNDLES_FILE
     path.write_text(_dump({"bundles": [_plain(b) for b in bundles]}), encoding="utf-8")
     written.append(path)
+    intents = list(intents)
+    if intents:
+        path = root / SEARCH_FILE
+        path.write_text(_dump({"intents": [_plain(i) for i in intents]}), encoding="utf-8")
+        written.append(path)
     return written
 

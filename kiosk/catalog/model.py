@@ -444,6 +444,32 @@ class Bundle(_Strict):
         return problems
 
 
+class Intent(_Strict):
+    """Everyday words a resident types for what they want (办护照, 生孩子, 退休金), and the items or bundles meant.
+
+    Targets are listed best first: the first is what most residents typing the phrase want."""
+
+    phrases: tuple[str, ...] = Field(min_length=1)
+    items: tuple[str, ...] = ()
+    bundles: tuple[str, ...] = ()
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for phrase in value:
+            if not phrase.strip():
+                raise ValueError("an empty phrase")
+        if len(set(value)) != len(value):
+            raise ValueError("a phrase listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _targets(self) -> Intent:
+        if not self.items and not self.bundles:
+            raise ValueError("an intent needs items or bundles")
+        return self
+
+
 # --- form-field validation -------------------------------------------------------------------------------------
 
 # Messages are shown to residents; the UI passes them through gettext.

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kiosk.catalog.loader import Catalog
-from kiosk.catalog.model import Item
+from kiosk.catalog.model import Bundle, Item
 from kiosk.catalog.pinyin import is_hanzi, syllables
 from kiosk.catalog.uses import UseCounts
 
 SCORE_EXACT = 100
+SCORE_INTENT = 90  # an everyday phrase of the catalog's intents (search.yaml), typed whole
 SCORE_PREFIX = 80
 SCORE_INSIDE = 60
 SCORE_ALIAS_EXACT = 45
@@ -58,6 +59,14 @@ _DENSE = 200  # matched keys after which a one-pass scan with a full screen of i
 @dataclass(frozen=True)
 class Hit:
     item: Item
+    score: int
+
+
+@dataclass(frozen=True)
+class BundleHit:
+    """A 一件事 bundle found by its name, life event or an intent phrase; ranked with the items."""
+
+    bundle: Bundle
     score: int
 
 
@@ -365,6 +374,36 @@ class SearchIndex:
                 self._uses[self._id[code]] = count
         self._exact: dict[str, set[int]] = {}
         self._alias_exact: dict[str, set[int]] = {}
+        # intents: a phrase (its hanzi, full pinyin, initials) → targets best first; phrases also match as aliases
+        self._intent_exact: dict[str, list[int]] = {}
+        self._bundle_intents: dict[str, list[Bundle]] = {}
+        intent_phrases: dict[str, list[str]] = {}
+        for intent in catalog.intents:
+            for phrase in intent.phrases:
+                _units, full, initials, _ = _encode(normalize(phrase))
+                for key in dict.fromkeys((normalize(phrase), full, initials)):
+                    if len(key) < 2:
+                        continue
+                    targets = self._intent_exact.setdefault(key, [])
+                    targets += [self._id[c] for c in intent.items if self._id[c] not in targets]
+                    self._bundle_intents.setdefault(key, []).extend(
+                        catalog.bundle(c) for c in intent.bundles if catalog.bundle(c) not in self._bundle_intents[key]
+                    )
+                for code in intent.items:
+                    intent_phrases.setdefault(code, []).append(phrase)
+        # bundles (a handful): names and life events, then their intent phrases as aliases; pinyin for typos
+        bundle_phrases: dict[str, list[str]] = {}
+        for intent in catalog.intents:
+            for code in intent.bundles:
+                bundle_phrases.setdefault(code, []).extend(intent.phrases)
+        self._bundle_keys: list[tuple[Bundle, list[str], list[str], list[str]]] = []
+        for bundle in catalog.bundles:
+            own = [_encode(normalize(k)) for k in (bundle.name, bundle.life_event)]
+            phrases = [_encode(normalize(k)) for k in bundle_phrases.get(bundle.code, ())]
+            letters = [key for e in own + phrases for key in (e[1], e[2]) if len(key) >= 2]
+            self._bundle_keys.append(
+                (bundle, [_SEP + e[0] for e in own], [_SEP + e[0] for e in phrases], letters)
+            )
         self._name_units: list[tuple[str, _Units]] = []
         self._alias_units: list[list[tuple[str, _Units]]] = []
         self._letters: list[list[str]] = []  # full pinyin and initials of name and aliases, for typo matching
@@ -383,6 +422,11 @@ class SearchIndex:
                 letters += [a_full, a_initials]
                 for key in (alias, a_full, a_initials):
                     self._alias_exact.setdefault(key, set()).add(i)
+            for phrase in intent_phrases.get(item.code, ()):
+                phrase = normalize(phrase)
+                p_units, p_full, p_initials, p_unit_list = _encode(phrase)
+                alias_units.append((p_units, p_unit_list))
+                letters += [p_full, p_initials]
             self._alias_units.append(alias_units)
             self._letters.append([s for s in letters if len(s) >= 2])
         self._codes = sorted((item.code.lower(), i) for i, item in enumerate(self._items))
@@ -506,6 +550,8 @@ class SearchIndex:
         by_rank = self._rank.__getitem__
         if take(sorted(self._exact.get(q, ()), key=by_rank), SCORE_EXACT):
             return hits
+        if take(self._intent_exact.get(q, ()), SCORE_INTENT):
+            return hits
         if q.isdigit() and len(q) >= 4 and take(self._code_prefix(q), SCORE_PREFIX):
             return hits
         if scan(self._names, q, SCORE_PREFIX, SCORE_INSIDE):
@@ -514,7 +560,8 @@ class SearchIndex:
             return hits
         if scan(self._aliases, q, SCORE_ALIAS_PREFIX, SCORE_ALIAS_INSIDE):
             return hits
-        if len(hits) >= _FUZZY_BELOW:
+        if len(hits) >= _FUZZY_BELOW or (hits and all(is_hanzi(ch) for ch in q)):
+            # hanzi typed that match as they are: a homophone or typo reading (低保 → 医保) is a different thing
             return hits
         letters = q
         if any(is_hanzi(ch) for ch in q):
@@ -526,6 +573,45 @@ class SearchIndex:
         if len(letters) >= _MIN_TYPO_LEN and letters.isascii():
             take(self._typos(letters, at_terminal_only), SCORE_TYPO)
         return hits
+
+    def search_all(self, query: str, limit: int = 10, at_terminal_only: bool = False) -> list[Hit | BundleHit]:
+        """Items and 一件事 bundles together, best first (a bundle goes before items of the same score)."""
+        q = normalize(query)
+        bundles = self._bundles(q, at_terminal_only) if q else []
+        items: list[Hit | BundleHit] = list(self.search(query, limit, at_terminal_only))
+        for found in reversed(bundles):
+            at = next((n for n, hit in enumerate(items) if hit.score <= found.score), len(items))
+            items.insert(at, found)
+        return items[:limit]
+
+    def _bundles(self, q: str, at_terminal_only: bool) -> list[BundleHit]:
+        best: dict[str, BundleHit] = {}
+        if not self._bundle_keys:
+            return []
+        for rank, bundle in enumerate(self._bundle_intents.get(q, ())):
+            best[bundle.code] = BundleHit(bundle, SCORE_INTENT + 5 - min(rank, 5))
+        anchored, inside = _pattern(q, True), _pattern(q)
+        typo = len(q) >= _MIN_TYPO_LEN and q.isascii()
+        for bundle, own, phrases, letters in self._bundle_keys:
+            if bundle.code in best:
+                continue
+            if normalize(bundle.name) == q:
+                score = SCORE_EXACT
+            elif any(anchored.search(k) for k in own):
+                score = SCORE_PREFIX
+            elif any(inside.search(k) for k in own):
+                score = SCORE_INSIDE
+            elif any(anchored.search(k) for k in phrases):
+                score = SCORE_ALIAS_PREFIX
+            elif any(inside.search(k) for k in phrases):
+                score = SCORE_ALIAS_INSIDE
+            elif typo and any(_one_edit_prefix(q, key) for key in letters):
+                score = SCORE_TYPO
+            else:
+                continue
+            best[bundle.code] = BundleHit(bundle, score)
+        found = [b for b in best.values() if b.bundle.at_terminal or not at_terminal_only]
+        return sorted(found, key=lambda b: -b.score)
 
     def _code_prefix(self, q: str) -> list[int]:
         start = bisect_right(self._codes, (q, -1))

@@ -248,7 +248,9 @@ def _read_cards(script: dict) -> list[Any]:
             raise ScriptError("a card is a deck id or an object of card fields")
     identities = []
     with IdCardSimulator(deck=cards) as reader_sim:
-        reader = IdCardReader(reader_sim.port, poll_interval=None)
+        # The simulator answers from this process's threads: on a busy machine it can take far longer than a
+        # real SAM's 0.1 s, so allow a second per exchange (a failed exchange would refuse the whole script).
+        reader = IdCardReader(reader_sim.port, poll_interval=None, find_timeout=1.0, select_timeout=1.0)
         reader.open()
         try:
             for card in cards:

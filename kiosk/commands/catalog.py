@@ -16,25 +16,31 @@ def _default_dir() -> Path:
 
 def _search(args: argparse.Namespace) -> int:
     from kiosk.catalog import CatalogError, load_catalog
-    from kiosk.catalog.search import SearchIndex
+    from kiosk.catalog.search import Hit, SearchIndex
 
     try:
         catalog = load_catalog(args.dir or _default_dir())
     except CatalogError as exc:
         print(exc, file=sys.stderr)
         return 1
-    hits = SearchIndex(catalog).search(args.query, limit=args.limit, at_terminal_only=args.at_terminal)
+    hits = SearchIndex(catalog).search_all(args.query, limit=args.limit, at_terminal_only=args.at_terminal)
     if args.json:
         rows = [
             {"code": h.item.code, "name": h.item.name, "department": h.item.department, "score": h.score,
              "at_terminal": h.item.at_terminal}
+            if isinstance(h, Hit)
+            else {"bundle": h.bundle.code, "name": h.bundle.name, "score": h.score, "at_terminal": h.bundle.at_terminal}
             for h in hits
         ]
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for h in hits:
-        where = "本机可办" if h.item.at_terminal else "窗口办理"
-        print(f"{h.score:>4}  {h.item.name}  [{h.item.department} · {where}]  {h.item.code}")
+        if isinstance(h, Hit):
+            where = "本机可办" if h.item.at_terminal else "窗口办理"
+            print(f"{h.score:>4}  {h.item.name}  [{h.item.department} · {where}]  {h.item.code}")
+        else:
+            where = "本机可办" if h.bundle.at_terminal else "部分事项窗口办理"
+            print(f"{h.score:>4}  {h.bundle.name}  [一件事 · {where}]  {h.bundle.code}")
     if not hits:
         print("(no match)", file=sys.stderr)
     return 0

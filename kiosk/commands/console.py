@@ -175,7 +175,7 @@ def _promote(args: Any) -> int:
     except (FleetRepoError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    note = "forced: " + "; ".join(problems) if problems else f"pilot {args.source} healthy"
+    note = "forced: " + "; ".join(map(str, problems)) if problems else f"pilot {args.source} healthy"
     store.rollout_event(info.version, args.target, "promoted", args.actor, note[:500])
     print(f"group {args.target} now gets bundle version {info.version} (promoted from {args.source})")
     return 0

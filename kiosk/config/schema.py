@@ -180,6 +180,8 @@ class FleetSection(Section):
     poll_interval_s: int = Field(900, ge=30, le=86400)
     jitter: float = Field(0.2, ge=0.0, le=0.9)  # each wait is the interval ± this fraction, so a fleet spreads out
     trusted_root: str = ""  # root.json shipped at install; empty: <config dir>/fleet-root.json
+    round_deadline_s: int = Field(600, ge=30, le=86400)  # a whole round (metadata + bundle) at most this long
+    min_speed_bps: int = Field(2048, ge=0, le=10_000_000)  # slower than this after 10 s: "download too slow"
     mqtt_broker: str = ""  # host:port of the optional "new version exists" nudge; empty: no nudge
     mqtt_topic: str = "tongban/fleet/{group}"
     console_url: str = ""  # the fleet console heartbeats also go to: http(s)://… or mqtt://HOST:PORT; empty: none

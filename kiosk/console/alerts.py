@@ -66,7 +66,8 @@ def evaluate(track: Track, facts: Facts, now: float, limits: Thresholds) -> dict
     active: dict[str, str] = {}
     if track.last_received:
         gap = max(0.001, now - track.last_received)
-        track.interval_s = gap if not track.interval_s else 0.7 * track.interval_s + 0.3 * gap
+        if gap <= silent_after(track, limits):  # an outage is not the kiosk's interval
+            track.interval_s = gap if not track.interval_s else 0.7 * track.interval_s + 0.3 * gap
     track.last_received = now
 
     if facts.paper_out:

@@ -7,6 +7,7 @@ transaction: SQLite commits a few hundred heartbeats as cheaply as one. The thre
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import json
 import logging
@@ -20,8 +21,20 @@ from kiosk.console.store import AlertEvent, Store
 
 log = logging.getLogger(__name__)
 
+_Item = tuple[str, dict[str, Any], str, "concurrent.futures.Future[None] | asyncio.Future[None]"]
+
 BATCH = 500
 QUEUE_LIMIT = 20_000  # beyond this the console answers 503 + Retry-After instead of growing without bound
+
+
+def _settle(futures: list[asyncio.Future[None]], error: Exception | None) -> None:
+    for future in futures:
+        if future.done():  # the request was cancelled (client gone)
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 class Busy(Exception):
@@ -41,23 +54,30 @@ class Ingest:
         self.retention_s = retention_s
         self.notify = notify
         self.sweep_every_s = sweep_every_s
-        self._queue: queue.Queue[tuple[str, dict[str, Any], str, concurrent.futures.Future[None]] | None] = queue.Queue(
-            QUEUE_LIMIT
-        )
+        self._queue: queue.Queue[_Item | None] = queue.Queue(QUEUE_LIMIT)
         self._thread: threading.Thread | None = None
         self.committed = 0
 
-    def submit(self, kiosk_id: str, body: dict[str, Any]) -> concurrent.futures.Future[None]:
-        """Queue one valid heartbeat; the future completes when it is committed."""
+    def submit(self, kiosk_id: str, body: dict[str, Any], raw: str = "") -> concurrent.futures.Future[None]:
+        """Queue one valid heartbeat from a thread; the future completes when it is committed."""
         future: concurrent.futures.Future[None] = concurrent.futures.Future()
-        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-        try:
-            self._queue.put_nowait((kiosk_id, body, raw, future))
-        except queue.Full:
-            raise Busy from None
+        self._put((kiosk_id, body, raw or json.dumps(body, ensure_ascii=False, separators=(",", ":")), future))
         return future
 
+    async def take(self, kiosk_id: str, body: dict[str, Any], raw: str) -> None:
+        """Queue one valid heartbeat (``raw``: its JSON as received) and wait until it is committed."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._put((kiosk_id, body, raw, future))
+        await future
+
+    def _put(self, item: _Item) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            raise Busy from None
+
     def start(self) -> None:
+        self.store.load_tokens()
         self._thread = threading.Thread(target=self._run, name="console-ingest", daemon=True)
         self._thread.start()
 
@@ -71,7 +91,7 @@ class Ingest:
         next_sweep = next_prune = time.monotonic()
         running = True
         while running:
-            batch: list[tuple[str, dict[str, Any], str, concurrent.futures.Future[None]]] = []
+            batch: list[_Item] = []
             try:
                 item = self._queue.get(timeout=max(0.01, next_sweep - time.monotonic()))
                 while True:
@@ -100,17 +120,29 @@ class Ingest:
             log.info("pruned %d heartbeats older than the retention", removed)
         return []
 
-    def _commit(self, batch: list[tuple[str, dict[str, Any], str, concurrent.futures.Future[None]]]) -> None:
+    def _commit(self, batch: list[_Item]) -> None:
+        error: Exception | None = None
+        events: list[AlertEvent] = []
         try:
             events = self.store.ingest([(k, b, r) for k, b, r, _ in batch])
-        except Exception as error:  # the database is down or full: every waiting kiosk gets a 503
-            log.error("heartbeats not stored: %s", error)
-            for *_, future in batch:
-                future.set_exception(error)
-            return
-        self.committed += len(batch)
+            self.committed += len(batch)
+        except Exception as failure:  # the database is down or full: every waiting kiosk gets a 503
+            log.error("heartbeats not stored: %s", failure)
+            error = failure
+        # One wake-up of each event loop per batch (not one per heartbeat): its futures are settled there.
+        waiting: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
         for *_, future in batch:
-            future.set_result(None)
+            if isinstance(future, asyncio.Future):
+                waiting.setdefault(future.get_loop(), []).append(future)
+            elif error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+        for loop, futures in waiting.items():
+            try:
+                loop.call_soon_threadsafe(_settle, futures, error)
+            except RuntimeError:  # that loop has closed (the server stopped): nobody waits any more
+                pass
         self._notify(events)
 
     def _guard(self, job: Callable[[], list[AlertEvent]]) -> None:

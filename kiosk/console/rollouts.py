@@ -14,6 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.console.store import Store
+from kiosk.i18n import N_
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a group is not healthy: a message id and its values (the page translates it, the CLI does not)."""
+
+    message: str
+    values: dict[str, Any]
+
+    def __str__(self) -> str:
+        return self.message % self.values
 
 
 @dataclass
@@ -24,6 +36,7 @@ class GroupRollout:
     pending: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    health: list[Problem] = field(default_factory=list)  # why the group is not healthy on this version (offered only)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +46,8 @@ class GroupRollout:
             "pending": sorted(self.pending),
             "refused": sorted(self.refused),
             "reasons": dict(self.reasons),
+            "health": [str(p) for p in self.health],
+            "problems": [{"message": p.message, "values": p.values} for p in self.health],
         }
 
 
@@ -78,6 +93,9 @@ def rollouts(store: Store, repo: Path | None = None) -> list[dict[str, Any]]:
                 row.pending.append(kiosk["id"])
         mine = [e for e in events if e["version"] == version]
         stopped = next((e for e in reversed(mine) if e["action"] == "stopped"), None)
+        for row in per_group.values():
+            if row.offered:  # what `kiosk fleet promote --from <group>` would say now
+                row.health = pilot_health(store, row.group, version, kiosks=kiosks, events=events)
         out.append(
             {
                 "version": version,
@@ -90,22 +108,33 @@ def rollouts(store: Store, repo: Path | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def pilot_health(store: Store, group: str, version: int) -> list[str]:
+def pilot_health(
+    store: Store,
+    group: str,
+    version: int,
+    *,
+    kiosks: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> list[Problem]:
     """Why ``group`` is not yet healthy on ``version`` (empty: healthy, promote)."""
-    problems = []
-    kiosks = [k for k in store.kiosks() if k["grp"] == group]
+    problems: list[Problem] = []
+    kiosks = [k for k in (store.kiosks() if kiosks is None else kiosks) if k["grp"] == group]
     if not kiosks:
-        problems.append(f"no kiosk reports to the console in group {group!r}")
-    for event in store.rollout_events():
+        problems.append(Problem(N_("no kiosk of group %(group)s reports to the console"), {"group": group}))
+    for event in store.rollout_events() if events is None else events:
         if event["version"] == version and event["action"] == "stopped":
-            problems.append(f"version {version} was stopped by {event['actor']}: {event['note']}")
+            problems.append(Problem(N_("version %(version)s was stopped by %(actor)s: %(note)s"),
+                                    {"version": version, "actor": event["actor"], "note": event["note"]}))  # fmt: skip
     for kiosk in kiosks:
         refusal = kiosk["refusal"] or {}
         if _version(kiosk["config_version"]) != version:
             if _version(refusal.get("version")) == version:
-                problems.append(f"{kiosk['id']} refused version {version}: {refusal.get('reason', '?')}")
+                values = {"kiosk": kiosk["id"], "version": version, "reason": refusal.get("reason", "?")}
+                problems.append(Problem(N_("%(kiosk)s refused version %(version)s: %(reason)s"), values))
             else:
-                problems.append(f"{kiosk['id']} still runs {kiosk['config_version'] or 'nothing reported'}")
+                problems.append(Problem(N_("%(kiosk)s still runs version %(running)s"),
+                                        {"kiosk": kiosk["id"], "running": kiosk["config_version"] or "—"}))  # fmt: skip
         if kiosk["alerts"]:
-            problems.append(f"{kiosk['id']} has open alerts: {', '.join(kiosk['alerts'])}")
+            problems.append(Problem(N_("%(kiosk)s has open alerts: %(rules)s"),
+                                    {"kiosk": kiosk["id"], "rules": ", ".join(kiosk["alerts"])}))  # fmt: skip
     return problems

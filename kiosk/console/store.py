@@ -191,7 +191,7 @@ class Store:
         return memory
 
     def _open(self, conn: Connection, kiosk_id: str, rule: str, detail: str, now: float) -> dict[str, Any]:
-        alert_id = conn.execute(
+        alert_id: int = conn.execute(
             sa.text("INSERT INTO alerts (kiosk_id, rule, detail, opened_at) VALUES (:k, :r, :d, :t) RETURNING id"),
             {"k": kiosk_id, "r": rule, "d": detail[:500], "t": now},
         ).scalar_one()
@@ -279,9 +279,21 @@ class Store:
         return events
 
     def _load_all(self) -> None:
+        """Every kiosk's memory in two queries (at the first sweep, right after start), not two per kiosk."""
         with self.read() as conn:
-            for row in conn.execute(sa.text("SELECT id FROM kiosks WHERE last_at IS NOT NULL")):
-                self._remember(conn, row.id)
+            open_alerts: dict[str, dict[str, int]] = {}
+            for alert in conn.execute(sa.text("SELECT id, kiosk_id, rule FROM alerts WHERE closed_at IS NULL")):
+                open_alerts.setdefault(alert.kiosk_id, {})[alert.rule] = alert.id
+            for row in conn.execute(sa.text("SELECT id, grp, track FROM kiosks")):
+                if row.id not in self._memory:
+                    self._memory[row.id] = _KioskMemory(Track.loads(row.track), open_alerts.get(row.id, {}), row.grp)
+
+    def load_tokens(self) -> None:
+        """Every kiosk's token hash in one query (at start): the first heartbeat of each needs no read."""
+        now = time.monotonic()
+        with self.read() as conn:
+            for row in conn.execute(sa.text("SELECT id, token_hash FROM kiosks")):
+                self._tokens[row.id] = (row.token_hash, now - 5)
 
     def prune(self, retention_s: float) -> int:
         """Drop history and closed alerts older than the retention; returns the heartbeats removed."""

@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -44,6 +45,7 @@ SESSION_COOKIE = "tb_session"
 LOGIN_COOKIE = "tb_login"
 LANG_COOKIE = "tb_lang"
 SESSION_S = 12 * 3600
+PAGE_ROWS = 2000  # the overview's table; the JSON API returns every kiosk
 STATES = ("ok", "attention", "out_of_service", "silent", "never_seen")
 STATE_LABELS = {
     "ok": "Normal",
@@ -51,6 +53,20 @@ STATE_LABELS = {
     "out_of_service": "Out of service",
     "silent": "Silent",
     "never_seen": "Never reported",
+}
+DEVICE_LABELS = {
+    "idcard": "ID-card reader",
+    "sscard": "Social security card reader",
+    "printer": "Receipt printer",
+    "camera": "Camera",
+}
+DEVICE_STATES = {  # drivers.contract.DeviceState
+    "online": "online",
+    "offline": "offline",
+    "no_device": "not connected",
+    "hardware_error": "hardware fault",
+    "user_error": "needs staff",
+    "busy": "busy",
 }
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -142,11 +158,9 @@ class Console:
             chunks.append(chunk)
             if not message.get("more_body"):
                 break
-        raw = b"".join(chunks)
-        if len(raw) > heartbeat.MAX_BODY:
-            return _error(413, "too_large", f"JSON bodies are at most {heartbeat.MAX_BODY} bytes")
         try:
-            body = json.loads(raw.decode("utf-8"))
+            text = b"".join(chunks).decode("utf-8")
+            body = json.loads(text)
         except (UnicodeDecodeError, ValueError):
             return _error(400, "bad_json", "the body is not UTF-8 JSON")
         if not isinstance(body, dict):
@@ -155,7 +169,7 @@ class Console:
         if errors:
             return _error(422, "validation_failed", "invalid heartbeat", errors)
         try:
-            await asyncio.wrap_future(self.ingest.submit(kiosk_id, body))
+            await self.ingest.take(kiosk_id, body, text)  # stored as sent
         except Busy:
             return _error(503, "busy", "the console is catching up; retry later", Retry_After="5")
         except Exception:
@@ -258,6 +272,9 @@ class Console:
         query = {k: v for k, v in request.query_params.items() if k != "lang"}
         html = self.templates.get_template(template).render(
             _=gettext, lang=lang, who=who, path=request.url.path, rules=RULES, state_labels=STATE_LABELS,
+            device=lambda name: gettext(DEVICE_LABELS[name]) if name in DEVICE_LABELS else name,
+            detail=lambda text: _device_words(text, gettext),
+            device_state=lambda state: gettext(DEVICE_STATES[state]) if state in DEVICE_STATES else state,
             other_lang=other, other_lang_url=f"{request.url.path}?{urlencode({**query, 'lang': other})}",
             **context,
         )  # fmt: skip
@@ -290,7 +307,7 @@ class Console:
             "config_version": sorted({k["config_version"] for k in every if k["config_version"]}),
         }
         return self._render(
-            request, "overview.html", who, kiosks=rows[:2000], total=len(rows), counts=counts, chosen=chosen,
+            request, "overview.html", who, kiosks=rows[:PAGE_ROWS], total=len(rows), counts=counts, chosen=chosen,
             options=options,
         )  # fmt: skip
 
@@ -359,6 +376,11 @@ def _kiosk_json(kiosk: dict[str, Any]) -> dict[str, Any]:
     out = {k: kiosk[k] for k in keys}
     out["group"] = out.pop("grp")
     return out
+
+
+def _device_words(text: str, gettext: Callable[[str], str]) -> str:
+    """An alert's detail with device names in the page's language ("printer: offline" → "凭条打印机: offline")."""
+    return re.sub(r"\b(" + "|".join(DEVICE_LABELS) + r")\b", lambda m: gettext(DEVICE_LABELS[m.group(1)]), text)
 
 
 def _safe_next(target: str) -> str:

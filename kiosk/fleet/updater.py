@@ -156,6 +156,9 @@ class FleetUpdater:
         jitter: float = 0.2,
         rng: random.Random | None = None,
         socket_timeout_s: int = 30,
+        round_deadline_s: float = 600.0,
+        min_speed_bps: int = 2048,
+        min_speed_grace_s: float = 10.0,
         mqtt_broker: str = "",
         mqtt_topic: str = "tongban/fleet/{group}",
     ) -> None:
@@ -176,6 +179,9 @@ class FleetUpdater:
         self.jitter = jitter
         self._rng = rng or random.Random()
         self._socket_timeout_s = socket_timeout_s
+        self.round_deadline_s = round_deadline_s
+        self.min_speed_bps = min_speed_bps
+        self.min_speed_grace_s = min_speed_grace_s
         self._lock = threading.RLock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -196,6 +202,7 @@ class FleetUpdater:
         return cls(
             data_dir, fleet.repo_url, fleet.group, root,
             poll_interval_s=fleet.poll_interval_s, jitter=fleet.jitter,
+            round_deadline_s=fleet.round_deadline_s, min_speed_bps=fleet.min_speed_bps,
             mqtt_broker=fleet.mqtt_broker, mqtt_topic=fleet.mqtt_topic, **kwargs,
         )  # fmt: skip
 
@@ -520,7 +527,8 @@ class FleetUpdater:
 
     def _tuf(self) -> Any:
         from tuf.ngclient import Updater
-        from tuf.ngclient.urllib3_fetcher import Urllib3Fetcher
+
+        from kiosk.fleet.fetcher import DeadlineFetcher
 
         metadata = self.dir / "tuf"
         if not (metadata / "root.json").exists():
@@ -531,7 +539,13 @@ class FleetUpdater:
             metadata_dir=str(metadata),
             metadata_base_url=f"{self.repo_url}/metadata/",
             target_base_url=f"{self.repo_url}/targets/",
-            fetcher=Urllib3Fetcher(socket_timeout=self._socket_timeout_s, app_user_agent="tongban-kiosk"),
+            fetcher=DeadlineFetcher(  # the round's deadline starts now, with the fetcher
+                socket_timeout=self._socket_timeout_s,
+                round_deadline_s=self.round_deadline_s,
+                min_speed_bps=self.min_speed_bps,
+                grace_s=self.min_speed_grace_s,
+                app_user_agent="tongban-kiosk",
+            ),
         )
 
 

@@ -233,3 +233,31 @@ def test_the_same_console_on_sqlite_and_postgresql(db_url):
         assert session.get(f"{console.url}/api/alerts", timeout=30).json()["alerts"][0]["detail"] == "staff"
     finally:
         service.stop()
+
+
+def test_a_kiosk_that_stops_beating_turns_silent_and_comes_back(tmp_path):
+    from kiosk.console.alerts import Thresholds
+    from tests.console.conftest import Harness
+
+    service = start_console(f"sqlite:///{tmp_path / 'c.db'}", limits=Thresholds(silent_beats=3, default_interval_s=1))
+    try:
+        console = Harness(service)
+        console.kiosk("K0001")
+        console.kiosk("K0002")
+        for _ in range(3):
+            assert console.beat("K0001").status_code == 204
+        session = console.login()
+
+        def state() -> str:
+            kiosks = session.get(f"{console.url}/api/kiosks", timeout=30).json()["kiosks"]
+            return next(k["state"] for k in kiosks if k["id"] == "K0001")
+
+        assert wait_for(lambda: state() == "silent", 60)  # three missed beats of at least 1 s: the sweep opens it
+        alert = session.get(f"{console.url}/api/alerts", timeout=30).json()["alerts"][0]
+        assert (alert["kiosk_id"], alert["rule"]) == ("K0001", "silent")
+        assert console.beat("K0001").status_code == 204
+        assert state() == "ok" and session.get(f"{console.url}/api/alerts", timeout=30).json()["alerts"] == []
+        kiosks = session.get(f"{console.url}/api/kiosks", timeout=30).json()["kiosks"]
+        assert next(k["state"] for k in kiosks if k["id"] == "K0002") == "never_seen"  # registered, never heard
+    finally:
+        service.stop()

@@ -108,7 +108,7 @@ def test_an_operator_sees_a_kiosk_out_of_paper_within_one_heartbeat(console, bro
                  audit_head={"seq": 41, "hash": "9f" * 32})  # fmt: skip
     browser.get(f"{console.url}/kiosks/K0003")
     history = browser.find_element(By.ID, "history").text
-    assert "user_error (paper_out)" in history and "online" in history
+    assert "需人工处理 (paper_out)" in history and "在线" in history and "凭条打印机" in history
     assert "41 · 9f9f" in browser.find_element(By.CSS_SELECTOR, "dl.facts").text
     browser.save_screenshot(str(out / "console-kiosk.png"))
 

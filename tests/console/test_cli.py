@@ -66,11 +66,17 @@ def test_every_console_text_is_in_both_catalogs():
     used: set[str] = set()
     for template in (ROOT / "kiosk" / "console" / "templates").glob("*.html"):
         used |= set(re.findall(r'_\("((?:[^"\\]|\\.)*)"\)', template.read_text("utf-8")))
+    for module in (ROOT / "kiosk" / "console").glob("*.py"):
+        used |= set(re.findall(r'N_\("((?:[^"\\]|\\.)*)"\)', module.read_text("utf-8")))
     from kiosk.console.alerts import RULES
-    from kiosk.console.web import STATE_LABELS
+    from kiosk.console.web import DEVICE_LABELS, DEVICE_STATES, STATE_LABELS
 
     used |= (
-        set(RULES.values()) | set(STATE_LABELS.values()) | {"viewer", "operator", "offered", "not offered", "stopped"}
+        set(RULES.values())
+        | set(STATE_LABELS.values())
+        | set(DEVICE_LABELS.values())
+        | set(DEVICE_STATES.values())
+        | {"viewer", "operator", "offered", "not offered", "stopped"}
     )
     zh, en = i18n.messages("zh_CN"), i18n.messages("en")
     assert not used - set(zh), used - set(zh)

@@ -58,14 +58,16 @@ def test_watch_the_pilot_then_promote_it(rollout, capsys):
     assert entry["state"] == "offered"
     assert (pilot["applied"], pilot["refused"], pilot["pending"]) == (["P0"], ["P1"], ["P2"])
     assert pilot["reasons"] == {"bad signature": 1}
+    assert "P1 refused version 12: bad signature" in pilot["health"]
     _, everyone = group(data, 11, "all")
     assert everyone["applied"] == ["A0", "A1", "A2", "A3"] and everyone["offered"]
     page = session.get(f"{console.url}/rollouts", timeout=30).text
     assert "配置包版本 12" in page and "bad signature (1)" in page
+    assert "P1 拒绝了版本 12：bad signature" in page and "P2 仍在运行版本 —" in page
 
     # not healthy: one refused, one silent so far
     status, _, err = run(capsys, "fleet", "promote", repo, "--from", "pilot", "--to", "all", "--db", db)
-    assert status == 1 and "P1 refused version 12: bad signature" in err and "P2 still runs nothing reported" in err
+    assert status == 1 and "P1 refused version 12: bad signature" in err and "P2 still runs version —" in err
     assert {g.group: g.version for g in FleetRepo(repo).groups()} == {"all": 11, "pilot": 12}
 
     console.beat("P1", config_version="12", fleet={"last_refusal": None})
@@ -73,6 +75,8 @@ def test_watch_the_pilot_then_promote_it(rollout, capsys):
     status, _, err = run(capsys, "fleet", "promote", repo, "--db", db)
     assert status == 1 and "P2 has open alerts: paper_out" in err
     console.beat("P2", config_version="12")
+    _, pilot = group(session.get(f"{console.url}/api/rollouts", timeout=30).json()["rollouts"], 12, "pilot")
+    assert pilot["health"] == [] and "健康" in session.get(f"{console.url}/rollouts", timeout=30).text
     status, out, err = run(capsys, "fleet", "promote", repo, "--db", db, "--actor", "alice")
     assert status == 0, err
     assert "group all now gets bundle version 12 (promoted from pilot)" in out

@@ -189,8 +189,8 @@ def test_mqtt_nudge_makes_the_kiosk_poll_at_once(fleet, mosquitto, capsys):
         assert status == 0 and "nudged tongban/fleet/pilot" in out
         assert wait_for(lambda: fleet.running() == 1), fleet.audit.kinds()
         assert "fleet.nudged" in fleet.audit.kinds()
-        # the switch is visible a moment before its audit record is written
-        assert wait_for(lambda: fleet.audit.last("fleet.applied") is not None), fleet.audit.kinds()
+        # the switch is visible a moment before its audit record is written (on a busy machine, many moments)
+        assert wait_for(lambda: "fleet.applied" in fleet.audit.kinds()), fleet.audit.kinds()
         assert fleet.audit.last("fleet.applied")["version"] == 1
     finally:
         kiosk.stop()

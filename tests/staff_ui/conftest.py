@@ -26,7 +26,7 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def staff_hw(kiosk_app):
+def staff_hw(kiosk_app, session_hardware):
     """Configure two staff members (cheap argon2 parameters: these are test PINs), start and attach the hardware."""
     from argon2 import PasswordHasher
 
@@ -44,11 +44,10 @@ def staff_hw(kiosk_app):
     )  # fmt: skip
     staff = core.settings.staff.model_copy(update={"members": members})
     core.config = LoadedConfig(core.settings.model_copy(update={"staff": staff}), core.config.outcomes)
-    hardware = core.start_hardware()  # the staff desk attaches on the core's hardware_changed
+    core.config_changed.fire(core.config)  # as a fleet bundle would: the staff desk reads the new members
+    hardware = session_hardware  # the one the UI tests use too: a second start would orphan the first's pcscd
     wait_until(kiosk_app, lambda: hardware.supervisor.overall().ready, 20)
     yield hardware
-    app.staff_desk.detach()
-    core.close()
 
 
 @pytest.fixture

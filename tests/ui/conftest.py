@@ -10,14 +10,12 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def hw(kiosk_app):
-    """``core.start_hardware()`` once per test session; the journey and the staff desk attach to it themselves."""
-    app = kiosk_app.app
-    hardware = app.core.start_hardware()
+def hw(kiosk_app, session_hardware):
+    """The session's one hardware (tests/conftest.py): the journey and the staff desk attached to it themselves."""
+    hardware = session_hardware
     roles = [r for r in ("idcard", "printer", "camera") if r in hardware.devices]
     wait_until(kiosk_app, lambda: all(hardware.devices[r].status().state == "online" for r in roles), 15)
     yield hardware
-    app.core.close()
 
 
 def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
