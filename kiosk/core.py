@@ -101,13 +101,13 @@ class Kiosk:
 
     @property
     def catalog(self) -> Catalog:
-        """The service catalog: an applied fleet bundle's (checked to load before it was applied) or the packaged."""
+        """The service catalog: an applied fleet bundle's (checked to load before it was applied) or the packaged;
+        one that no longer loads gives way to the last good one (raises CatalogUnavailable when none loads: safe
+        mode)."""
         if self._catalog is None:
-            from kiosk.catalog import load_catalog
-            from kiosk.fleet.applied import applied_catalog_dir
-            from kiosk.paths import config_dir
+            from kiosk.safe_mode import usable_catalog
 
-            self._catalog = load_catalog(applied_catalog_dir(self.data_dir) or config_dir() / "catalog")
+            self._catalog = usable_catalog(self.data_dir, self.health.fault)
         return self._catalog
 
     @property
@@ -128,6 +128,8 @@ class Kiosk:
             if self.settings.fleet.repo_url and self._fleet is None:
                 self._start_fleet()
             hardware = Hardware.start(self.settings, self.data_dir, audit=audit)
+            for code, detail in hardware.faults:  # worked around (a quarantined database): the heartbeat says so
+                self.health.fault(code, detail)
             self._use_hardware(hardware)
             return hardware
 
@@ -163,10 +165,19 @@ class Kiosk:
                 audit.close()
 
     def _open_audit(self) -> AuditTrail:
+        """Opened once, before the hardware; a corrupt trail is quarantined (kept byte for byte) and a fresh one
+        opened: never a restart loop."""
         if self._audit is None:
             from kiosk.audit import FILE_NAME, AuditTrail
+            from kiosk.quarantine import database_problem, quarantine
 
-            self._audit = AuditTrail(self.data_dir / FILE_NAME)
+            path = self.data_dir / FILE_NAME
+            problem = database_problem(path)
+            moved = None if problem is None else quarantine(path, self.data_dir, problem)
+            self._audit = AuditTrail(path)
+            if moved is not None:
+                self.health.fault("audit_quarantined", f"{path.name}: {problem}; kept in {moved}")
+                self._audit.record("audit.quarantined", "system", kept=str(moved))
         return self._audit
 
     def _use_hardware(self, hardware: Hardware) -> None:

@@ -61,6 +61,7 @@ class Hardware:
     outbox: Any = None  # kiosk.platform.Outbox
     audit: AuditTrail | None = None
     supervisor: Any = None  # kiosk.supervisor.Supervisor
+    faults: list[tuple[str, str]] = field(default_factory=list)  # (code, detail) worked around while starting
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
@@ -108,11 +109,25 @@ class Hardware:
     def _start_audit(self, audit: AuditTrail | None) -> None:
         from kiosk.audit import FILE_NAME, AuditTrail
 
-        if audit is not None:
+        if audit is not None:  # its owner (the core) opened it, quarantining a corrupt one itself
             self.audit = audit
             return
+        moved = self._set_aside_if_corrupt(self.data_dir / FILE_NAME, "audit_quarantined")
         self.audit = AuditTrail(self.data_dir / FILE_NAME)
         self._stops.append(self.audit.close)
+        if moved is not None:
+            self.audit.record("audit.quarantined", "system", kept=str(moved))
+
+    def _set_aside_if_corrupt(self, path: Path, code: str) -> Path | None:
+        """A corrupt database is quarantined (kept byte for byte) and a fresh one opened: never a restart loop."""
+        from kiosk.quarantine import database_problem, quarantine
+
+        problem = database_problem(path)
+        if problem is None:
+            return None
+        moved = quarantine(path, self.data_dir, problem)
+        self.faults.append((code, f"{path.name}: {problem}; kept in {moved}"))
+        return moved
 
     def _start_devices(self) -> None:
         from kiosk.supervisor import Supervisor
@@ -206,7 +221,7 @@ class Hardware:
     # -- platform and delivery ------------------------------------------------------------------
     def _start_platform(self) -> None:
         from kiosk.platform import PlatformClient
-        from kiosk.platform.outbox import Outbox
+        from kiosk.platform.outbox import DB_NAME, Outbox
 
         platform = self.settings.platform
         token = self.token = platform_token(self.settings, self.data_dir)
@@ -220,6 +235,9 @@ class Hardware:
             url = self.sims.platform.url
         kiosk_id = self.settings.kiosk.id
         self.client = PlatformClient(url, token, kiosk_id, ca_bundle=platform.ca_bundle or None)
+        moved = self._set_aside_if_corrupt(self.data_dir / DB_NAME, "outbox_quarantined")
+        if moved is not None:  # the alarm: the audit trail, the heartbeat (last_start_fault), the log
+            self.audit.record("outbox.quarantined", "system", kept=str(moved))
         self.outbox = Outbox(self.data_dir, self.client, kiosk_id)
         self.outbox.start()
         self._stops.append(self.outbox.close)

@@ -9,6 +9,7 @@ from pathlib import Path
 from kiosk import clock, logs
 from kiosk.config import LoadedConfig, Settings, load_settings
 from kiosk.core import Kiosk
+from kiosk.safe_mode import site_refusal
 
 log = logging.getLogger(__name__)
 
@@ -48,4 +49,9 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
             )
     core = Kiosk(loaded, chosen, config_file)
     core.health.record_start()
+    refusal = site_refusal(loaded)
+    if refusal is not None:  # never packaged defaults (simulators, K0001) in place of a site's configuration
+        core.health.out_of_service("site_file_refused", refusal, hardware=False)
+    elif any(o.name == "site" and o.fallback for o in loaded.outcomes):
+        core.health.fault("site_file_fallback", "the site file is refused; running on its last good copy")
     return core

@@ -134,10 +134,11 @@ class WatchdogFeeder:
 
     def tick(self) -> bool:
         """True when a ping was sent now."""
-        if not self.enabled:
+        period = self.period
+        if period is None or not self.enabled:
             return False
         now = self._clock()
-        if self._last is not None and now - self._last < self.period:
+        if self._last is not None and now - self._last < period:
             return False
         self._last = now
         sent = watchdog_ping(self._env)

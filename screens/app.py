@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -19,12 +19,15 @@ from kivy.uix.screenmanager import FadeTransition, ScreenManager
 from drivers.contract import Command, Completion
 from kiosk import watchdog
 from kiosk.core import Kiosk
-from kiosk.fonts import find_cjk_font
+from kiosk.fonts import cjk_font_candidates
 from kiosk.i18n import N_
 from kiosk.idle import IdlePhase
 from kiosk.journey import EndReason
 from kiosk.services import ResidentDesk
 from screens.theme import Theme
+
+if TYPE_CHECKING:
+    from kiosk.hardware import Hardware
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +49,23 @@ def load_kv(name: str) -> None:
         _loaded_kv.add(name)
 
 
-def register_cjk_font() -> Path:
-    """Make the CJK font Kivy's default, so every Label can show Chinese."""
-    path = find_cjk_font()
-    LabelBase.register(DEFAULT_FONT, str(path))
-    return path
+def register_cjk_font(fault: Callable[[str, str], object] = lambda _code, _detail: None) -> Path | None:
+    """Make the first CJK font that renders Kivy's default, so every Label can show Chinese. A missing, corrupt
+    or truncated file is skipped (``fault`` reports it: code ``font_fallback``); None when no font renders."""
+    from kivy.core.text import Label as CoreLabel
+
+    skipped = []
+    for path in cjk_font_candidates():
+        try:
+            CoreLabel(text="通办", font_name=str(path), font_size=24).refresh()  # SDL_ttf opens the file
+        except Exception as error:  # "Couldn't load font file" and kin: try the next font
+            skipped.append(f"{path}: {error}")
+            continue
+        LabelBase.register(DEFAULT_FONT, str(path))
+        if skipped:
+            fault("font_fallback", "; ".join(skipped) + f"; using {path}")
+        return path
+    return None
 
 
 class TongbanApp(App):
@@ -80,6 +95,11 @@ class TongbanApp(App):
         from screens.staff_desk import StaffDesk  # staff menu (issue 10)
 
         self.staff_desk = StaffDesk(self)
+        from screens.safe_mode import SafeMode  # the out-of-service screen instead of a restart loop (issue 17)
+
+        self.safe_mode = SafeMode(self)
+        # out of service: a fleet bundle or an edited site file starts the kiosk again on the new configuration
+        core.config_changed.connect(lambda _config: self.on_ui_thread(self.safe_mode.config_changed))
 
     def t(self, message: str, *_bindings: object) -> str:
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
@@ -100,19 +120,33 @@ class TongbanApp(App):
         command.add_done_callback(lambda completion: self.on_ui_thread(lambda: handler(completion)))
 
     def build(self) -> ScreenManager:
-        self.font_path = str(register_cjk_font())
+        from kiosk.safe_mode import CatalogUnavailable
+
+        health = self.core.health
+        font = register_cjk_font(health.fault)
+        if font is None:
+            health.out_of_service("font_missing", "no CJK font renders; install fonts-wqy-microhei")
+        self.font_path = str(font or "")
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
         load_kv("widgets")
         load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
+        if health.in_service:
+            try:
+                self.core.catalog  # noqa: B018  (a last good one, or safe mode when none loads)
+            except CatalogUnavailable as error:
+                health.out_of_service("catalog_unavailable", str(error))
+        if not health.in_service:
+            self.safe_mode.show(manager)  # nothing of the resident journey is built
+            return manager
         self.services.voice.muted = self.muted
         self._add_screen(manager, SCREENS[0])  # home; the others right after the first frame (add_screens)
         self.staff_desk.install(manager)  # staff menu (issue 10): gesture, supervisor clock, heartbeat
-        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
-        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
         return manager
 
     @staticmethod
@@ -147,22 +181,42 @@ class TongbanApp(App):
         build the other screens and the search index and start the hardware (``kiosk run``): the home screen
         needs none of them, and a resident who searches or reaches a device step in the first second finds them
         ready a moment later."""
-        watchdog.ready("home screen shown")
-        self.services.indexing.start()
-        Clock.schedule_once(lambda _dt: self.add_screens(), 0)
-        if self.hardware_after_first_frame and self.core.hardware is None:
-            # Every consumer (the journey, the staff desk) attaches itself on the core's hardware_changed.
-            self.core.start_hardware_later(lambda _hardware: None,
-                                           lambda _error: self.on_ui_thread(self._hardware_failed))
+        health = self.core.health
+        watchdog.ready("home screen shown" if health.in_service else f"out of service: {health.unserviceable}")
+        if health.in_service:
+            self.services.indexing.start()
+            Clock.schedule_once(lambda _dt: self.add_screens(), 0)
+        if self.hardware_after_first_frame and self.core.hardware is None and health.hardware_allowed:
+            self.start_hardware()
 
-    def _hardware_failed(self) -> None:
-        """Without devices, platform and audit trail the kiosk cannot serve: exit non-zero so systemd restarts
-        it (the cause is in the log), as a failure before the first frame did."""
-        self.exit_status = 1
-        self.stop()
+    def start_hardware(self) -> None:
+        """The core's hardware on its worker thread; the outcome comes back on the UI thread. Every consumer (the
+        journey, the staff desk) attaches itself on the core's ``hardware_changed``."""
+        self.core.start_hardware_later(
+            lambda hardware: self.on_ui_thread(lambda: self._hardware_started(hardware)),
+            lambda error: self.on_ui_thread(lambda: self._hardware_failed(error)),
+        )
+
+    def _hardware_started(self, hardware: Hardware) -> None:
+        if self.core.hardware is not hardware:  # closed or replaced meanwhile
+            return
+        if self.safe_mode.resume:  # a retry succeeded: serve again
+            self.safe_mode.resume = False
+            self.core.health.back_in_service()
+            self.add_screens()
+            self.root.current = "home"
+            watchdog.status("home screen shown")
+        if not self.core.health.in_service:
+            self.safe_mode.hardware_started(hardware)
+
+    def _hardware_failed(self, error: BaseException) -> None:
+        """Without devices, platform and audit trail the kiosk cannot serve: out of service (never a restart
+        loop), the hardware retried with back-off."""
+        self.safe_mode.hardware_failed(self.root, error)
 
     def on_stop(self) -> None:
         watchdog.stopping()
+        self.safe_mode.close()
         self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
         self.core.close()
 

@@ -119,12 +119,12 @@ class StaffDesk(EventDispatcher):
             self._detach_listeners()
         if hardware is None:
             self._on_ui_thread(self.detach)
-        else:
+        elif self._manager is not None:  # installed (not in safe mode, where only its heartbeat runs)
             self._on_ui_thread(lambda: self.core.hardware is hardware and self._attach(hardware))
 
     def _attach(self, hardware: Any) -> None:
         """Use the running hardware: supervisor events, staff cards, the heartbeat, the audit trail."""
-        from kiosk.heartbeat import Heartbeat, config_version_of
+        from kiosk.heartbeat import Heartbeat
 
         if self._attached is hardware:
             return
@@ -145,13 +145,8 @@ class StaffDesk(EventDispatcher):
                 self.console_link = ConsoleLink.from_settings(self.core.settings)
             except ConsoleLinkError as error:
                 log.warning("no heartbeats to the fleet console: %s", error)
-            self.heartbeat = Heartbeat(
-                hardware.client, hardware.supervisor, hardware.outbox,
-                interval_s=self.core.settings.service.heartbeat_interval_s,
-                config_version=lambda: config_version_of(self.core.data_dir),
-                health=lambda: self.core.health.report(self.hardware, staff_closed=self.service_mode.out_of_service),
-                mirror=self.console_link.send if self.console_link is not None else None,
-            )  # fmt: skip
+            self.heartbeat = Heartbeat.for_core(self.core, hardware, lambda: self.service_mode.out_of_service,
+                                                self.console_link.send if self.console_link is not None else None)
             self.maintenance.heartbeat = self.heartbeat
             self.heartbeat.start()
         self.refresh_status()

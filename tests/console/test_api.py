@@ -261,3 +261,39 @@ def test_a_kiosk_that_stops_beating_turns_silent_and_comes_back(tmp_path):
         assert next(k["state"] for k in kiosks if k["id"] == "K0002") == "never_seen"  # registered, never heard
     finally:
         service.stop()
+
+
+def test_a_new_token_from_another_process_replaces_the_old_one_on_a_running_console(console, tmp_path):
+    from kiosk.console.store import Store
+
+    console.kiosk("K0001")
+    assert console.beat("K0001").status_code == 204
+    other = Store(console.store.url)  # `kiosk fleet console-kiosk K0001` run beside the console
+    new_token = other.add_kiosk("K0001", "all")
+    other.close()
+    headers = {"Authorization": f"Bearer {new_token}", "X-Kiosk-Id": "K0001"}
+    assert wait_for(lambda: console.beat("K0001").status_code == 401, 30)  # the old token, within seconds
+    answer = requests.post(f"{console.url}/v1/kiosks/K0001/heartbeat", json=fleet_sim.heartbeat(), headers=headers,
+                           timeout=30)  # fmt: skip
+    assert answer.status_code == 204
+
+
+def test_a_database_failure_is_a_retryable_answer_and_loses_nothing_acknowledged(console, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    console.kiosk("K0001")
+    real = console.store.ingest
+    failures = iter([True])
+
+    def failing(batch):
+        if next(failures, False):
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return real(batch)
+
+    monkeypatch.setattr(console.store, "ingest", failing)
+    answer = console.beat("K0001", outbox_depth=3)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    assert answer.json()["error"]["code"] == "unavailable"
+    assert console.beat("K0001", outbox_depth=3).status_code == 204  # the kiosk's next try
+    kiosk = console.store.kiosk("K0001")
+    assert kiosk["beats"] == 1 and kiosk["outbox_depth"] == 3
