@@ -236,7 +236,7 @@ class Hardware:
         kiosk_id = self.settings.kiosk.id
         self.client = PlatformClient(url, token, kiosk_id, ca_bundle=platform.ca_bundle or None)
         moved = self._set_aside_if_corrupt(self.data_dir / DB_NAME, "outbox_quarantined")
-        if moved is not None:  # the alarm: the audit trail, the heartbeat (last_start_fault), the log
+        if moved is not None and self.audit is not None:  # the alarm: the audit trail, the heartbeat, the log
             self.audit.record("outbox.quarantined", "system", kept=str(moved))
         self.outbox = Outbox(self.data_dir, self.client, kiosk_id)
         self.outbox.start()
