@@ -121,6 +121,8 @@ class Target:
     materials: tuple[Any, ...]  # kiosk.catalog.Material (merged for a bundle)
     form: tuple[Any, ...]  # kiosk.catalog.FormField (merged for a bundle)
     at_terminal: bool
+    counter: str | None = None  # a bundle not wholly doable here: where the whole of it is done
+    shared_documents: tuple[str, ...] = ()  # issued by an earlier item of the bundle, not asked of the resident
 
     @classmethod
     def of_item(cls, item: Any) -> Target:
@@ -129,9 +131,11 @@ class Target:
     @classmethod
     def of_bundle(cls, bundle: Any) -> Target:
         # a document an earlier item of the bundle issues is passed on by the platform, not asked for
-        merged = tuple(m.material for m in bundle.merged_materials().materials if m.produced_by is None)
+        everything = bundle.merged_materials().materials
+        merged = tuple(m.material for m in everything if m.produced_by is None)
+        shared = tuple(m.material.name for m in everything if m.produced_by is not None)
         return cls("bundle", bundle.code, bundle.name, tuple(bundle.resolved_items), merged,
-                   tuple(bundle.merged_form()), bundle.at_terminal)
+                   tuple(bundle.merged_form()), bundle.at_terminal, bundle.counter, shared)
 
 
 @dataclass
@@ -710,23 +714,31 @@ class Journey:
             self.session.error = message
             self.emit("submit_failed", detail=detail)
 
-    def evaluate(self, level: int, reasons: Sequence[str]) -> None:
-        """好差评 through the outbox, by the application number or, while it is queued, the local reference."""
+    def evaluate(self, level: int, reasons: Sequence[str], comment: str = "", *, service: str | None = None,
+                 application_no: str | None = None) -> None:  # fmt: skip
+        """好差评 through the outbox, reasons as codes (``evaluation.reasons``). The service rated: the submission
+        (by its number or, while it is queued, the local reference), else ``service`` "progress" (with the
+        ``application_no`` looked up, if one), else the guide of the item chosen."""
         if not 1 <= level <= 5:
             raise ValueError("level is 1..5")
         if level <= 2 and not reasons:
             raise ValueError("the two lowest levels need at least one reason")
-        sub, apps = self.session.submission, self.apps
+        sub, target, apps = self.session.submission, self.session.target, self.apps
         self.session.evaluation = level
-        if sub is None or apps is None:
+        if apps is None:
             return
         from kiosk.applications import EvaluationRefused
 
         try:
-            if sub.application_no:
-                apps.evaluate(level, list(reasons), application_no=sub.application_no)
-            else:
-                apps.evaluate(level, list(reasons), reference=sub.reference)
+            if sub is not None and service in (None, "application"):
+                if sub.application_no:
+                    apps.evaluate(level, list(reasons), comment, application_no=sub.application_no)
+                else:
+                    apps.evaluate(level, list(reasons), comment, reference=sub.reference)
+            elif service == "progress":
+                apps.evaluate(level, list(reasons), comment, service="progress", application_no=application_no)
+            elif target is not None:
+                apps.evaluate(level, list(reasons), comment, service="guide", item_code=target.code)
         except EvaluationRefused as refused:
             log.warning("evaluation not queued: %s", refused)
 

@@ -50,6 +50,7 @@ class ProgressScreen(KioskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Type the number on your receipt, show its QR code, or put your ID card on the reader",
                          **kwargs)  # fmt: skip
+        self._looked_up: str | None = None  # the application number of the last answer (rated with the lookup)
 
     def on_pre_enter(self, *_args: object) -> None:
         self.can_scan = self.journey.ready("camera", "qr")
@@ -108,6 +109,7 @@ class ProgressScreen(KioskScreen):
         if lookup.progress is None:  # failed delivery (kept for staff): the lookup says it in words
             self.message = lookup.message
             return
+        self._looked_up = lookup.progress.application_no
         self.message = t("{number}: {status}").format(number=lookup.progress.application_no,
                                                        status=t(STATUS_WORDS.get(lookup.progress.status, "")))
         self.add_timeline(lookup, heading=False)
@@ -139,7 +141,7 @@ class ProgressScreen(KioskScreen):
         if self.reading_card:
             return
         self.stop_scan()
-        self.reading_card, self.found, self.digits = True, False, ""
+        self.reading_card, self.found, self.digits, self._looked_up = True, False, "", None
         self.ids.timeline.clear_widgets()
         self.message = self.app.core.t("Card read. Looking up your applications…")
         self.journey.my_applications(lambda result: self.app.on_ui_thread(lambda: self.show_mine(result)))
@@ -168,7 +170,7 @@ class ProgressScreen(KioskScreen):
 
     def rate(self) -> None:
         """好差评 of this lookup (a service of its own)."""
-        self.app.screen("evaluate").rate_service("progress")
+        self.app.screen("evaluate").rate_service("progress", self._looked_up)
         self.app.navigate("evaluate")
 
     def start_scan(self) -> None:

@@ -4,7 +4,7 @@ outbox, receipts, progress lookup and 好差评."""
 
 from kiosk.applications.application import Application, NotReady, Readiness
 from kiosk.applications.materials import MaterialRefused, MaterialSlot, MaterialStatus
-from kiosk.applications.progress import LEVELS, POOR_REASONS, STATUS_LABELS, EvaluationRefused, Lookup
+from kiosk.applications.progress import LEVELS, STATUS_LABELS, EvaluationRefused, Lookup
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, format_progress_qr, parse_progress_qr
 from kiosk.applications.receipt import PrintOutcome, build_receipt, print_receipt, receipt_png
 from kiosk.applications.routing import ResidentPlace, Route, RouteKind, Router
@@ -13,8 +13,7 @@ from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import REASONS, VerificationOutcome
 
 __all__ = [
-    "LEVELS", "POOR_REASONS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused",
-    "Lookup",
+    "LEVELS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused", "Lookup",
     "MaterialLine", "MaterialRefused", "MaterialSlot", "MaterialStatus", "NotReady", "PrintOutcome", "ProgressKey",
     "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router",
     "SessionError",

@@ -133,9 +133,13 @@ class ApplicationOffice:
         return progress.by_qr(self.client, self.outbox, text)
 
     def evaluate(self, level: int, reasons: tuple[str, ...] | list[str] = (), comment: str = "", *,
-                 application_no: str | None = None, reference: str | None = None) -> str:
+                 application_no: str | None = None, reference: str | None = None, service: str = "application",
+                 item_code: str | None = None) -> str:  # fmt: skip
+        """好差评; reasons are codes of ``evaluation.reasons`` (the national dimensions), never labels."""
+        known = tuple(r.code for r in self.settings.evaluation.reasons)
         return progress.evaluate(
-            self.outbox, level, reasons, comment, application_no=application_no, reference=reference
+            self.outbox, level, reasons, comment, application_no=application_no, reference=reference,
+            service=service, item_code=item_code, known_reasons=known,
         )
 
     # -- delivery callbacks -----------------------------------------------------------------------------------
