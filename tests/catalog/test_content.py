@@ -88,8 +88,10 @@ def test_a_material_naming_a_missing_sample_is_refused_naming_file_code_and_fiel
     [
         (lambda d: d["intents"][0]["items"].append("330199999999999999"),
          "search.yaml: 办护照: items: no item with code 330199999999999999"),
-        (lambda d: d["intents"][1]["phrases"].append("办护照"), "search.yaml: 去香港: phrases: '办护照' also in intent #1"),
-        (lambda d: d["intents"].append({"phrases": ["空的"]}), "search.yaml: 空的: -: an intent needs items or bundles"),
+        (lambda d: d["intents"][1]["phrases"].append("办护照"),
+         "search.yaml: 去香港: phrases: '办护照' also in intent #1"),
+        (lambda d: d["intents"].append({"phrases": ["空的"]}),
+         "search.yaml: 空的: -: an intent needs items or bundles"),
     ],
 )
 def test_bad_intents_are_refused_naming_file_code_and_field(tmp_path, edit, expected):
