@@ -13,7 +13,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # for the social-security card simulator, espeak-ng for offline voice prompts, mosquitto for fleet nudges and console
 # heartbeats; postgresql, chromium and chromium-driver for the fleet console's tests (a private server, a real browser).
 DEB_PACKAGES := libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-wqy-microhei libpcsclite-dev \
-                pcscd vsmartcard-vpcd espeak-ng mosquitto postgresql chromium chromium-driver
+                pcscd vsmartcard-vpcd espeak-ng sox mosquitto postgresql chromium chromium-driver
 
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_ARGS := 1

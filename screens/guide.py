@@ -233,3 +233,8 @@ class GuideScreen(KioskScreen):
 
     def apply_here(self) -> None:
         self.app.navigate("identify")
+
+    def rate(self) -> None:
+        """好差评 of the guide itself: a resident who only came to read what to bring has been served too."""
+        self.app.screen("evaluate").rate_service("guide")
+        self.app.navigate("evaluate")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import json
 import logging
 import re
@@ -319,9 +320,10 @@ class Console:
         }
 
     async def kiosk_page(self, request: Request, who: dict[str, Any]) -> Response:
-        kiosk = await asyncio.to_thread(self.store.kiosk, request.path_params["kiosk_id"])
+        kiosk = await asyncio.to_thread(self.store.kiosk, request.path_params["kiosk_id"], 500)
         if kiosk is None:
             return self._render(request, "message.html", who, status=404, message="No such kiosk.")
+        kiosk["history"] = _changes(kiosk["history"])[:50]
         devices = sorted({name for beat in kiosk["history"] for name in beat.get("devices", {})})
         seen = heartbeat.facts(kiosk["last"]) if kiosk["last"] else None
         return self._render(request, "kiosk.html", who, kiosk=kiosk, devices=devices, seen=seen)
@@ -368,6 +370,18 @@ class Console:
     async def api_ack(self, request: Request, who: dict[str, Any]) -> Any:
         done = await asyncio.to_thread(self.store.acknowledge, request.path_params["alert_id"], who["operator"])
         return done if done is not None else _error(404, "not_found", "no such open alert")
+
+
+def _changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The heartbeats (newest first) where a device state, its warnings, the outbox or the version changed."""
+
+    def shown(beat: dict[str, Any]) -> tuple[Any, ...]:
+        devices = beat.get("devices") or {}
+        states = tuple(sorted((n, d.get("state"), tuple(d.get("warnings") or ())) for n, d in devices.items()))
+        return states, beat.get("outbox_depth"), beat.get("config_version")
+
+    kept = [b for b, older in itertools.pairwise(history) if shown(b) != shown(older)]
+    return kept + history[-1:]  # the oldest one shown is where the record starts
 
 
 def _kiosk_json(kiosk: dict[str, Any]) -> dict[str, Any]:

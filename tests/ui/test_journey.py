@@ -98,13 +98,21 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(evaluate.ids.face2)
     assert evaluate.ids.send.disabled  # the two lowest need a reason
     first_reason = evaluate.ids.reasons.children[-1]
-    assert first_reason.text == "办理时间长"  # in the resident's language, sent in the platform's words
+    assert first_reason.text == "服务态度不好"  # in the resident's language, sent as the national code
     ui.tap(first_reason)
+    ui.tap(evaluate.ids.comment_toggle)  # an optional comment typed in pinyin ("hao"), its first candidate taken
+    ui.tick(3)
+    keys = {k.key: k for k in evaluate.ids.keyboard.children}
+    for letter in "hao":
+        ui.tap(keys[letter])
+    first = evaluate.cands[0]
+    ui.tap(next(c for c in evaluate.ids.candidates.children if c.text == first))
+    assert evaluate.comment == first and evaluate.letters == ""
     ui.tap(evaluate.ids.send)
     assert app.root.current == "goodbye"
     assert wait_until(ui, lambda: hw.sims.platform.evaluations(), 20)
     sent = hw.sims.platform.evaluations()[0]
-    assert sent["level"] == 2 and sent["reasons"] == ["办理时间长"]
+    assert sent["level"] == 2 and sent["reasons"] == ["attitude"] and sent["comment"] == first
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home"
     assert not journey.active
