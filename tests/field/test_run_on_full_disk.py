@@ -35,7 +35,7 @@ def test_a_full_data_disk_does_not_stop_the_kiosk(service: Service) -> None:
         stored = len(service.heartbeats())
         deadline = time.monotonic() + 120
         while len(service.heartbeats()) <= stored:
-            assert time.monotonic() < deadline, "no heartbeat after the disk had room again\n" + service.stderr()[-3000:]
+            assert time.monotonic() < deadline, "no heartbeat once there was room\n" + service.stderr()[-3000:]
             assert service.main.poll() is None, service.stderr()[-3000:]
             time.sleep(0.5)
         assert time.monotonic() - full_since > service.watchdog_s
