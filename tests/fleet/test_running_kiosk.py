@@ -162,3 +162,25 @@ def test_config_pull_once_checks_the_platform_and_audits_like_the_running_kiosk(
         assert ("fleet.applied", "fleet", None) in records
     finally:
         gateway.stop()
+
+
+def test_an_edited_site_file_waits_for_the_resident_then_applies(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text("[idle]\ntimeout_s = 90\n", "utf-8")
+    core = start_core(site, tmp_path / "data")
+    reloaded = threading.Event()
+    core.config_changed.connect(lambda _config: reloaded.set())
+    core.start_hardware()
+    try:
+        resident = Resident(core)
+        resident.begin()
+        resident.identify()
+        site.write_text("[idle]\ntimeout_s = 150\n", "utf-8")  # the technician's edit, mid-journey
+        assert core.check_site_file()  # what the watcher thread does every few seconds
+        assert core.settings.idle.timeout_s == 90 and not reloaded.is_set()
+        resident.apply()
+        resident.leave()
+        assert reloaded.wait(30)
+        assert core.settings.idle.timeout_s == 150
+    finally:
+        core.close()
