@@ -94,7 +94,9 @@ class TongbanApp(App):
         self.hardware_after_first_frame = False  # kiosk run: the core's hardware starts once the home screen shows
         from screens.staff_desk import StaffDesk  # staff menu (issue 10)
 
-        self.staff_desk = StaffDesk(self)
+        # Safe mode decided before the app (an unusable data folder, a refused site file) has no staff desk: its
+        # lockout state could not even be read, and no resident or staff screen is built.
+        self.staff_desk = StaffDesk(self) if core.health.in_service else None
         from screens.safe_mode import SafeMode  # the out-of-service screen instead of a restart loop (issue 17)
 
         self.safe_mode = SafeMode(self)
@@ -217,7 +219,8 @@ class TongbanApp(App):
     def on_stop(self) -> None:
         watchdog.stopping()
         self.safe_mode.close()
-        self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
+        if self.staff_desk is not None:
+            self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
         self.core.close()
 
     # -- lockdown: a resident cannot leave the kiosk app -----------------------------------
