@@ -17,7 +17,6 @@ State lives in ``<data_dir>/state/starts.json`` (written atomically; a full disk
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -27,6 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk import clock
+
 log = logging.getLogger(__name__)
 
 STARTS_FILE = "starts.json"
@@ -35,7 +36,7 @@ PAPER_WARNINGS = {"paper_out": "out", "paper_near_end": "near_end", "paper_estim
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Health:
         self.faults: list[StartFault] = []
         self.last_start_fault: StartFault | None = None
         self.unserviceable: str | None = None  # safe mode: why the kiosk cannot serve residents
+        self.reason_code = ""  # safe mode's fault code, shown small on the out-of-service screen
+        self.hardware_allowed = True  # False: safe mode starts no devices, platform or fleet updater
         self._lock = threading.Lock()
         self._state = self._read()
         saved = self._state.get("last_start_fault")
@@ -102,10 +105,20 @@ class Health:
             self._write()
         return fault
 
-    def out_of_service(self, code: str, detail: str) -> None:
-        """Safe mode: the kiosk cannot serve; it stays up (watchdog fed, fleet updates running) and says why."""
+    def out_of_service(self, code: str, detail: str, *, hardware: bool = True) -> None:
+        """Safe mode: the kiosk cannot serve; it stays up (watchdog fed, fleet updates running) and says why.
+        ``hardware=False`` when starting the configured parts would pretend to serve (a refused site file: the
+        packaged defaults are simulators as K0001)."""
         self.fault(code, detail)
         self.unserviceable = f"{code}: {detail}"[:500]
+        self.reason_code = code
+        self.hardware_allowed = self.hardware_allowed and hardware
+
+    def back_in_service(self) -> None:
+        """The fault cleared (the hardware started on a retry)."""
+        log.info("back in service after %s", self.reason_code)
+        self.unserviceable = None
+        self.reason_code = ""
 
     @property
     def in_service(self) -> bool:

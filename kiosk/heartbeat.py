@@ -86,6 +86,18 @@ class Heartbeat:
             log.exception("health fields unavailable")
             return {}
 
+    @classmethod
+    def for_core(cls, core: Any, hardware: Any, staff_closed: Callable[[], bool] = lambda: False,
+                 mirror: Callable[[dict[str, Any]], object] | None = None) -> Heartbeat:  # fmt: skip
+        """The running kiosk's heartbeat over ``hardware``'s platform client, with the core's health fields."""
+        return cls(
+            hardware.client, hardware.supervisor, hardware.outbox,
+            interval_s=core.settings.service.heartbeat_interval_s,
+            config_version=lambda: config_version_of(core.data_dir),
+            health=lambda: core.health.report(hardware, staff_closed=staff_closed()),
+            mirror=mirror,
+        )  # fmt: skip
+
     def send_once(self) -> HeartbeatResult:
         """Send one heartbeat now; kick the outbox when it got through."""
         with self._lock:

@@ -70,14 +70,21 @@ def watchdog_ping(env: Mapping[str, str] | None = None) -> bool:
     return notify("WATCHDOG=1", env=env)
 
 
+def parent_in_stat(stat: str) -> int | None:
+    """The parent PID in a ``/proc/<pid>/stat`` line, or None when it is not one."""
+    # "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
+    closing = stat.rfind(")")
+    if closing < 0:
+        return None
+    fields = stat[closing + 1 :].split()
+    return int(fields[1]) if len(fields) > 1 and fields[1].isascii() and fields[1].isdigit() else None
+
+
 def _parent_of(pid: int) -> int | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text("ascii", errors="replace")
+        return parent_in_stat(Path(f"/proc/{pid}/stat").read_text("utf-8", errors="replace"))
     except OSError:
         return None
-    # "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
 
 
 def ancestors(pid: int | None = None) -> list[int]:
@@ -134,10 +141,11 @@ class WatchdogFeeder:
 
     def tick(self) -> bool:
         """True when a ping was sent now."""
-        if not self.enabled:
+        period = self.period
+        if period is None or not self.enabled:
             return False
         now = self._clock()
-        if self._last is not None and now - self._last < self.period:
+        if self._last is not None and now - self._last < period:
             return False
         self._last = now
         sent = watchdog_ping(self._env)

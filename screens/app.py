@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -14,13 +16,18 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from drivers.contract import Command, Completion
 from kiosk import watchdog
 from kiosk.core import Kiosk
-from kiosk.fonts import find_cjk_font
+from kiosk.fonts import cjk_font_candidates
 from kiosk.i18n import N_
 from kiosk.idle import IdlePhase
 from kiosk.journey import EndReason
+from kiosk.services import ResidentDesk
 from screens.theme import Theme
+
+if TYPE_CHECKING:
+    from kiosk.hardware import Hardware
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +40,6 @@ SCREENS = (
     "home", "search", "browse", "guide", "help", "progress", "identify", "face", "materials", "form",
     "confirm", "submitting", "receipt", "evaluate", "goodbye",
 )
-# Screens where the card must stay on the reader: pulling it pauses the session (put it back or it ends).
-_CARD_SCREENS = frozenset({"face", "materials", "form", "confirm"})
 
 
 def load_kv(name: str) -> None:
@@ -44,11 +49,23 @@ def load_kv(name: str) -> None:
         _loaded_kv.add(name)
 
 
-def register_cjk_font() -> Path:
-    """Make the CJK font Kivy's default, so every Label can show Chinese."""
-    path = find_cjk_font()
-    LabelBase.register(DEFAULT_FONT, str(path))
-    return path
+def register_cjk_font(fault: Callable[[str, str], object] = lambda _code, _detail: None) -> Path | None:
+    """Make the first CJK font that renders Kivy's default, so every Label can show Chinese. A missing, corrupt
+    or truncated file is skipped (``fault`` reports it: code ``font_fallback``); None when no font renders."""
+    from kivy.core.text import Label as CoreLabel
+
+    skipped = []
+    for path in cjk_font_candidates():
+        try:
+            CoreLabel(text="通办", font_name=str(path), font_size=24).refresh()  # SDL_ttf opens the file
+        except Exception as error:  # "Couldn't load font file" and kin: try the next font
+            skipped.append(f"{path}: {error}")
+            continue
+        LabelBase.register(DEFAULT_FONT, str(path))
+        if skipped:
+            fault("font_fallback", "; ".join(skipped) + f"; using {path}")
+        return path
+    return None
 
 
 class TongbanApp(App):
@@ -59,10 +76,11 @@ class TongbanApp(App):
     muted: bool = BooleanProperty(False)
     notice: str = StringProperty("")  # a message shown on the home screen after a session ended
 
-    def __init__(self, core: Kiosk, services=None, **kwargs) -> None:
+    def __init__(self, core: Kiosk, services: ResidentDesk | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.core = core
-        self._services = services
+        self.services = services or ResidentDesk(core)
+        core.journey.dispatch = self.on_ui_thread  # device events and completions reach the journey here
         self._history: list[str] = []
         self._idle_dialog = None
         self._card_dialog = None
@@ -76,36 +94,64 @@ class TongbanApp(App):
         self.hardware_after_first_frame = False  # kiosk run: the core's hardware starts once the home screen shows
         from screens.staff_desk import StaffDesk  # staff menu (issue 10)
 
-        self.staff_desk = StaffDesk(self)
+        # Safe mode decided before the app (an unusable data folder, a refused site file) has no staff desk: its
+        # lockout state could not even be read, and no resident or staff screen is built.
+        self.staff_desk = StaffDesk(self) if core.health.in_service else None
+        from screens.safe_mode import SafeMode  # the out-of-service screen instead of a restart loop (issue 17)
+
+        self.safe_mode = SafeMode(self)
+        # out of service: a fleet bundle or an edited site file starts the kiosk again on the new configuration
+        core.config_changed.connect(lambda _config: self.on_ui_thread(self.safe_mode.config_changed))
 
     def t(self, message: str, *_bindings: object) -> str:
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
         return self.core.t(message)
 
-    @property
-    def services(self):
-        if self._services is None:
-            from kiosk.services import build_services
+    @staticmethod
+    def on_ui_thread(work: Callable[[], object]) -> None:
+        """The one way work from a device, delivery or fleet thread reaches widgets and the journey: run it on the
+        UI thread (at once when already there, else on the next frame)."""
+        if threading.current_thread() is threading.main_thread():
+            work()
+        else:
+            Clock.schedule_once(lambda _dt: work())
 
-            self._services = build_services(self.core)
-        return self._services
+    def when_done(self, command: Command, handler: Callable[[Completion], object]) -> None:
+        """A device command's completion, handed to ``handler`` on the UI thread (the staff menu's own device tests;
+        resident screens go through the journey, which uses the same helper as its ``dispatch``)."""
+        command.add_done_callback(lambda completion: self.on_ui_thread(lambda: handler(completion)))
 
     def build(self) -> ScreenManager:
-        self.font_path = str(register_cjk_font())
+        from kiosk.safe_mode import CatalogUnavailable
+
+        health = self.core.health
+        font = register_cjk_font(health.fault)
+        if font is None:
+            health.out_of_service("font_missing", "no CJK font renders; install fonts-wqy-microhei")
+        self.font_path = str(font or "")
+        import screens.date_picker
+        import screens.keyboard
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
         load_kv("widgets")
+        load_kv("keyboard")
         load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
+        if health.in_service:
+            try:
+                self.core.catalog  # noqa: B018  (a last good one, or safe mode when none loads)
+            except CatalogUnavailable as error:
+                health.out_of_service("catalog_unavailable", str(error))
+        if not health.in_service:
+            self.safe_mode.show(manager)  # nothing of the resident journey is built
+            return manager
         self.services.voice.muted = self.muted
         self._add_screen(manager, SCREENS[0])  # home; the others right after the first frame (add_screens)
-        for role, device in self.services.devices.items():
-            self.watch_device(role, device)
         self.staff_desk.install(manager)  # staff menu (issue 10): gesture, supervisor clock, heartbeat
-        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
-        Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
         return manager
 
     @staticmethod
@@ -131,39 +177,6 @@ class TongbanApp(App):
         self.add_screens()
         return self.root.get_screen(name)
 
-    # -- devices -----------------------------------------------------------------------------
-    def attach_device(self, role: str, device) -> None:
-        """Use ``device`` for ``role`` (idcard, sscard, camera, printer) from now on."""
-        self.services.devices[role] = device
-        self.watch_device(role, device)
-        self.services.refresh_degraded()
-
-    def use_hardware(self, hardware) -> None:
-        """Every configured device and the platform of ``kiosk.hardware.Hardware`` (started after the app)."""
-        self.services.use_hardware(hardware)
-        for role, device in hardware.devices.items():
-            self.watch_device(role, device)
-
-    def watch_device(self, role: str, device) -> None:
-        device.subscribe(lambda event: Clock.schedule_once(lambda _dt: self._on_device_event(role, event)))
-
-    def _on_device_event(self, role: str, event) -> None:
-        """Card readers feed the journey; every status change re-evaluates the degraded modes."""
-        self.services.refresh_degraded()
-        journey = self.services.journey
-        current = self.root.current if self.root is not None else None
-        if event.kind == "identity_read" and journey.session.identity is not None and current in _CARD_SCREENS:
-            if journey.identity_read(event.payload["identity"]):
-                self._close_card_dialog()
-        elif event.kind == "card_removed" and role in ("idcard", "sscard") and current in _CARD_SCREENS:
-            journey.card_removed()
-            self._open_card_dialog()
-        if self.root is not None:
-            screen = self.root.current_screen
-            handler = getattr(screen, "on_device_event", None)
-            if handler is not None:
-                handler(role, event)
-
     def on_start(self) -> None:
         # Two hops: the first callback runs in frame 1's tick, the second after frame 1 was drawn.
         Clock.schedule_once(lambda _dt: Clock.schedule_once(self._first_frame_drawn, 0), 0)
@@ -173,29 +186,47 @@ class TongbanApp(App):
         build the other screens and the search index and start the hardware (``kiosk run``): the home screen
         needs none of them, and a resident who searches or reaches a device step in the first second finds them
         ready a moment later."""
-        watchdog.ready("home screen shown")
-        self.services.indexing.start()
-        Clock.schedule_once(lambda _dt: self.add_screens(), 0)
-        if self.hardware_after_first_frame and self.core.hardware is None:
-            self.core.start_hardware_later(
-                lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
-                lambda _error: Clock.schedule_once(lambda _dt: self._hardware_failed()),
-            )
+        health = self.core.health
+        watchdog.ready("home screen shown" if health.in_service else f"out of service: {health.unserviceable}")
+        if health.in_service:
+            self.services.indexing.start()
+            from screens.keyboard import prepare_engines
 
-    def _hardware_started(self, hardware) -> None:
-        if self.core.hardware is hardware:  # not closed or replaced meanwhile
-            self.use_hardware(hardware)
-            self.staff_desk.attach(hardware)
+            prepare_engines()  # Rime deploys into the data folder's cache in the background
+            Clock.schedule_once(lambda _dt: self.add_screens(), 0)
+        if self.hardware_after_first_frame and self.core.hardware is None and health.hardware_allowed:
+            self.start_hardware()
 
-    def _hardware_failed(self) -> None:
-        """Without devices, platform and audit trail the kiosk cannot serve: exit non-zero so systemd restarts
-        it (the cause is in the log), as a failure before the first frame did."""
-        self.exit_status = 1
-        self.stop()
+    def start_hardware(self) -> None:
+        """The core's hardware on its worker thread; the outcome comes back on the UI thread. Every consumer (the
+        journey, the staff desk) attaches itself on the core's ``hardware_changed``."""
+        self.core.start_hardware_later(
+            lambda hardware: self.on_ui_thread(lambda: self._hardware_started(hardware)),
+            lambda error: self.on_ui_thread(lambda: self._hardware_failed(error)),
+        )
+
+    def _hardware_started(self, hardware: Hardware) -> None:
+        if self.core.hardware is not hardware:  # closed or replaced meanwhile
+            return
+        if self.safe_mode.resume:  # a retry succeeded: serve again
+            self.safe_mode.resume = False
+            self.core.health.back_in_service()
+            self.add_screens()
+            self.root.current = "home"
+            watchdog.status("home screen shown")
+        if not self.core.health.in_service:
+            self.safe_mode.hardware_started(hardware)
+
+    def _hardware_failed(self, error: BaseException) -> None:
+        """Without devices, platform and audit trail the kiosk cannot serve: out of service (never a restart
+        loop), the hardware retried with back-off."""
+        self.safe_mode.hardware_failed(self.root, error)
 
     def on_stop(self) -> None:
         watchdog.stopping()
-        self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
+        self.safe_mode.close()
+        if self.staff_desk is not None:
+            self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
         self.core.close()
 
     # -- lockdown: a resident cannot leave the kiosk app -----------------------------------
@@ -275,6 +306,10 @@ class TongbanApp(App):
             self._history.append(self.root.current)
         if screen == "home":
             self._history.clear()
+            if self.core.journey.active:  # home holds no session: arriving there ends one
+                self.core.journey.end(EndReason.CANCELLED)
+        elif screen in SCREENS:
+            self.core.journey.begin("touch")  # the first touch past home starts the resident's session
         self.core.idle.activity()
         self.root.current = screen
         return True
@@ -322,10 +357,10 @@ class TongbanApp(App):
             self._sound.stop()
 
     # -- core events -------------------------------------------------------------------------
-    def _on_core_event(self, kind: str, payload: dict) -> None:
+    def _on_core_event(self, kind: str, payload: dict[str, Any]) -> None:
         """Core events may come from device or delivery threads: widgets change only on the UI thread."""
         if threading.current_thread() is not threading.main_thread():
-            Clock.schedule_once(lambda _dt: self._on_core_event(kind, payload))
+            self.on_ui_thread(lambda: self._on_core_event(kind, payload))
             return
         if kind == "journey":
             self._on_journey(payload)
@@ -337,9 +372,13 @@ class TongbanApp(App):
                 self.muted = False  # elder mode speaks: every screen's prompt aloud
             self.theme = Theme.make(Window.size, self.elder, self.core.settings.elder.scale)
 
-    def _on_journey(self, payload: dict) -> None:
+    def _on_journey(self, payload: dict[str, Any]) -> None:
         what = payload.get("what")
-        if what == "ended":
+        if what == "card_removed":
+            self._open_card_dialog()
+        elif what == "identity":
+            self._close_card_dialog()
+        elif what == "ended":
             self._close_card_dialog()
             self._close_idle_dialog()
             reason = payload.get("reason")

@@ -1,14 +1,16 @@
-"""Evaluation (好差评): five faces from 非常满意 to 非常不满意; the two lowest need at least one reason."""
+"""Evaluation (好差评) after every service: a submission, a guide consulted, a progress lookup. Five faces from
+非常满意 to 非常不满意; the two lowest need at least one reason (configured ``evaluation.reasons``, shown in the
+resident's language, sent as the national dimension codes); an optional comment typed on the keyboard."""
 
 from __future__ import annotations
 
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from kiosk.applications import POOR_REASONS
 from kiosk.i18n import N_
-from screens.widgets import KioskScreen
+from screens.widgets import KGhostButton, KioskScreen
 
 LEVELS = (
     (5, N_("Very satisfied")),
@@ -17,15 +19,13 @@ LEVELS = (
     (2, N_("Dissatisfied")),
     (1, N_("Very dissatisfied")),
 )
-# The reasons the platform counts (kiosk.applications.POOR_REASONS, sent as they are) and what each button says.
-REASONS = tuple(zip(POOR_REASONS, (
-    N_("Took too long"),
-    N_("Unclear what materials were needed"),
-    N_("Too many steps"),
-    N_("The machine did not work properly"),
-    N_("Not satisfied with the result"),
-    N_("Staff attitude"),
-), strict=True))  # fmt: skip
+# What is being rated, in the resident's words.
+SERVICES = {
+    "application": N_("Rating: this application"),
+    "guide": N_("Rating: the service guide you read"),
+    "progress": N_("Rating: the progress lookup"),
+}
+COMMENT_MAX = 500
 
 
 class FaceButton(ButtonBehavior, BoxLayout):
@@ -35,29 +35,81 @@ class FaceButton(ButtonBehavior, BoxLayout):
     ink = ListProperty([0.0, 0.0, 0.0, 1.0])  # the face's and caption's colour (contrasting with the fill)
 
 
+class ReasonToggle(KGhostButton):
+    reason: str = StringProperty("")  # the code the platform receives
+    label: str = StringProperty("")  # what the button says, in the resident's language (configuration)
+    chosen: bool = BooleanProperty(False)
+
+
 class EvaluateScreen(KioskScreen):
     level: int = NumericProperty(0)
-    reasons = ListProperty([])
+    reasons = ListProperty([])  # chosen reason codes
+    service: str = StringProperty("application")
+    comment: str = StringProperty("")
+    commenting: bool = BooleanProperty(False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="How satisfied are you? Touch a face", **kwargs)
+        self._application_no: str | None = None
+
+    def rate_service(self, service: str, application_no: str | None = None) -> None:
+        """Rate a guide or a progress lookup next (the default, after a receipt, is the application)."""
+        self.service, self._application_no = service, application_no
+
+    def on_pre_enter(self, *_args: object) -> None:
+        if self.journey.session.submission is not None and self.service == "application":
+            self._application_no = None
+        self.build_reasons()
+
+    def build_reasons(self) -> None:
+        """One toggle per configured reason, labelled in the resident's language."""
+        box = self.ids.reasons
+        box.clear_widgets()
+        for reason in self.app.core.settings.evaluation.reasons:
+            toggle = Factory.ReasonToggle(reason=reason.code, label=getattr(reason.label, self.app.lang))
+            toggle.chosen = reason.code in self.reasons
+            toggle.bind(on_release=lambda b: self.toggle_reason(b.reason))
+            box.add_widget(toggle)
 
     def pick(self, level: int) -> None:
         self.level = level
         if level > 2:
             self.reasons = []
+        for toggle in self.ids.reasons.children:
+            toggle.chosen = toggle.reason in self.reasons
 
     def toggle_reason(self, reason: str) -> None:
         self.reasons = [r for r in self.reasons if r != reason] if reason in self.reasons else [*self.reasons, reason]
+        for toggle in self.ids.reasons.children:
+            toggle.chosen = toggle.reason in self.reasons
 
     @property
     def can_send(self) -> bool:
         return self.level > 2 or (self.level > 0 and bool(self.reasons))
 
+    # -- the optional comment: on the Chinese keyboard (handwriting, pinyin, digits), as on the form --------
+    def toggle_comment(self) -> None:
+        self.commenting = not self.commenting
+        keyboard = self.ids.keyboard
+        keyboard.reset()
+        if self.commenting:
+            keyboard.mode = "handwriting" if self.app.elder else "pinyin"
+
+    def append(self, text: str) -> None:
+        self.comment = (self.comment + text)[:COMMENT_MAX]
+
+    def delete(self) -> None:
+        self.comment = self.comment[:-1]
+
+    def erase(self) -> None:
+        self.comment = ""
+
+    # -- done ---------------------------------------------------------------------------------------------
     def send(self) -> None:
         if not self.can_send:
             return
-        self.journey.evaluate(self.level, list(self.reasons))
+        self.journey.evaluate(self.level, list(self.reasons), self.comment, service=self.service,
+                              application_no=self._application_no)  # fmt: skip
         self.app.navigate("goodbye")
 
     def skip(self) -> None:
@@ -66,3 +118,7 @@ class EvaluateScreen(KioskScreen):
     def wipe(self) -> None:
         self.level = 0
         self.reasons = []
+        self.comment = ""
+        self.ids.keyboard.close()
+        self.commenting = False
+        self.service, self._application_no = "application", None

@@ -14,6 +14,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk import clock
 from kiosk.config.schema import HomeTile
+from kiosk.i18n import N_
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -33,6 +34,7 @@ class TileButton(ButtonBehavior, BoxLayout):
 
 
 class HomeScreen(Screen):
+    prompt = N_("Hello. Touch Search, or a service below, to begin. For help, touch Help.")
     clock_text: str = StringProperty("")
     date_text: str = StringProperty("")
     tile_columns: int = NumericProperty(2)
@@ -82,6 +84,7 @@ class HomeScreen(Screen):
 
     # -- clock -----------------------------------------------------------------------------
     def on_enter(self, *_args: object) -> None:
+        App.get_running_app().say(self.prompt)  # a terminal without a screen reader speaks for itself
         self._update_clock()
         self._clock_event = Clock.schedule_interval(self._update_clock, 1.0)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.utils import escape_markup
 
 
 def N_(message: str) -> str:  # the gettext convention: mark a msgid, translate later
@@ -57,15 +56,9 @@ class StaffHomeOverlay(BoxLayout):
     """Out of service: covers the home screen with 暂停服务 and the nearest alternatives from configuration."""
 
     def alternatives_text(self, *_bindings: object) -> str:
-        app = App.get_running_app()
-        lang = app.lang
-        lines = []
-        for alt in app.core.settings.service.alternatives:
-            head = getattr(alt.place, lang) + (f"  ({alt.distance})" if alt.distance else "")
-            lines.append(f"[b]{escape_markup(head)}[/b]")
-            detail = getattr(alt.address, lang) + (f" · {getattr(alt.hours, lang)}" if alt.hours else "")
-            lines.append(escape_markup(detail))
-        return "\n".join(lines)
+        from screens.out_of_service import alternatives_markup  # the same list as safe mode's screen
+
+        return alternatives_markup(App.get_running_app().lang)
 
     def on_touch_down(self, touch) -> bool:
         # While shown, residents cannot start anything underneath (the corner gesture still works: Window level).

@@ -4,18 +4,18 @@ outbox, receipts, progress lookup and 好差评."""
 
 from kiosk.applications.application import Application, NotReady, Readiness
 from kiosk.applications.materials import MaterialRefused, MaterialSlot, MaterialStatus
-from kiosk.applications.progress import LEVELS, POOR_REASONS, STATUS_LABELS, EvaluationRefused, Lookup
+from kiosk.applications.progress import LEVELS, STATUS_LABELS, EvaluationRefused, Lookup
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, format_progress_qr, parse_progress_qr
 from kiosk.applications.receipt import PrintOutcome, build_receipt, print_receipt, receipt_png
 from kiosk.applications.routing import ResidentPlace, Route, RouteKind, Router
-from kiosk.applications.session import ResidentSession, Services, SessionError
+from kiosk.applications.session import ApplicationOffice, ResidentSession, SessionError
 from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import REASONS, VerificationOutcome
 
 __all__ = [
-    "LEVELS", "POOR_REASONS", "REASONS", "STATUS_LABELS", "Application", "EvaluationRefused", "Lookup",
+    "LEVELS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused", "Lookup",
     "MaterialLine", "MaterialRefused", "MaterialSlot", "MaterialStatus", "NotReady", "PrintOutcome", "ProgressKey",
-    "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router", "Services",
+    "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router",
     "SessionError",
     "Submission", "VerificationOutcome", "build_receipt", "format_progress_qr", "parse_progress_qr",
     "print_receipt", "receipt_png",

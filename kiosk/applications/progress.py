@@ -21,7 +21,6 @@ STATUS_LABELS = {
     "completed": "已办结",
 }
 LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-POOR_REASONS = ("办理时间长", "材料要求不清楚", "操作复杂", "设备故障", "结果不满意", "服务态度差")
 UNAVAILABLE = "暂时无法查询，请稍后再试。"
 
 
@@ -131,18 +130,25 @@ def evaluate(
     *,
     application_no: str | None = None,
     reference: str | None = None,
+    service: str = "application",
+    item_code: str | None = None,
+    known_reasons: tuple[str, ...] | None = None,
 ) -> str:
-    """Queue a 好差评 (five levels, reasons required for 2 and 1); returns the evaluation's outbox reference."""
+    """Queue a 好差评 (five levels, reasons required for 2 and 1, as codes of ``known_reasons`` when given) of an
+    application, or of a guide / progress lookup (``service``); returns the evaluation's outbox reference."""
     if not (isinstance(level, int) and not isinstance(level, bool) and level in LEVELS):
         raise EvaluationRefused("请选择评价等级。")
     reasons = [r.strip() for r in reasons if r and r.strip()]
     if level <= 2 and not reasons:
         raise EvaluationRefused("请选择不满意的原因。")
+    if known_reasons is not None and any(r not in known_reasons for r in reasons):
+        raise EvaluationRefused("请从列出的原因中选择。")
     if len(comment) > 500:
         raise EvaluationRefused("意见最多500字。")
     try:
         return outbox.enqueue_evaluation(
-            level, reasons, comment.strip(), application_no=application_no, local_reference=reference
+            level, reasons, comment.strip(), application_no=application_no, local_reference=reference,
+            service=service, item_code=item_code,
         )
     except KeyError:
         raise EvaluationRefused("未找到该申请，无法评价。") from None

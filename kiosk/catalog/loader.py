@@ -24,12 +24,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from kiosk.catalog.model import Bundle, Department, Intent, Item
+from kiosk.catalog.samples import PaperForm
 
 log = logging.getLogger(__name__)
 
 DEPARTMENTS_FILE = "departments.yaml"
 BUNDLES_FILE = "bundles.yaml"
 SEARCH_FILE = "search.yaml"  # intents: everyday words → items and bundles (optional)
+FORMS_FILE = "forms.yaml"  # paper forms drawn as 样表 images (optional)
 ITEMS_DIR = "items"
 
 
@@ -60,11 +62,15 @@ class Catalog:
         bundles: Iterable[Bundle],
         version: str = "",
         intents: Iterable[Intent] = (),
+        forms: Iterable[PaperForm] = (),
+        root: Path | None = None,
     ) -> None:
         self.departments: tuple[Department, ...] = tuple(departments)
         self.items: tuple[Item, ...] = tuple(items)
         self.bundles: tuple[Bundle, ...] = tuple(bundles)
         self.intents: tuple[Intent, ...] = tuple(intents)
+        self.forms: tuple[PaperForm, ...] = tuple(forms)
+        self.root = root  # the folder it was loaded from: 样表 images are files under it
         self.version = version  # sha256 of the files, for the heartbeat's config_version
         self._items = {item.code: item for item in self.items}
         self._departments = {d.code: d for d in self.departments}
@@ -274,9 +280,32 @@ def load_catalog(directory: str | Path) -> Catalog:
             seen_phrases[phrase] = i + 1
         intents.append(intent)
 
+    forms: list[PaperForm] = []
+    forms_path = root / FORMS_FILE
+    data = read(forms_path) if forms_path.is_file() else {}
+    for i, raw in enumerate(_entries(data or {}, "forms", FORMS_FILE, problems, {"forms"})):
+        form = _validate(PaperForm, raw, FORMS_FILE, i, problems)
+        if form is None:
+            continue
+        for rel in (form.blank_path, form.sample_path):
+            if not (root / rel).is_file():
+                problems.append(Problem(FORMS_FILE, form.code, "code", f"{rel} not drawn (run: kiosk catalog samples)"))
+        forms.append(form)
+    drawn = {f.blank_path for f in forms} | {f.sample_path for f in forms}
+    for item in items.values():
+        for n, material in enumerate(item.materials):
+            for name in ("blank_form", "sample"):
+                rel = getattr(material, name)
+                if rel is not None and rel not in drawn:
+                    message = f"{rel} is not a form of {FORMS_FILE} (forms/<code>.png or samples/<code>.png)"
+                    problems.append(Problem(where[item.code], item.code, f"materials[{n}].{name}", message))
+
     if problems:
         raise CatalogError(problems)
-    return Catalog(departments.values(), items.values(), bundles.values(), version=digest.hexdigest(), intents=intents)
+    return Catalog(
+        departments.values(), items.values(), bundles.values(), version=digest.hexdigest(), intents=intents,
+        forms=forms, root=root,
+    )
 
 
 class CatalogStore:

@@ -80,6 +80,12 @@ def _import(args: argparse.Namespace) -> int:
     if (out / "departments.yaml").exists() and not args.force:
         print(f"{out} already holds a catalog; pass --force to overwrite it", file=sys.stderr)
         return 1
+    # 样表 images are files of a catalog folder (forms.yaml, `kiosk catalog samples`); the exchange only names them
+    drawn = [i for i in items if any(m.blank_form or m.sample for m in i.materials)]
+    items = [_without_form_images(i) for i in items]
+    if drawn:
+        print(f"{len(drawn)} items named 样表 files: left out; define them in forms.yaml and run kiosk catalog samples",
+              file=sys.stderr)
     write_catalog(out, departments, items)
     try:
         load_catalog(out)
@@ -88,6 +94,11 @@ def _import(args: argparse.Namespace) -> int:
         return 1
     print(f"imported {len(items)} items of {len(departments)} departments into {out}")
     return 0
+
+
+def _without_form_images(item):  # -> Item
+    materials = tuple(m.model_copy(update={"blank_form": None, "sample": None}) for m in item.materials)
+    return item.model_copy(update={"materials": materials})
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -104,6 +115,32 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _samples(args: argparse.Namespace) -> int:
+    """Draw forms.yaml's paper forms: forms/<code>.png blank and samples/<code>.png (样表), then check the folder."""
+    import yaml
+    from pydantic import ValidationError
+
+    from kiosk.catalog import CatalogError, load_catalog
+    from kiosk.catalog.loader import FORMS_FILE
+    from kiosk.catalog.samples import PaperForm, draw_all
+
+    root = Path(args.dir or _default_dir())
+    try:
+        raw = yaml.safe_load((root / FORMS_FILE).read_text(encoding="utf-8")) or {}
+        forms = [PaperForm.model_validate(entry) for entry in raw.get("forms") or []]
+    except (OSError, yaml.YAMLError, ValidationError, AttributeError) as exc:
+        print(f"{FORMS_FILE}: {exc}", file=sys.stderr)
+        return 1
+    written = draw_all(forms, root)
+    print(f"drew {len(written)} images for {len(forms)} forms under {root}")
+    try:
+        load_catalog(root)
+    except CatalogError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def register(cli) -> None:
     p = cli.command("catalog", "search", help="search the service catalog as the touchscreen does")
     p.add_argument("query")
@@ -116,6 +153,10 @@ def register(cli) -> None:
     p = cli.command("catalog", "check", help="validate a catalog folder; every problem names file, code and field")
     p.add_argument("dir", nargs="?", help="catalog folder (default: the packaged config/catalog)")
     p.set_defaults(func=_check)
+
+    p = cli.command("catalog", "samples", help="draw the 样表 images of forms.yaml (blank and filled-in PNGs)")
+    p.add_argument("--dir", type=Path, help="catalog folder (default: the packaged config/catalog)")
+    p.set_defaults(func=_samples)
 
     p = cli.command("catalog", "import", help="import national exchange CSV/JSON into the project's YAML format")
     p.add_argument("file", type=Path)

@@ -47,6 +47,7 @@ def register(cli: Any) -> None:
     p.add_argument("--site", default="")
     p.add_argument("--db", default=DEFAULT_DB, metavar="URL")
     p.add_argument("--token-file", type=Path, help="write the token to this file (mode 0600) instead of printing it")
+    p.add_argument("--remove", action="store_true", help="retire the kiosk: registration, history and alerts go")
     p.set_defaults(func=_kiosk)
 
     p = cli.command(
@@ -139,6 +140,12 @@ def _kiosk(args: Any) -> int:
 
     from kiosk.console.store import GROUP_PATTERN
 
+    if args.remove:
+        if not _store(args.db).remove_kiosk(args.kiosk_id):
+            print(f"error: no kiosk {args.kiosk_id} is registered", file=sys.stderr)
+            return 1
+        print(f"kiosk {args.kiosk_id} removed; its token no longer works")
+        return 0
     if not re.match(GROUP_PATTERN, args.group):
         print(f"error: group must match {GROUP_PATTERN}", file=sys.stderr)
         return 1

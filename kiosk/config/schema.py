@@ -269,6 +269,36 @@ class ServiceSection(Section):
     reprint_keep_h: int = Field(24, ge=1, le=72)  # how long masked receipts stay available for 补打
 
 
+class EvaluationReason(Section):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")  # what the platform receives
+    label: Label  # what the resident touches
+
+
+# The national 好差评 evaluation dimensions (服务态度, 办事效率, 办理流程, 指南与信息, 设备与环境, 其他) as codes.
+NATIONAL_REASONS = (
+    EvaluationReason(code="attitude", label=Label(zh_CN="服务态度不好", en="Poor service attitude")),
+    EvaluationReason(code="efficiency", label=Label(zh_CN="办事效率低，等得久", en="Took too long")),
+    EvaluationReason(code="process", label=Label(zh_CN="流程复杂，步骤太多", en="Too many steps")),
+    EvaluationReason(code="guide_info", label=Label(zh_CN="指南或材料要求不清楚", en="Unclear guide or materials")),
+    EvaluationReason(code="facility", label=Label(zh_CN="设备故障或不好用", en="The machine did not work properly")),
+    EvaluationReason(code="other", label=Label(zh_CN="其他原因", en="Other")),
+)
+
+
+class EvaluationSection(Section):
+    """好差评: the reasons a poor rating offers, sent as their codes."""
+
+    reasons: tuple[EvaluationReason, ...] = Field(NATIONAL_REASONS, min_length=1, max_length=12)
+
+    @field_validator("reasons")
+    @classmethod
+    def _unique_codes(cls, reasons: tuple[EvaluationReason, ...]) -> tuple[EvaluationReason, ...]:
+        codes = [r.code for r in reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("duplicate reason code")
+        return reasons
+
+
 class Settings(Section):
     kiosk: KioskSection = KioskSection()
     display: DisplaySection = DisplaySection()
@@ -281,3 +311,4 @@ class Settings(Section):
     fleet: FleetSection = FleetSection()
     routing: RoutingSection = RoutingSection()
     service: ServiceSection = ServiceSection()
+    evaluation: EvaluationSection = EvaluationSection()

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 _Item = tuple[str, dict[str, Any], str, "concurrent.futures.Future[None] | asyncio.Future[None]"]
 
 BATCH = 500
+REFRESH_S = 5.0  # a new token or a removed kiosk takes effect within this (another process changed it)
 QUEUE_LIMIT = 20_000  # beyond this the console answers 503 + Retry-After instead of growing without bound
 
 
@@ -77,7 +78,7 @@ class Ingest:
             raise Busy from None
 
     def start(self) -> None:
-        self.store.load_tokens()
+        self.store.refresh_registrations()
         self._thread = threading.Thread(target=self._run, name="console-ingest", daemon=True)
         self._thread.start()
 
@@ -88,7 +89,7 @@ class Ingest:
             self._thread = None
 
     def _run(self) -> None:
-        next_sweep = next_prune = time.monotonic()
+        next_sweep = next_prune = next_refresh = time.monotonic()
         running = True
         while running:
             batch: list[_Item] = []
@@ -110,9 +111,16 @@ class Ingest:
             if now >= next_sweep:
                 next_sweep = now + self.sweep_every_s
                 self._guard(self.store.sweep_silent)
+            if now >= next_refresh:
+                next_refresh = now + REFRESH_S
+                self._guard(self._refresh)
             if now >= next_prune:
                 next_prune = now + 60
                 self._guard(self._prune)
+
+    def _refresh(self) -> list[AlertEvent]:
+        self.store.refresh_registrations()
+        return []
 
     def _prune(self) -> list[AlertEvent]:
         removed = self.store.prune(self.retention_s)

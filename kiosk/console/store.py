@@ -150,6 +150,30 @@ class Store:
             self._memory.pop(kiosk_id, None)
         return token
 
+    def remove_kiosk(self, kiosk_id: str) -> bool:
+        """Retire a kiosk: its registration, history and alerts go; its token stops working at once."""
+        with self.engine.begin() as conn:
+            removed = conn.execute(sa.text("DELETE FROM kiosks WHERE id=:id"), {"id": kiosk_id}).rowcount
+            conn.execute(sa.text("DELETE FROM heartbeats WHERE kiosk_id=:id"), {"id": kiosk_id})
+            conn.execute(sa.text("DELETE FROM alerts WHERE kiosk_id=:id"), {"id": kiosk_id})
+        self._tokens.pop(kiosk_id, None)
+        with self._lock:
+            self._memory.pop(kiosk_id, None)
+        return bool(removed)
+
+    def refresh_registrations(self) -> None:
+        """Take registrations changed by another process (``console-kiosk`` while the console runs): new tokens
+        replace old ones, removed kiosks are forgotten. One query; the ingest thread runs it every few seconds."""
+        now = time.monotonic()
+        with self.read() as conn:
+            tokens = {
+                row.id: (row.token_hash, now - 5) for row in conn.execute(sa.text("SELECT id, token_hash FROM kiosks"))
+            }
+        self._tokens = tokens
+        with self._lock:
+            for kiosk_id in [k for k in self._memory if k not in tokens]:
+                del self._memory[kiosk_id]
+
     def add_kiosks(self, entries: Sequence[tuple[str, str, str, str]]) -> None:
         """Bulk registration with given tokens: (id, group, site, token) — for simulated fleets and tests."""
         with self.engine.begin() as conn:
@@ -287,13 +311,6 @@ class Store:
             for row in conn.execute(sa.text("SELECT id, grp, track FROM kiosks")):
                 if row.id not in self._memory:
                     self._memory[row.id] = _KioskMemory(Track.loads(row.track), open_alerts.get(row.id, {}), row.grp)
-
-    def load_tokens(self) -> None:
-        """Every kiosk's token hash in one query (at start): the first heartbeat of each needs no read."""
-        now = time.monotonic()
-        with self.read() as conn:
-            for row in conn.execute(sa.text("SELECT id, token_hash FROM kiosks")):
-                self._tokens[row.id] = (row.token_hash, now - 5)
 
     def prune(self, retention_s: float) -> int:
         """Drop history and closed alerts older than the retention; returns the heartbeats removed."""

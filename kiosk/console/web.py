@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import json
 import logging
 import re
@@ -45,6 +46,7 @@ SESSION_COOKIE = "tb_session"
 LOGIN_COOKIE = "tb_login"
 LANG_COOKIE = "tb_lang"
 SESSION_S = 12 * 3600
+PAGE_ROWS = 2000  # the overview's table; the JSON API returns every kiosk
 STATES = ("ok", "attention", "out_of_service", "silent", "never_seen")
 STATE_LABELS = {
     "ok": "Normal",
@@ -306,7 +308,7 @@ class Console:
             "config_version": sorted({k["config_version"] for k in every if k["config_version"]}),
         }
         return self._render(
-            request, "overview.html", who, kiosks=rows[:2000], total=len(rows), counts=counts, chosen=chosen,
+            request, "overview.html", who, kiosks=rows[:PAGE_ROWS], total=len(rows), counts=counts, chosen=chosen,
             options=options,
         )  # fmt: skip
 
@@ -318,9 +320,10 @@ class Console:
         }
 
     async def kiosk_page(self, request: Request, who: dict[str, Any]) -> Response:
-        kiosk = await asyncio.to_thread(self.store.kiosk, request.path_params["kiosk_id"])
+        kiosk = await asyncio.to_thread(self.store.kiosk, request.path_params["kiosk_id"], 500)
         if kiosk is None:
             return self._render(request, "message.html", who, status=404, message="No such kiosk.")
+        kiosk["history"] = _changes(kiosk["history"])[:50]
         devices = sorted({name for beat in kiosk["history"] for name in beat.get("devices", {})})
         seen = heartbeat.facts(kiosk["last"]) if kiosk["last"] else None
         return self._render(request, "kiosk.html", who, kiosk=kiosk, devices=devices, seen=seen)
@@ -367,6 +370,18 @@ class Console:
     async def api_ack(self, request: Request, who: dict[str, Any]) -> Any:
         done = await asyncio.to_thread(self.store.acknowledge, request.path_params["alert_id"], who["operator"])
         return done if done is not None else _error(404, "not_found", "no such open alert")
+
+
+def _changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The heartbeats (newest first) where a device state, its warnings, the outbox or the version changed."""
+
+    def shown(beat: dict[str, Any]) -> tuple[Any, ...]:
+        devices = beat.get("devices") or {}
+        states = tuple(sorted((n, d.get("state"), tuple(d.get("warnings") or ())) for n, d in devices.items()))
+        return states, beat.get("outbox_depth"), beat.get("config_version")
+
+    kept = [b for b, older in itertools.pairwise(history) if shown(b) != shown(older)]
+    return kept + history[-1:]  # the oldest one shown is where the record starts
 
 
 def _kiosk_json(kiosk: dict[str, Any]) -> dict[str, Any]:

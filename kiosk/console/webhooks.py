@@ -1,8 +1,9 @@
 """Alerts leave the console: a log line for every change, and a webhook POST per alert rule, rate limited.
 
-``--webhook RULE=URL`` (``*`` for every rule without its own). Each rule may send at most ``rate`` requests per
+``--webhook RULE=URL`` (``*`` for every rule without its own). Each rule may send at most ``rate`` openings per
 ``per_s`` seconds; alerts beyond that are counted and the next request that goes out carries
-``"suppressed": N`` (an operator sees that a storm happened without receiving it). Requests go out from one
+``"suppressed": N`` (an operator sees that a storm happened without receiving it). The closing of an alert whose
+opening went out follows as ``"event": "closed"`` (not counted against the rate). Requests go out from one
 background thread, so a slow receiver never delays heartbeat ingest; a failed request is logged, not retried
 (the console's alert page stays the record).
 """
@@ -55,6 +56,7 @@ class Notifier:
         self._clock = clock
         self._sent: dict[str, list[float]] = {}
         self._suppressed: dict[str, int] = {}
+        self._announced: set[int] = set()  # alerts whose opening went out (their closing goes out too)
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(1000)
         self._thread: threading.Thread | None = None
         self.delivered = 0
@@ -64,7 +66,12 @@ class Notifier:
         log.warning("alert %s: kiosk %s %s %s", event.kind, alert["kiosk_id"], alert["rule"], alert.get("detail", ""))
         rule = alert["rule"]
         url = self.hooks.get(rule) or self.hooks.get("*")
-        if not url or event.kind != "opened":
+        if not url:
+            return
+        if event.kind == "closed":  # resolved: told only to whoever was told it opened, never rate limited
+            if alert["id"] in self._announced:
+                self._announced.discard(alert["id"])
+                self._enqueue(url, {"event": "closed", "alert": alert_payload(alert), "suppressed": 0}, alert)
             return
         now = self._clock()
         recent = [t for t in self._sent.get(rule, []) if now - t < self.per_s]
@@ -74,11 +81,15 @@ class Notifier:
             return
         recent.append(now)
         self._sent[rule] = recent
+        self._announced.add(alert["id"])
         payload = {"event": event.kind, "alert": alert_payload(alert), "suppressed": self._suppressed.pop(rule, 0)}
+        self._enqueue(url, payload, alert)
+
+    def _enqueue(self, url: str, payload: dict[str, Any], alert: dict[str, Any]) -> None:
         try:
             self._queue.put_nowait((url, payload))
         except queue.Full:
-            log.error("webhook queue full: alert %s for kiosk %s not sent", rule, alert["kiosk_id"])
+            log.error("webhook queue full: alert %s for kiosk %s not sent", alert["rule"], alert["kiosk_id"])
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="console-webhooks", daemon=True)

@@ -253,8 +253,16 @@ class PlatformClient:
         )
         return self._parse(answers.progress_list, value)
 
-    def evaluate(self, application_no: str, level: int, reasons: list[str], comment: str, idempotency_key: str) -> str:
-        body = {"application_no": application_no, "level": level, "reasons": list(reasons), "comment": comment}
+    def evaluate(self, application_no: str | None, level: int, reasons: list[str], comment: str, idempotency_key: str,
+                 *, service: str = "application", item_code: str | None = None) -> str:  # fmt: skip
+        """好差评 of an application, or (``service`` guide / progress) of a service without one."""
+        body: dict[str, Any] = {"level": level, "reasons": list(reasons), "comment": comment}
+        if service != "application":
+            body["service"] = service
+            if item_code:
+                body["item_code"] = item_code
+        if application_no is not None:
+            body["application_no"] = application_no
         _, value = self._call(
             "POST",
             "/v1/evaluations",

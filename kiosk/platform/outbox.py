@@ -211,12 +211,28 @@ class Outbox:
         *,
         application_no: str | None = None,
         local_reference: str | None = None,
+        service: str = "application",
+        item_code: str | None = None,
     ) -> str:
-        """Queue a 好差评 for an application, by its number or, while it is still queued, by its local reference."""
+        """Queue a 好差评 for an application, by its number or, while it is still queued, by its local reference;
+        or (``service`` "guide" with the ``item_code``, "progress" with the number looked up if any) of a service
+        that has no application of its own."""
         if not (isinstance(level, int) and 1 <= level <= 5):
             raise ValueError("level is 1..5")
         if level <= 2 and not reasons:
             raise ValueError("levels 1 and 2 need at least one reason")
+        if service != "application":
+            if service not in ("guide", "progress") or local_reference is not None:
+                raise ValueError("a service evaluation is guide or progress, without a local reference")
+            if service == "guide" and not item_code:
+                raise ValueError("a guide evaluation names its item")
+            with self._transaction() as db:
+                reference = f"{self.kiosk_id}-{self.instance}-E{self._next(db, 'evaluation'):06d}"
+                payload = {"service": service, "item_code": item_code, "application_no": application_no,
+                           "level": level, "reasons": list(reasons), "comment": comment}  # fmt: skip
+                self._insert_job(db, "evaluation", reference, payload, None)
+            self._notify()
+            return reference
         if (application_no is None) == (local_reference is None):
             raise ValueError("give exactly one of application_no and local_reference")
         with self._transaction() as db:
@@ -486,6 +502,13 @@ class Outbox:
 
     def _deliver_evaluation(self, row: sqlite3.Row) -> dict[str, Any]:
         body = self._payload(row)
+        service = body.get("service", "application")
+        if service != "application":
+            evaluation_id = self.client.evaluate(
+                body["application_no"], body["level"], body["reasons"], body["comment"], row["idempotency_key"],
+                service=service, item_code=body["item_code"],
+            )
+            return {"evaluation_id": evaluation_id, "service": service}
         if body["application_no"] is None:
             with self._lock:
                 dep = self._db.execute("SELECT result FROM jobs WHERE id=?", (row["depends_on"],)).fetchone()

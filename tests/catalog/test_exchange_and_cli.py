@@ -23,12 +23,18 @@ def test_round_trip(catalog, tmp_path, suffix):
     assert {d.code for d in departments} == {d.code for d in catalog.departments}
 
 
+def _without_form_images(item):
+    materials = tuple(m.model_copy(update={"blank_form": None, "sample": None}) for m in item.materials)
+    return item.model_copy(update={"materials": materials})
+
+
 def test_round_trip_through_the_cli_writes_a_loadable_catalog(catalog, tmp_path, capsys):
     exported = tmp_path / "items.csv"
     assert main(["catalog", "export", str(exported), "--dir", str(SAMPLE)]) == 0
     out = tmp_path / "imported"
     assert main(["catalog", "import", str(exported), "--out", str(out)]) == 0
-    assert sorted(load_catalog(out).items, key=str) == sorted(catalog.items, key=str)
+    # everything but the 样表 image references, which name files of the source folder (forms.yaml)
+    assert sorted(load_catalog(out).items, key=str) == sorted(map(_without_form_images, catalog.items), key=str)
     assert main(["catalog", "import", str(exported), "--out", str(out)]) == 1  # refuses to overwrite
     assert "--force" in capsys.readouterr().err
 

@@ -209,6 +209,10 @@ def test_alerts_leave_by_webhook_rate_limited_and_as_a_log_line(tmp_path, caplog
         console.beat("K5", printer={"paper": "out"})
         assert wait_for(lambda: len(_Receiver.received) == 4)
         assert _Receiver.received[-1]["suppressed"] == 3
+        # K5's first alert never went out, so neither did its closing; K1's did, so its closing follows
+        console.beat("K1", printer={"paper": "ok"})
+        assert wait_for(lambda: len(_Receiver.received) == 5)
+        assert (_Receiver.received[-1]["event"], _Receiver.received[-1]["alert"]["kiosk_id"]) == ("closed", "K1")
     finally:
         service.stop()
         receiver.shutdown()
@@ -261,3 +265,50 @@ def test_a_kiosk_that_stops_beating_turns_silent_and_comes_back(tmp_path):
         assert next(k["state"] for k in kiosks if k["id"] == "K0002") == "never_seen"  # registered, never heard
     finally:
         service.stop()
+
+
+def test_a_new_token_from_another_process_replaces_the_old_one_on_a_running_console(console, tmp_path):
+    from kiosk.console.store import Store
+
+    console.kiosk("K0001")
+    assert console.beat("K0001").status_code == 204
+    other = Store(console.store.url)  # `kiosk fleet console-kiosk K0001` run beside the console
+    new_token = other.add_kiosk("K0001", "all")
+    other.close()
+    headers = {"Authorization": f"Bearer {new_token}", "X-Kiosk-Id": "K0001"}
+    assert wait_for(lambda: console.beat("K0001").status_code == 401, 30)  # the old token, within seconds
+    answer = requests.post(f"{console.url}/v1/kiosks/K0001/heartbeat", json=fleet_sim.heartbeat(), headers=headers,
+                           timeout=30)  # fmt: skip
+    assert answer.status_code == 204
+
+
+def test_a_database_failure_is_a_retryable_answer_and_loses_nothing_acknowledged(console, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    console.kiosk("K0001")
+    real = console.store.ingest
+    failures = iter([True])
+
+    def failing(batch):
+        if next(failures, False):
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return real(batch)
+
+    monkeypatch.setattr(console.store, "ingest", failing)
+    answer = console.beat("K0001", outbox_depth=3)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
+    assert answer.json()["error"]["code"] == "unavailable"
+    assert console.beat("K0001", outbox_depth=3).status_code == 204  # the kiosk's next try
+    kiosk = console.store.kiosk("K0001")
+    assert kiosk["beats"] == 1 and kiosk["outbox_depth"] == 3
+
+
+def test_the_kiosk_page_lists_the_heartbeats_where_something_changed(console):
+    console.kiosk("K0001")
+    offline = {**fleet_sim.heartbeat()["devices"], "camera": {"state": "offline", "warnings": []}}
+    for devices in [None, None, offline, offline, offline, None, None]:
+        assert console.beat("K0001", **({"devices": devices} if devices else {})).status_code == 204
+    page = console.login().get(f"{console.url}/kiosks/K0001", timeout=30).text
+    rows = page.split('<table id="history">')[1].split("</table>")[0].count("<tr>") - 1  # minus the header row
+    assert rows == 3  # the first, the camera going offline, the camera back
+    assert page.count("离线") >= 2  # the open alert and the row

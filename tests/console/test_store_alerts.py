@@ -195,3 +195,27 @@ def test_any_json_object_is_either_refused_with_fields_or_read_without_error(bod
             facts(candidate)  # never raises on a valid body, whatever the optional fields hold
         else:
             assert all(isinstance(v, str) for v in errors.values())
+
+
+@pytest.fixture(scope="module")
+def mqtt_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    store = Store(f"sqlite:///{tmp_path_factory.mktemp('mqtt') / 'c.db'}")
+    fleet_sim.register(store, ["K1"])
+    yield store
+    store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(payload=st.binary(max_size=400) | _json.map(lambda v: json.dumps(v).encode()))
+def test_any_mqtt_payload_is_refused_with_a_reason_or_taken(mqtt_store, payload):
+    from kiosk.console.mqtt import refusal
+
+    kiosk_id, body, reason = refusal(mqtt_store, "tongban/heartbeat/K1", payload)
+    assert kiosk_id == "K1" and (body is None) == bool(reason)
+
+
+def test_a_well_formed_mqtt_envelope_is_taken(mqtt_store):
+    from kiosk.console.mqtt import refusal
+
+    good = {"kiosk_id": "K1", "token": fleet_sim.token_of("K1"), "heartbeat": fleet_sim.heartbeat()}
+    assert refusal(mqtt_store, "tongban/heartbeat/K1", json.dumps(good).encode())[2] == ""

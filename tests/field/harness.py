@@ -125,8 +125,8 @@ class Service:
         self.main: subprocess.Popen[bytes] | None = None
         self.log = tmp_path / "kiosk.stderr"
 
-    def start(self, *, config: Path | None = None, freezable: bool = False, extra: tuple[str, ...] = ()) -> None:
-        env = {
+    def start(self, *, config: Path | None = None, freezable: bool = False, env: dict[str, str] | None = None) -> None:
+        environment = {
             **os.environ,
             "NOTIFY_SOCKET": str(self.notify.path),
             "WATCHDOG_USEC": str(int(self.watchdog_s * 1_000_000)),
@@ -137,11 +137,12 @@ class Service:
             "KIVY_NO_CONSOLELOG": "1",
             "KIVY_NO_ARGS": "1",
             "PYTHONPATH": os.pathsep.join([str(HERE / "freeze")] * freezable + [str(ROOT)]),
+            **(env or {}),
         }
         kiosk = [sys.executable, "-m", "kiosk", "run", "--windowed", "--data-dir", str(self.data_dir)]
         kiosk += ["--config", str(config)] if config is not None else []
         with self.log.open("wb") as stderr:
-            self.main = subprocess.Popen([sys.executable, str(HERE / "compositor.py"), *kiosk, *extra], env=env,
+            self.main = subprocess.Popen([sys.executable, str(HERE / "compositor.py"), *kiosk], env=environment,
                                          stdout=subprocess.DEVNULL, stderr=stderr, cwd=self.tmp)  # fmt: skip
 
     @property

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 import time
 
 import pytest
@@ -188,14 +189,14 @@ def test_backoff_grows_with_jitter_and_cap(make_outbox):
 def test_evaluation_waits_for_its_application(make_outbox, sim, verification, h):
     outbox = make_outbox()
     reference = outbox.enqueue_application([(h.JPEG, "image/jpeg")], h.application(verification.verification_id))
-    evaluation = outbox.enqueue_evaluation(1, ["材料要求不清楚"], "说明不清", local_reference=reference)
+    evaluation = outbox.enqueue_evaluation(1, ["guide_info"], "说明不清", local_reference=reference)
     assert evaluation == f"K0001-{outbox.instance}-E000001"
     sim.set_faults("evaluations", drop_after=0.5)
     outbox.start()
     assert outbox.wait_idle(10)
     (rated,) = sim.evaluations()
     assert rated["application_no"] == sim.applications()[0]["application_no"]
-    assert rated["level"] == 1 and rated["reasons"] == ["材料要求不清楚"]
+    assert rated["level"] == 1 and rated["reasons"] == ["guide_info"]
     later = outbox.enqueue_evaluation(5, application_no=rated["application_no"])
     assert outbox.wait_idle(10)
     assert "409" in outbox.lookup(later).last_error  # one evaluation per application: kept, not dropped
@@ -251,3 +252,20 @@ def test_damaged_key_file_is_refused(make_outbox, tmp_path):
     (data_dir / "outbox.key").write_bytes(b"short")
     with pytest.raises(ValueError):
         make_outbox(data_dir)
+
+
+def test_wait_idle_returns_only_after_the_listeners_ran(make_outbox, verification, h):
+    """The receipt race: a receipt printed after wait_idle() must see what the listeners recorded."""
+    outbox = make_outbox()
+    heard: list[str] = []
+    release = threading.Event()
+
+    def slow_listener(event):
+        release.wait(1.0)  # a listener still busy when the job is already marked delivered
+        heard.append(event.type)
+
+    outbox.add_listener(slow_listener)
+    outbox.enqueue_application([], h.application(verification.verification_id, materials=[]))
+    outbox.start()
+    assert outbox.wait_idle(15)
+    assert heard == ["delivered"]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.ui
 
 
 def type_letters(ui, screen, letters: str) -> None:
-    keys = {k.key: k for k in screen.ids.keyboard.children}
+    keys = screen.ids.keyboard.keys()
     for letter in letters:
         ui.tap(keys[letter])
 
@@ -98,13 +98,23 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(evaluate.ids.face2)
     assert evaluate.ids.send.disabled  # the two lowest need a reason
     first_reason = evaluate.ids.reasons.children[-1]
-    assert first_reason.text == "办理时间长"  # in the resident's language, sent in the platform's words
+    assert first_reason.text == "服务态度不好"  # in the resident's language, sent as the national code
     ui.tap(first_reason)
+    ui.tap(evaluate.ids.comment_toggle)  # an optional comment typed in pinyin ("hao"), its first candidate taken
+    ui.tick(3)
+    keyboard = evaluate.ids.keyboard
+    ui.tap(keyboard.ids.mode_pinyin)
+    keys = keyboard.ids.qwerty.keys()
+    for letter in "hao":
+        ui.tap(keys[letter])
+    first = keyboard.cands[0]
+    ui.tap(next(c for c in keyboard.ids.candidates.children if c.text == first))
+    assert evaluate.comment == first and keyboard.preedit == ""
     ui.tap(evaluate.ids.send)
     assert app.root.current == "goodbye"
     assert wait_until(ui, lambda: hw.sims.platform.evaluations(), 20)
     sent = hw.sims.platform.evaluations()[0]
-    assert sent["level"] == 2 and sent["reasons"] == ["办理时间长"]
+    assert sent["level"] == 2 and sent["reasons"] == ["attitude"] and sent["comment"] == first
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home"
     assert not journey.active
@@ -138,12 +148,18 @@ def fill_form(ui, form) -> None:
                 ui.tap(keys[ch])
         elif form.keyboard == "options":
             ui.tap(form.ids.options.children[-1])
+        elif form.keyboard == "date":
+            form.choose("2024-01-02")
+        elif form.offers:
+            ui.tap(form.ids.offer)  # the ID card's address, one touch
         else:
-            keys = {k.key: k for k in form.ids.letters_kb.children}
-            for _word in range(3):
+            keyboard = form.ids.keyboard
+            ui.tap(keyboard.ids.mode_pinyin)
+            keys = keyboard.ids.qwerty.keys()
+            for _word in range(4):
                 for ch in "beijing":
                     ui.tap(keys[ch])
-                ui.tap(form.ids.candidates.children[-1])
+                ui.tap(keyboard.ids.candidates.children[-1])
     ui.tap(form.ids.next)
 
 

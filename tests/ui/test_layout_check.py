@@ -43,10 +43,10 @@ def _browse(screen) -> None:
 
 
 def _evaluate_poor(screen) -> None:
-    from screens.evaluate import REASONS
-
     screen.pick(2)
-    screen.toggle_reason(REASONS[0][0])
+    reasons = screen.ids.reasons.children
+    if reasons:
+        screen.toggle_reason(reasons[-1].reason)
 
 
 def _evaluate_good(screen) -> None:

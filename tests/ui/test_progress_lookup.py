@@ -84,3 +84,55 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     ui.tap(progress.ids.bar.ids.back)
     assert app.root.current == "home" and not app.services.journey.active
     assert personal_strings_left(app, [DEMO_CARD["name"], DEMO_CARD["id_number"]]) == []
+
+
+def test_a_guide_and_a_lookup_are_rated_with_reason_codes(kiosk_app, hw):
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    platform = hw.sims.platform
+    before = len(platform.service_evaluations())
+    app.go_home()
+    app.screen("search").choose("item", "330199000101020000")  # 城乡居民养老保险待遇申领: its guide
+    ui.tick(3)
+    assert app.root.current == "guide"
+    ui.tap(ui.screen("guide").ids.rate)
+    evaluate = ui.screen("evaluate")
+    assert app.root.current == "evaluate" and evaluate.ids.rated.text == "评价对象：您查看的办事指南"
+    ui.tap(evaluate.ids.face1)
+    reasons = {t.reason: t for t in evaluate.ids.reasons.children}
+    assert set(reasons) == {"attitude", "efficiency", "process", "guide_info", "facility", "other"}
+    ui.tap(reasons["guide_info"])
+    assert reasons["guide_info"].text.startswith("✓ ")
+    assert layout_problems(evaluate) == []
+    ui.tap(evaluate.ids.send)
+    assert app.root.current == "goodbye"
+    assert wait_until(ui, lambda: len(platform.service_evaluations()) > before, 20)
+    rated = platform.service_evaluations()[-1]
+    assert (rated["service"], rated["item_code"], rated["level"], rated["reasons"]) == (
+        "guide", "330199000101020000", 1, ["guide_info"])
+    ui.tap(ui.screen("goodbye").ids.finish)
+    assert app.root.current == "home" and evaluate.service == "application"  # the wipe resets what is rated
+
+
+def test_every_screen_and_dialog_speaks_in_mandarin(kiosk_app, hw):
+    """Every resident screen has a prompt; home and the idle dialog too; what is spoken is in the cache as WAV."""
+    from screens.widgets import KioskScreen
+
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    app.add_screens()
+    resident = [s for s in app.root.screens if isinstance(s, KioskScreen)]
+    assert resident and all(s.prompt for s in resident), [s.name for s in resident if not s.prompt]
+    voice = app.services.voice
+    app.muted = False
+    app.go_home()
+    app.navigate("help")
+    app.go_home()
+    ui.tick(3)
+    home_prompt = app.core.t(ui.screen("home").prompt)
+    assert home_prompt.startswith("您好")
+    assert wait_until(ui, lambda: voice.path_for(home_prompt, "zh_CN", app.elder).exists(), 30)
+    app._open_idle_dialog(18)
+    try:
+        asked = app.core.t("Do you need more time?")
+        assert wait_until(ui, lambda: voice.path_for(asked, "zh_CN", app.elder).exists(), 30)
+    finally:
+        app._close_idle_dialog()

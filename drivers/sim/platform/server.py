@@ -61,6 +61,10 @@ def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
 PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
                "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
+# 好差评 reasons as the national evaluation dimensions (服务态度, 办事效率, 办理流程, 指南与信息, 设备与环境, 其他):
+# the platform takes these codes, never a label in some language.
+EVALUATION_REASONS = ("attitude", "efficiency", "process", "guide_info", "facility", "other")
+EVALUATED_SERVICES = ("application", "guide", "progress")
 PROGRESS_PAGE = "/progress"  # the page a receipt QR opens (the kiosk's platform.progress_url points here)
 
 
@@ -237,6 +241,11 @@ class PlatformSimulator:
 
     def evaluations(self) -> list[dict[str, Any]]:
         rows = self.store.query("SELECT evaluation_id, body FROM evaluations ORDER BY at")
+        return [{"evaluation_id": r["evaluation_id"], **json.loads(r["body"])} for r in rows]
+
+    def service_evaluations(self) -> list[dict[str, Any]]:
+        """好差评 of services without an application of their own (a guide consulted, a progress lookup)."""
+        rows = self.store.query("SELECT evaluation_id, body FROM service_evaluations ORDER BY at, rowid")
         return [{"evaluation_id": r["evaluation_id"], **json.loads(r["body"])} for r in rows]
 
     def heartbeats(self) -> list[dict[str, Any]]:
@@ -791,7 +800,17 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         body = self._json(raw)
         errors = validate.Errors()
-        number = errors.need_str(body, "application_no", "application_no", max_len=64)
+        service = body.get("service", "application")
+        number = ""
+        if service not in EVALUATED_SERVICES:
+            errors["service"] = f"one of {', '.join(EVALUATED_SERVICES)}"
+        elif service == "application":
+            number = errors.need_str(body, "application_no", "application_no", max_len=64)
+        else:
+            if service == "guide":
+                errors.need_str(body, "item_code", "item_code", max_len=64)
+            if body.get("application_no") is not None:
+                errors.need_str(body, "application_no", "application_no", max_len=64)
         level = body.get("level")
         if not (isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 5):
             errors["level"] = "an integer 1..5"
@@ -801,6 +820,8 @@ class _Handler(BaseHTTPRequestHandler):
             errors["reasons"] = "a list of strings"
         elif 1 <= level <= 2 and not reasons:
             errors["reasons"] = "required for levels 1 and 2"
+        elif any(r not in EVALUATION_REASONS for r in reasons):
+            errors["reasons"] = f"reason codes: {', '.join(EVALUATION_REASONS)}"
         comment = body.get("comment")
         if comment is not None and not (isinstance(comment, str) and len(comment) <= 500):
             errors["comment"] = "a string of at most 500 characters"
@@ -808,6 +829,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise Reject(422, "validation_failed", "invalid evaluation", errors)
 
         def create(db: Any) -> tuple[int, dict[str, Any]]:
+            if service != "application":
+                evaluation_id = "E" + uuid.uuid4().hex
+                db.execute(
+                    "INSERT INTO service_evaluations VALUES (?,?,?,?,?,?)",
+                    (evaluation_id, service, self.kiosk_id, level, json.dumps(body, ensure_ascii=False), sim.now()),
+                )
+                return 201, {"evaluation_id": evaluation_id}
             if not db.execute("SELECT 1 FROM applications WHERE application_no=?", (number,)).fetchone():
                 raise Reject(422, "validation_failed", "unknown application", {"application_no": "unknown"})
             if db.execute("SELECT 1 FROM evaluations WHERE application_no=?", (number,)).fetchone():

@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS promise_changes (
 CREATE TABLE IF NOT EXISTS evaluations (
     evaluation_id TEXT PRIMARY KEY, application_no TEXT UNIQUE NOT NULL, kiosk_id TEXT NOT NULL,
     level INTEGER NOT NULL, body TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS service_evaluations (
+    evaluation_id TEXT PRIMARY KEY, service TEXT NOT NULL, kiosk_id TEXT NOT NULL,
+    level INTEGER NOT NULL, body TEXT NOT NULL, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS heartbeats (kiosk_id TEXT NOT NULL, at REAL NOT NULL, body TEXT NOT NULL);
 """
 

@@ -1,0 +1,130 @@
+"""Start-up faults as the field meets them (issue 17), each through the real ``kiosk run`` under the unit's
+conditions (tests/field/harness.py): never a restart loop. Worked around — a corrupt outbox (quarantined byte for
+byte, a fresh one opened), a corrupt font (the next CJK font), a corrupt catalog (the last good one) — the kiosk
+serves and the heartbeat names the fault. Not servable — a refused site file on a new data folder — the kiosk shows
+the out-of-service screen instead of running as K0001 on simulators, keeps feeding the watchdog, and starts again
+by itself once the file is fixed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kiosk.paths import config_dir
+from tests.field.harness import Service, ping
+
+pytestmark = pytest.mark.slow
+
+
+def status_of(service: Service) -> str:
+    ready = service.ready()
+    return ready.fields.get("STATUS", "")
+
+
+def log_lines(service: Service) -> str:
+    return "\n".join(p.read_text("utf-8", errors="replace") for p in (service.data_dir / "logs").glob("*.log*"))
+
+
+def test_a_refused_site_file_on_a_new_data_folder_is_out_of_service_until_it_is_fixed(service: Service) -> None:
+    site = service.tmp / "kiosk.toml"
+    site.write_text('[kiosk]\nid = "K0042"\n[devices.printer]\nuri = "usb://0416:5011"\npaper = "wide"\n', "utf-8")
+    service.start(config=site)
+    status = status_of(service)
+    assert status.startswith("out of service: site_file_refused"), status
+    service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    second = service.notify.wait_for(ping, service.watchdog_s, "a second WATCHDOG=1: the watchdog stays fed")
+    assert second.pid == service.kiosk_pid
+    assert not (service.data_dir / "sim").exists()  # no simulator, no platform, no K0001 pretending to serve
+    assert "site_file_refused" in log_lines(service)
+
+    site.write_text('[kiosk]\nid = "K0042"\n', "utf-8")  # the technician fixes the file
+    assert service.main is not None and service.main.wait(60) == 75, service.stderr()  # restart, not a crash
+    service.start(config=site)  # what systemd does after RestartSec
+    assert status_of(service) == "home screen shown"
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is True and beat["restarts"] == 1
+    assert beat["last_start_fault"]["code"] == "site_file_refused"
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
+
+
+def test_a_corrupt_outbox_and_a_corrupt_font_are_worked_around(service: Service) -> None:
+    service.data_dir.mkdir()
+    corrupt = b"SQLite format 3\x00" + bytes(range(256)) * 40
+    (service.data_dir / "outbox.sqlite3").write_bytes(corrupt)
+    font = service.tmp / "broken.ttc"
+    font.write_bytes(Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").read_bytes()[:65536])  # truncated
+    service.start(env={"TONGBAN_CJK_FONT": str(font)})
+    assert status_of(service) == "home screen shown"
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is True and beat["jobs_failed"] == 0
+    assert beat["last_start_fault"]["code"] in ("outbox_quarantined", "font_fallback")
+    (kept,) = (service.data_dir / "quarantine").iterdir()
+    assert (kept / "outbox.sqlite3").read_bytes() == corrupt  # kept byte for byte for recovery
+    logged = log_lines(service)
+    assert "start-up fault outbox_quarantined" in logged and "start-up fault font_fallback" in logged
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
+
+
+def test_a_corrupt_catalog_falls_back_to_the_last_good_one(service: Service) -> None:
+    fleet = service.data_dir / "fleet"
+    for version in (1, 2):
+        bundle = fleet / "bundles" / f"{version}-test"
+        shutil.copytree(config_dir() / "catalog", bundle / "catalog")
+        (bundle / "bundle.toml").write_text(f'version = {version}\nnote = "catalog v{version}"\n', "utf-8")
+    broken = next((fleet / "bundles" / "2-test" / "catalog").rglob("*.yaml"))
+    broken.write_bytes(b"\xff\xfe: [unclosed\n")  # v2's catalog, applied, was damaged on disk
+    (fleet / "current").symlink_to(fleet / "bundles" / "2-test")
+    service.start()
+    assert status_of(service) == "home screen shown"
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is True and beat["config_version"] == "2"
+    fault = beat["last_start_fault"]
+    assert fault["code"] == "catalog_fallback" and fault["detail"].endswith("using fleet bundle 1-test"), fault
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
+
+
+def test_a_corrupt_audit_trail_is_quarantined_and_the_fault_kept_in_plain_json(service: Service) -> None:
+    """The state behind ``restarts``/``last_start_fault`` is plain JSON in the data folder (docs/deploy.md)."""
+    service.data_dir.mkdir()
+    (service.data_dir / "audit.sqlite3").write_bytes(b"\x00" * 8192 + b"not sqlite")
+    service.start()
+    assert status_of(service) == "home screen shown"
+    beat = service.wait_heartbeat()
+    assert beat["last_start_fault"]["code"] == "audit_quarantined" and beat["audit_head"] is not None
+    state = json.loads((service.data_dir / "state" / "starts.json").read_text("utf-8"))
+    assert state["last_start_fault"]["code"] == "audit_quarantined"
+    assert service.stop() == 0, service.stderr()
+
+
+def test_a_hardware_start_that_fails_is_out_of_service_and_retried_until_it_works(service: Service) -> None:
+    credentials = service.tmp / "platform.token"  # the installer forgot the credentials file
+    site = service.tmp / "kiosk.toml"
+    site.write_text(f'[platform]\nurl = "https://127.0.0.1:9"\ncredentials_file = "{credentials}"\n', "utf-8")
+    service.start(config=site)
+    assert status_of(service) == "home screen shown"  # the first frame comes before the hardware
+    down = service.notify.wait_for(lambda m: m.fields.get("STATUS", "").startswith("out of service"), 120,
+                                   "out of service after the failed hardware start")  # fmt: skip
+    assert "hardware_failed" in down.fields["STATUS"] and "platform.token" in down.fields["STATUS"]
+    service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    credentials.write_text("a-device-token\n", "utf-8")
+    service.notify.wait_for(lambda m: m.fields.get("STATUS") == "home screen shown", 120, "back in service")
+    assert service.main is not None and service.main.poll() is None  # the same process: no restart needed
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
+
+
+def test_an_unusable_data_folder_is_out_of_service_not_a_restart_loop(service: Service) -> None:
+    service.data_dir.write_text("a file where the data folder should be\n", "utf-8")  # a botched restore
+    service.start()
+    status = status_of(service)
+    assert status.startswith("out of service: data_dir_unusable"), status
+    service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    assert "data_dir_unusable" in service.stderr()  # the log goes to the journal instead
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
