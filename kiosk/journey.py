@@ -377,7 +377,8 @@ class Journey:
         def shot(done: Completion) -> None:
             self.emit("document", ok=done.ok, jpeg=done.value.jpeg if done.ok else None)
 
-        if not self._camera_command("document", lambda camera: camera.capture_document(timeout=20 * self.timeout_factor), shot):
+        wait = 20 * self.timeout_factor
+        if not self._camera_command("document", lambda camera: camera.capture_document(timeout=wait), shot):
             self.emit("document", ok=False, jpeg=None)
 
     def scan_identity_qr(self) -> None:
@@ -392,7 +393,8 @@ class Journey:
             self.emit("qr_read")
             self.identify_by_qr(done.value[0].text)
 
-        if not self._camera_command("identity_qr", lambda camera: camera.scan_qr(timeout=60 * self.timeout_factor), scanned):
+        wait = 60 * self.timeout_factor
+        if not self._camera_command("identity_qr", lambda camera: camera.scan_qr(timeout=wait), scanned):
             self.emit("qr_failed", code="no_device")
 
     def scan_receipt_qr(self) -> None:
@@ -401,7 +403,8 @@ class Journey:
         def scanned(done: Completion) -> None:
             self.emit("receipt_qr", texts=[code.text for code in done.value] if done.ok else [])
 
-        if not self._camera_command("receipt_qr", lambda camera: camera.scan_qr(timeout=30 * self.timeout_factor), scanned):
+        wait = 30 * self.timeout_factor
+        if not self._camera_command("receipt_qr", lambda camera: camera.scan_qr(timeout=wait), scanned):
             self.emit("receipt_qr", texts=[])
 
     def receipt(self) -> Receipt:
