@@ -61,6 +61,7 @@ class MaterialSlot:
     certificate_number: str | None = None
     data: bytes | None = field(default=None)  # the captured file, or the commitment's signature image
     content_type: str | None = None
+    at_counter: bool = False  # cannot be supplied at this kiosk now (no camera, no alternative): the counter takes it
 
     def __repr__(self) -> str:  # no bytes, no certificate numbers
         return f"MaterialSlot({self.material.code!r}, {self.status})"
@@ -112,8 +113,14 @@ class MaterialSlot:
     def clear(self) -> None:
         self._set(MaterialStatus.MISSING)
 
+    @property
+    def state(self) -> str:
+        """What the resident sees: the status, or ``counter`` for a material only the counter can take now."""
+        return "counter" if self.at_counter and self.status is MaterialStatus.MISSING else self.status.value
+
     def _set(self, status: MaterialStatus) -> None:
         self.status = status
+        self.at_counter = False
         self.certificate = self.certificate_number = self.data = self.content_type = None
 
 
