@@ -152,6 +152,7 @@ class Session:
 _VERIFICATION_UNAVAILABLE = N_(
     "Real-name verification is unavailable right now. Please come back later, or go to the counter in office hours."
 )
+_NOT_CONFIRMED = N_("We could not confirm who you are. Please go to the counter.")
 # Reasons the platform or a device may give, in plain words (message ids; the UI translates them).
 PLAIN_REASONS = {
     "face_mismatch": N_("The photo does not match the card. Please try again, or go to the counter."),
@@ -502,7 +503,7 @@ class Journey:
 
     @staticmethod
     def plain_reason(reason: str | None) -> str:
-        return PLAIN_REASONS.get(reason or "", "We could not confirm who you are. Please go to the counter.")
+        return PLAIN_REASONS.get(reason or "", _NOT_CONFIRMED)
 
     def _start_application(self, resident: ResidentSession) -> Application:
         target = self._target()

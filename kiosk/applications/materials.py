@@ -7,12 +7,14 @@ supplied after acceptance (待补充, 容缺受理: only non-key materials marke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from drivers.identity import CardType, Identity, Source
 from kiosk.catalog import Material
 from kiosk.catalog.model import IdDocument
+from kiosk.i18n import N_, translator
 from kiosk.platform.answers import Certificate
 from kiosk.platform.client import FILE_TYPES, MAX_FILE
 
@@ -49,7 +51,15 @@ _LABELS = {
 
 
 class MaterialRefused(ValueError):
-    """The resident's choice is not allowed for this material; ``str()`` is the message for the screen."""
+    """The resident's choice is not allowed for this material: a gettext ``message_id`` with its ``params``
+    (``message(t)`` in the screen's language); ``str()`` is the Chinese text (``kiosk apply`` prints it)."""
+
+    def __init__(self, message_id: str, **params: str) -> None:
+        self.message_id, self.params = message_id, params
+        super().__init__(self.message(translator("zh_CN")))
+
+    def message(self, t: Callable[[str], str]) -> str:
+        return t(self.message_id).format(**self.params)
 
 
 @dataclass(repr=False)
@@ -100,14 +110,14 @@ class MaterialSlot:
 
     def commit(self, signature: bytes, content_type: str = "image/png") -> None:
         if not self.can_commit:
-            raise MaterialRefused(f"{self.name}不适用告知承诺制，请提供材料。")
+            raise MaterialRefused(N_("“{name}” cannot be replaced by a commitment. Please provide it."), name=self.name)
         _check_file(signature, content_type)
         self._set(MaterialStatus.COMMITMENT)
         self.data, self.content_type = signature, content_type
 
     def defer(self) -> None:
         if not self.can_defer:
-            raise MaterialRefused(f"{self.name}是必须当场提供的材料，不能容缺后补。")
+            raise MaterialRefused(N_("“{name}” must be provided now; it cannot be supplied later."), name=self.name)
         self._set(MaterialStatus.DEFERRED)
 
     def clear(self) -> None:
@@ -126,12 +136,12 @@ class MaterialSlot:
 
 def _check_file(data: bytes, content_type: str) -> None:
     if content_type not in FILE_TYPES:
-        raise MaterialRefused("请拍照或扫描为图片（JPEG/PNG）或 PDF 文件。")
+        raise MaterialRefused(N_("Please photograph or scan it as a picture (JPEG or PNG) or a PDF file."))
     if not data or len(data) > MAX_FILE:
-        raise MaterialRefused("文件为空或超过5MB，请重新拍摄。")
+        raise MaterialRefused(N_("The file is empty or larger than 5 MB. Please take it again."))
     magic = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}
     if not data.startswith(magic[content_type]):
-        raise MaterialRefused("文件内容与类型不符，请重新拍摄。")
+        raise MaterialRefused(N_("The file's content does not match its type. Please take it again."))
 
 
 def agent_materials(existing: set[str]) -> list[Material]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, parse_progress_qr
@@ -52,7 +53,7 @@ class EvaluationRefused(ValueError):
 COMMENT_MAX = 500
 
 
-def evaluation_problem(level: object, reasons: tuple[str, ...] | list[str] = (), comment: str = "",
+def evaluation_problem(level: object, reasons: Sequence[str] = (), comment: str = "",
                        known_reasons: tuple[str, ...] | None = None) -> str | None:  # fmt: skip
     """The 好差评 rule, checked here only (the screen, the journey, the outbox and ``kiosk apply`` ask it): five
     levels, at least one reason for the two lowest, reasons from the list, a comment of at most 500 characters.
