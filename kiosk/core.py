@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk import clock
+from kiosk.assistance import Assistance
 from kiosk.config import LoadedConfig, Settings
 from kiosk.health import Health
 from kiosk.i18n import LANGUAGES, translator
@@ -34,6 +35,7 @@ class Kiosk:
         self.fleet: Any = None  # kiosk.fleet.updater.FleetUpdater when fleet updates are configured
         clock.configure(self.settings.kiosk.time_zone)
         self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
+        self.assistance = Assistance(self.settings.service.counter_hours)  # 呼叫工作人员 calls for the heartbeat
         self.language = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -132,6 +134,7 @@ class Kiosk:
                                     state_dir=self.data_dir / "state")  # fmt: skip
         new = self.settings
         clock.configure(new.kiosk.time_zone)
+        self.assistance.counter_hours = new.service.counter_hours
         self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
         self._apply_elder_timeouts()
         if self.hardware is not None and (old.devices != new.devices or old.platform != new.platform):
