@@ -3,6 +3,10 @@
 Each module there has ``register(cli: Cli) -> None`` and adds its commands with
 ``cli.command("device", "read-id", help=...)``. Heavy imports belong inside the handlers so that
 ``kiosk version`` and the first frame of ``kiosk run`` stay fast.
+
+Packages above ``kiosk`` in the layers add commands through the ``tongban.commands`` entry point group
+(``module:register`` or a module with ``register``): ``screens`` registers ``kiosk run`` and ``kiosk demo`` there,
+so the command line reaches the touchscreen app without ``kiosk`` importing it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import metadata
 
 from kiosk import commands
 
@@ -20,7 +25,7 @@ class Cli:
     def __init__(self) -> None:
         self.parser = argparse.ArgumentParser(prog="kiosk", description="Tongban 通办 self-service kiosk")
         self._top = self.parser.add_subparsers(dest="command", metavar="COMMAND")
-        self._groups: dict[str, argparse._SubParsersAction] = {}
+        self._groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
 
     def command(self, *path: str, help: str) -> argparse.ArgumentParser:
         """Add ``kiosk <group> <name>`` (or ``kiosk <name>`` with one word); returns its parser.
@@ -43,10 +48,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+ENTRY_POINT_GROUP = "tongban.commands"
+
+
 def build() -> Cli:
     cli = Cli()
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"{commands.__name__}.{module.name}").register(cli)
+    for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        loaded = entry.load()
+        register: Callable[[Cli], None] = getattr(loaded, "register", loaded)
+        register(cli)
     return cli
 
 

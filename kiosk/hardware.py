@@ -13,10 +13,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.contract import Device
 from kiosk.config import Settings
+
+if TYPE_CHECKING:
+    from kiosk.audit import AuditTrail
 
 log = logging.getLogger(__name__)
 
@@ -56,16 +59,19 @@ class Hardware:
     client: Any = None  # kiosk.platform.PlatformClient
     token: str = ""  # the device token the client sends (a health check of a new gateway reuses it)
     outbox: Any = None  # kiosk.platform.Outbox
-    audit: Any = None  # kiosk.audit.AuditTrail
+    audit: AuditTrail | None = None
     supervisor: Any = None  # kiosk.supervisor.Supervisor
     faults: list[tuple[str, str]] = field(default_factory=list)  # (code, detail) worked around while starting
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, settings: Settings, data_dir: Path, *, devices: bool = True, delivery: bool = True) -> Hardware:
+    def start(cls, settings: Settings, data_dir: Path, *, devices: bool = True, delivery: bool = True,
+              audit: AuditTrail | None = None) -> Hardware:  # fmt: skip
+        """``audit``: the trail its owner keeps open across restarts (``kiosk.core``); without one the hardware
+        opens its own and closes it on ``stop()``."""
         hardware = cls(settings, Path(data_dir))
         try:
-            hardware._start_audit()
+            hardware._start_audit(audit)
             if devices:
                 hardware._start_devices()
             if delivery:
@@ -100,9 +106,12 @@ class Hardware:
         return path
 
     # -- audit and supervision -------------------------------------------------------------
-    def _start_audit(self) -> None:
+    def _start_audit(self, audit: AuditTrail | None) -> None:
         from kiosk.audit import FILE_NAME, AuditTrail
 
+        if audit is not None:  # its owner (the core) opened it, quarantining a corrupt one itself
+            self.audit = audit
+            return
         moved = self._set_aside_if_corrupt(self.data_dir / FILE_NAME, "audit_quarantined")
         self.audit = AuditTrail(self.data_dir / FILE_NAME)
         self._stops.append(self.audit.close)
@@ -210,24 +219,12 @@ class Hardware:
         return SocialSecurityCardReader(reader_pattern=pattern)
 
     # -- platform and delivery ------------------------------------------------------------------
-    def _token(self) -> str:
-        platform = self.settings.platform
-        if platform.credentials_file:
-            return Path(platform.credentials_file).read_text("utf-8").strip()
-        if platform.url != SIM:
-            raise RuntimeError("platform.credentials_file is required for a real platform gateway")
-        token_file = self.sim_dir / SIM_TOKEN_FILE
-        if not token_file.exists():
-            token_file.write_text(secrets.token_urlsafe(24), "utf-8")
-            token_file.chmod(0o600)
-        return token_file.read_text("utf-8").strip()
-
     def _start_platform(self) -> None:
         from kiosk.platform import PlatformClient
         from kiosk.platform.outbox import DB_NAME, Outbox
 
         platform = self.settings.platform
-        token = self.token = self._token()
+        token = self.token = platform_token(self.settings, self.data_dir)
         url = platform.url
         if url == SIM:
             from drivers.sim.platform import PlatformSimulator
@@ -239,8 +236,25 @@ class Hardware:
         kiosk_id = self.settings.kiosk.id
         self.client = PlatformClient(url, token, kiosk_id, ca_bundle=platform.ca_bundle or None)
         moved = self._set_aside_if_corrupt(self.data_dir / DB_NAME, "outbox_quarantined")
-        if moved is not None:  # the alarm: the audit trail, the heartbeat (last_start_fault), the log
+        if moved is not None and self.audit is not None:  # the alarm: the audit trail, the heartbeat, the log
             self.audit.record("outbox.quarantined", "system", kept=str(moved))
         self.outbox = Outbox(self.data_dir, self.client, kiosk_id)
         self.outbox.start()
         self._stops.append(self.outbox.close)
+
+
+def platform_token(settings: Settings, data_dir: Path) -> str:
+    """The device token sent to the platform: the credentials file, or the simulator's (made once per data folder).
+    Needs no running hardware: the fleet's health check of a new gateway reads it while the hardware is down."""
+    platform = settings.platform
+    if platform.credentials_file:
+        return Path(platform.credentials_file).read_text("utf-8").strip()
+    if platform.url != SIM:
+        raise RuntimeError("platform.credentials_file is required for a real platform gateway")
+    sim_dir = Path(data_dir) / "sim"
+    sim_dir.mkdir(parents=True, exist_ok=True)
+    token_file = sim_dir / SIM_TOKEN_FILE
+    if not token_file.exists():
+        token_file.write_text(secrets.token_urlsafe(24), "utf-8")
+        token_file.chmod(0o600)
+    return token_file.read_text("utf-8").strip()

@@ -10,8 +10,17 @@ Personal data (the identity, the face photo, captured pages, signatures, form va
 it shows. Slow work (the platform's real-name check, submission) runs on worker threads and reports back as
 core events (``journey``), which the app moves onto the UI thread.
 
-Session ends: done (goodbye), cancel anywhere, idle expiry, and a card pulled mid-journey that is not put
-back within ``card_grace_s`` (a different card ends the session at once: it is another person).
+The journey drives the devices itself: ``attach(devices)`` (the core calls it whenever the hardware starts or is
+replaced) subscribes to the card readers, camera and printer; screens call its actions (``capture_face()``,
+``capture_document()``, ``scan_identity_qr()``, ``scan_receipt_qr()``, ``print_receipt()``) and render its
+``journey`` events, never a device. Device events and command completions reach the journey through one helper,
+``dispatch`` (the app sets it to run the work on the UI thread; headless it runs in place).
+
+The session lifecycle: a session starts when a resident begins (``begin``: first touch past home, a card, a
+phone code, a chosen service) and ends (``end``) on done (goodbye), cancel anywhere, idle expiry, and a card pulled
+mid-journey that is not put back within ``card_grace_s`` (a different card ends the session at once: it is
+another person). ``active`` is derived from it; ``session_changed`` tells the core, whose configuration changes
+wait for the end.
 """
 
 from __future__ import annotations
@@ -22,17 +31,28 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
+from drivers.contract import Command, Completion, Device, DeviceEvent, DeviceState
 from drivers.identity import Identity
 from kiosk.applications import Application, NotReady, ResidentSession, Submission, VerificationOutcome
 from kiosk.applications import MaterialStatus as SlotStatus
+from kiosk.events import Signal
 from kiosk.i18n import N_
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
+if TYPE_CHECKING:
+    from drivers.camera import Camera
+    from drivers.printer import Receipt
+    from kiosk.applications import ApplicationOffice, Lookup
+
 log = logging.getLogger(__name__)
+
+READY_STATES = (DeviceState.ONLINE, DeviceState.BUSY)
+CARD_READERS = ("idcard", "sscard")
+Dispatch = Callable[[Callable[[], None]], None]
 
 
 class Step(enum.StrEnum):
@@ -137,6 +157,7 @@ class Session:
     error: str | None = None  # the last error to show, in plain words (a message id)
     card_removed_at: float | None = None
     visited: list[str] = field(default_factory=list)
+    started_by: str | None = None  # how the resident began (touch, card, qr, service); None: no session
 
     @property
     def personal(self) -> list[str]:
@@ -167,15 +188,16 @@ class Journey:
     """The controller of one resident session at a time.
 
     ``emit(kind, **payload)`` publishes ``journey`` events (``kiosk.core.Kiosk.emit``); ``clock`` is injectable
-    so tests advance time. ``apps`` is the ``kiosk.applications.Services`` on the platform client and outbox
-    (None before the hardware started: every platform step then says the platform is unavailable).
+    so tests advance time. ``apps`` is the :class:`~kiosk.applications.ApplicationOffice` on the platform client
+    and outbox, or a function that returns the current one (the core's: it is replaced when the hardware restarts);
+    None before the hardware started: every platform step then says the platform is unavailable.
     ``deliver_wait_s``: after the outbox commit, how long the receipt waits for the platform's number before
     it carries the local reference.
     """
 
     def __init__(
         self,
-        apps: Any,
+        apps: ApplicationOffice | Callable[[], ApplicationOffice | None] | None,
         emit: Callable[..., None],
         *,
         kiosk_id: str = "K0001",
@@ -184,18 +206,27 @@ class Journey:
         clock: Callable[[], float] = time.monotonic,
         run_async: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
-        self.apps = apps
+        self._office: Callable[[], ApplicationOffice | None] = apps if callable(apps) else (lambda: apps)
         self.deliver_wait_s = deliver_wait_s
         self._emit = emit
         self.kiosk_id = kiosk_id
         self.card_grace_s = card_grace_s
         self._clock = clock
         self._run_async = run_async or _thread
+        self.dispatch: Dispatch = _in_place  # the app: run on the UI thread
         self.session = Session()
-        self.camera_ok = True  # set from the camera's status and capabilities (document capture)
-        self.printer_ok = True
+        self.session_changed: Signal[bool] = Signal("session_changed")
+        self.card_roles: frozenset[str] = frozenset()  # readers whose card identifies the resident now
+        self._devices: dict[str, Device] = {}
+        self._detach: list[Callable[[], None]] = []
+        self._command: Command | None = None  # the camera command in progress
+        self._purpose = ""  # what it is for
         self._generation = 0  # bumps on wipe: late answers for a wiped session are dropped
         self._wipe_listeners: list[Callable[[], None]] = []
+
+    @property
+    def apps(self) -> ApplicationOffice | None:
+        return self._office()
 
     # -- events --------------------------------------------------------------------------------------
     def emit(self, what: str, **payload: Any) -> None:
@@ -205,12 +236,199 @@ class Journey:
         """Screens register here to clear every widget that showed personal data."""
         self._wipe_listeners.append(listener)
 
+    # -- the session's lifecycle ---------------------------------------------------------------------
     @property
     def active(self) -> bool:
-        return self.session.target is not None or self.session.identity is not None
+        return self.session.started_by is not None
+
+    def begin(self, how: str) -> None:
+        """A resident began (``touch`` past home, ``card``, ``qr``, ``service``); nothing if a session runs."""
+        if self.session.started_by is None:
+            self.session.started_by = how
+            log.info("session started (%s)", how)
+            self.session_changed.fire(True)
+
+    # -- devices -------------------------------------------------------------------------------------
+    def attach(self, devices: Mapping[str, Device]) -> None:
+        """Use these devices from now on (the core calls this when the hardware starts, restarts or stops)."""
+        for detach in self._detach:
+            detach()
+        self._detach.clear()
+        self._command = None  # a command on a replaced camera completes on its own (cancelled by the close)
+        self._devices = dict(devices)
+        for role, device in self._devices.items():
+            self._detach.append(device.subscribe(self._listener(role)))
+        self.emit("devices")
+
+    def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
+        """Device events arrive on the device's thread: through ``dispatch``, like every completion."""
+
+        def heard(event: DeviceEvent) -> None:
+            self.dispatch(lambda: self._on_device_event(role, event))
+
+        return heard
+
+    def ready(self, role: str, capability: str | None = None) -> bool:
+        """The device is there, online, and (if named) has the capability."""
+        device = self._devices.get(role)
+        if device is None or device.status().state not in READY_STATES:
+            return False
+        return capability is None or bool(device.capabilities().get(capability))
+
+    def printer_can_print(self) -> bool:
+        """Online with paper: near end still prints, end or an open cover do not."""
+        device = self._devices.get("printer")
+        if device is None:
+            return False
+        status = device.status()
+        if status.state not in READY_STATES:
+            return False
+        return status.fields.get("paper", "ok") in ("ok", "near_end") and not status.fields.get("cover_open")
+
+    @property
+    def camera_ok(self) -> bool:
+        """Documents can be photographed here now."""
+        return self.ready("camera", "document")
+
+    @property
+    def printer_ok(self) -> bool:
+        return self.printer_can_print()
+
+    def camera_preview(self) -> Device | None:
+        """The camera as a frame source for a live preview (``latest_frame()``), when it is ready."""
+        return self._devices.get("camera") if self.ready("camera") else None
+
+    def _on_device_event(self, role: str, event: DeviceEvent) -> None:
+        """On the dispatch thread: card readers identify the resident; everything else is told to the screens."""
+        kind, payload = event.kind, event.payload
+        if kind == "status":
+            self.emit("devices", role=role)
+        elif role in CARD_READERS and kind == "identity_read":
+            if role in self.card_roles or (self.session.identity is not None and self.session.submission is None):
+                self.begin("card")
+                self.identity_read(payload["identity"])
+        elif role in CARD_READERS and kind == "card_removed":
+            self.card_removed()
+            if self.session.identity is None and role in self.card_roles:
+                self.emit("card", role=role, event=kind)
+        elif role in CARD_READERS and role in self.card_roles:
+            self.emit("card", role=role, event=kind, code=str(payload.get("code", "")))
+        elif role == "camera" and kind in ("face_guidance", "document_guidance") and self._command is not None:
+            self.emit("guidance", purpose=kind.removesuffix("_guidance"), reason=payload.get("reason"))
+
+    def _when_done(self, command: Command, handler: Callable[[Completion], None]) -> None:
+        """The one way a device command's completion comes back: through ``dispatch``, for the current session."""
+        generation = self._generation
+
+        def done(completion: Completion) -> None:
+            if generation == self._generation:
+                handler(completion)
+
+        command.add_done_callback(lambda completion: self.dispatch(lambda: done(completion)))
+
+    def _camera_command(self, purpose: str, start: Callable[[Camera], Command],
+                        handler: Callable[[Completion], None]) -> bool:  # fmt: skip
+        self.cancel_capture()
+        camera = cast("Camera | None", self._devices.get("camera"))
+        if camera is None:
+            return False
+        command = self._command = start(camera)
+        self._purpose = purpose
+
+        def finished(completion: Completion) -> None:
+            if self._command is command:
+                self._command = None
+                handler(completion)
+
+        self._when_done(command, finished)
+        return True
+
+    def cancel_capture(self, purpose: str | None = None) -> None:
+        """Stop the camera command in progress, or only one for ``purpose`` (``face``, ``document``,
+        ``identity_qr``, ``receipt_qr``): a screen that is left stops what it started, not the next screen's."""
+        if purpose is not None and purpose != self._purpose:
+            return
+        command, self._command = self._command, None
+        if command is not None:
+            command.cancel()
+
+    def capture_face(self) -> None:
+        """Photograph the resident's face, then the real-name check (``verified``); ``guidance`` events say what
+        to change meanwhile, ``face_failed`` when no photo was taken. Without a working camera the platform checks
+        the card alone: nothing is faked."""
+        if not self.ready("camera", "face_detector"):
+            self.verify()
+            return
+
+        def captured(done: Completion) -> None:
+            if not done.ok:
+                self.emit("face_failed", code=str(done.code))
+                return
+            self.face_captured(done.value.crop_jpeg)
+            self.emit("face_captured")
+            self.verify()
+
+        self._camera_command("face", lambda camera: camera.capture_face(timeout=25), captured)
+
+    def capture_document(self) -> None:
+        """Photograph a page: ``document`` with ``jpeg`` for the resident to review, or ``ok=False``."""
+
+        def shot(done: Completion) -> None:
+            self.emit("document", ok=done.ok, jpeg=done.value.jpeg if done.ok else None)
+
+        if not self._camera_command("document", lambda camera: camera.capture_document(timeout=20), shot):
+            self.emit("document", ok=False, jpeg=None)
+
+    def scan_identity_qr(self) -> None:
+        """The phone's e-ID code in front of the camera, then the platform's check (``verified``);
+        ``qr_failed`` when no code was seen."""
+
+        def scanned(done: Completion) -> None:
+            if not done.ok:
+                self.emit("qr_failed", code=str(done.code))
+                return
+            self.begin("qr")
+            self.emit("qr_read")
+            self.identify_by_qr(done.value[0].text)
+
+        if not self._camera_command("identity_qr", lambda camera: camera.scan_qr(timeout=60), scanned):
+            self.emit("qr_failed", code="no_device")
+
+    def scan_receipt_qr(self) -> None:
+        """An old receipt's QR code in front of the camera: ``receipt_qr`` with the ``texts`` seen (none on failure)."""
+
+        def scanned(done: Completion) -> None:
+            self.emit("receipt_qr", texts=[code.text for code in done.value] if done.ok else [])
+
+        if not self._camera_command("receipt_qr", lambda camera: camera.scan_qr(timeout=30), scanned):
+            self.emit("receipt_qr", texts=[])
+
+    def receipt(self) -> Receipt:
+        """The 受理回执 of this session's submission (masked values only): printed and shown alike."""
+        apps, sub = self.apps, self.session.submission
+        if apps is None or sub is None:
+            raise RuntimeError("nothing submitted in this session")
+        return apps.receipt(sub)
+
+    def print_receipt(self) -> None:
+        """Print the receipt, or show it: ``printed`` with ``ok`` (False: the screen shows it, never lost)."""
+        apps, sub = self.apps, self.session.submission
+        if apps is None or sub is None or not self.printer_can_print():
+            log.warning("printer cannot print: receipt shown on screen")
+            self.emit("printed", ok=False, code="not_ready")
+            return
+        generation = self._generation
+
+        def work() -> None:
+            outcome = apps.print_receipt(sub)
+            if generation == self._generation:
+                self.emit("printed", ok=outcome.printed, code=outcome.code)
+
+        self._run_async(work)
 
     # -- choosing ------------------------------------------------------------------------------------
     def choose(self, target: Target) -> None:
+        self.begin("service")
         self.session.target = target
         self.session.materials = [
             MaterialEntry(m.code, m.name, m.required, m.ecert, m.commitment_allowed, m.deferrable)
@@ -231,6 +449,7 @@ class Journey:
             log.info("another card was placed mid-session: ending the session")
             self.end(EndReason.OTHER_CARD)
             return False
+        self.begin("card")
         self.session.identity = identity
         self.session.card_removed_at = None
         self.session.error = None
@@ -239,8 +458,8 @@ class Journey:
 
     def card_removed(self) -> None:
         """The card left the reader. Before submission the resident has ``card_grace_s`` to put it back."""
-        if self.session.identity is None or self.session.submission is not None:
-            return
+        if self.session.identity is None or self.session.target is None or self.session.submission is not None:
+            return  # no application under way (a progress lookup by card): nothing to pause
         self.session.card_removed_at = self._clock()
         self.emit("card_removed", grace_s=self.card_grace_s)
 
@@ -278,7 +497,8 @@ class Journey:
     def _verify(self, generation: int, check: Callable[[ResidentSession], VerificationOutcome]) -> None:
         from kiosk.applications.verification import refused
 
-        resident = self.session.resident or (self.apps.new_session() if self.apps is not None else None)
+        apps = self.apps
+        resident = self.session.resident or (apps.new_session() if apps is not None else None)
         application = None
         if resident is None:
             outcome = refused("platform_unavailable")
@@ -295,7 +515,8 @@ class Journey:
         if application is not None and not application.route.accepted:
             # 社区通办 does not cover this resident's registration: say where to go now, not at submission
             log.info("not accepted here: route %s", application.route.kind)
-            resident.end()
+            if resident is not None:
+                resident.end()
             self.emit("verified", ok=False, reason="not_here", message=application.route.message)
             return
         self.session.resident, self.session.verification = resident, outcome
@@ -502,36 +723,37 @@ class Journey:
             raise ValueError("level is 1..5")
         if level <= 2 and not reasons:
             raise ValueError("the two lowest levels need at least one reason")
-        sub, target = self.session.submission, self.session.target
+        sub, target, apps = self.session.submission, self.session.target, self.apps
         self.session.evaluation = level
-        if self.apps is None:
+        if apps is None:
             return
         from kiosk.applications import EvaluationRefused
 
         try:
             if sub is not None and service in (None, "application"):
                 if sub.application_no:
-                    self.apps.evaluate(level, list(reasons), comment, application_no=sub.application_no)
+                    apps.evaluate(level, list(reasons), comment, application_no=sub.application_no)
                 else:
-                    self.apps.evaluate(level, list(reasons), comment, reference=sub.reference)
+                    apps.evaluate(level, list(reasons), comment, reference=sub.reference)
             elif service == "progress":
-                self.apps.evaluate(level, list(reasons), comment, service="progress", application_no=application_no)
+                apps.evaluate(level, list(reasons), comment, service="progress", application_no=application_no)
             elif target is not None:
-                self.apps.evaluate(level, list(reasons), comment, service="guide", item_code=target.code)
+                apps.evaluate(level, list(reasons), comment, service="guide", item_code=target.code)
         except EvaluationRefused as refused:
             log.warning("evaluation not queued: %s", refused)
 
-    def lookup(self, key: str, done: Callable[[Any], None]) -> None:
+    def lookup(self, key: str, done: Callable[[Lookup], None]) -> None:
         """Progress of an application (no session needed) by its number or local reference;
         ``done(kiosk.applications.Lookup)`` gets the answer on a worker thread."""
         from kiosk.applications import Lookup
         from kiosk.applications.progress import UNAVAILABLE
 
         def work() -> None:
-            if self.apps is None:
+            apps = self.apps
+            if apps is None:
                 done(Lookup("unavailable", UNAVAILABLE))
             else:  # the platform's number or this kiosk's local reference, as typed or scanned
-                done(self.apps.lookup_typed(key))
+                done(apps.lookup_typed(key))
 
         self._run_async(work)
 
@@ -547,10 +769,11 @@ class Journey:
 
         def work() -> None:
             result: Any
-            if self.apps is None or identity is None:
+            apps = self.apps
+            if apps is None or identity is None:
                 result = Lookup("unavailable", UNAVAILABLE)
             else:
-                resident = self.apps.new_session()
+                resident = apps.new_session()
                 try:
                     outcome = resident.verify_card(identity)
                     if outcome.verified:
@@ -575,6 +798,8 @@ class Journey:
     def wipe(self) -> None:
         """Forget everything personal: the session object, and every screen (through the listeners)."""
         self._generation += 1
+        self.cancel_capture()
+        self.card_roles = frozenset()
         old = self.session
         for entry in old.materials:
             entry.image = entry.signature = None
@@ -589,6 +814,8 @@ class Journey:
             except Exception:
                 log.exception("a wipe listener failed")
         gc.collect()
+        if old.started_by is not None:
+            self.session_changed.fire(False)
 
     # -- helpers -------------------------------------------------------------------------------------
     def _target(self) -> Target:
@@ -611,6 +838,10 @@ def mask_value(field_type: str, value: str) -> str:
     if field_type in ("text", "textarea") and len(value) > 6:
         return value[:6] + "…"
     return value
+
+
+def _in_place(work: Callable[[], None]) -> None:
+    work()
 
 
 def _thread(work: Callable[[], None]) -> None:

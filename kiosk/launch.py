@@ -30,13 +30,21 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     """Configuration (refused layers are logged, the last good one runs), logging, then the core."""
     first = load_settings(site_file=config_file, state_dir=None)
     chosen = resolve_data_dir(data_dir, first.settings)
-    chosen.mkdir(parents=True, exist_ok=True)
     clock.configure(first.settings.kiosk.time_zone)  # the logs' times too
-    logs.setup(chosen / "logs", first.settings.kiosk.log_level)
+    unusable = None
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+        logs.setup(chosen / "logs", first.settings.kiosk.log_level)
+    except OSError as error:  # a file in the way, a read-only or foreign folder: safe mode, the log to the journal
+        unusable = f"{chosen}: {error}"
+        journal = logging.StreamHandler()
+        journal.addFilter(logs.RedactingFilter())
+        logging.getLogger().addHandler(journal)
     from kiosk.fleet.applied import current_layer  # the last verified remote bundle, if one was applied
 
     remote = current_layer(chosen)
-    loaded: LoadedConfig = load_settings(site_file=config_file, remote=remote, state_dir=chosen / "state")
+    state_dir = None if unusable else chosen / "state"
+    loaded: LoadedConfig = load_settings(site_file=config_file, remote=remote, state_dir=state_dir)
     for outcome in loaded.outcomes:
         if outcome.applied:
             log.info("configuration layer %s applied from %s", outcome.name, outcome.source)
@@ -50,7 +58,9 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
     core = Kiosk(loaded, chosen, config_file)
     core.health.record_start()
     refusal = site_refusal(loaded)
-    if refusal is not None:  # never packaged defaults (simulators, K0001) in place of a site's configuration
+    if unusable is not None:  # nowhere to keep applications or the audit trail: nothing may start
+        core.health.out_of_service("data_dir_unusable", unusable, hardware=False)
+    elif refusal is not None:  # never packaged defaults (simulators, K0001) in place of a site's configuration
         core.health.out_of_service("site_file_refused", refusal, hardware=False)
     elif any(o.name == "site" and o.fallback for o in loaded.outcomes):
         core.health.fault("site_file_fallback", "the site file is refused; running on its last good copy")

@@ -70,14 +70,21 @@ def watchdog_ping(env: Mapping[str, str] | None = None) -> bool:
     return notify("WATCHDOG=1", env=env)
 
 
+def parent_in_stat(stat: str) -> int | None:
+    """The parent PID in a ``/proc/<pid>/stat`` line, or None when it is not one."""
+    # "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
+    closing = stat.rfind(")")
+    if closing < 0:
+        return None
+    fields = stat[closing + 1 :].split()
+    return int(fields[1]) if len(fields) > 1 and fields[1].isascii() and fields[1].isdigit() else None
+
+
 def _parent_of(pid: int) -> int | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text("ascii", errors="replace")
+        return parent_in_stat(Path(f"/proc/{pid}/stat").read_text("utf-8", errors="replace"))
     except OSError:
         return None
-    # "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after its last ")".
-    fields = stat[stat.rfind(")") + 2 :].split()
-    return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
 
 
 def ancestors(pid: int | None = None) -> list[int]:

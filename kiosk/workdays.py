@@ -122,3 +122,11 @@ def add_working_days(start: dt.date, n: int, tables: Tables | None = None) -> tu
         if working:
             n -= 1
     return day, approximate
+
+
+def holiday_tables(data_dir: Path) -> dict[int, YearTable]:
+    """Packaged holiday tables, with the applied fleet bundle's tables replacing them year by year."""
+    from kiosk.fleet.applied import applied_holidays
+    from kiosk.paths import config_dir
+
+    return {**load_tables(config_dir() / "holidays"), **applied_holidays(data_dir)}

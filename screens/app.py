@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -15,13 +16,18 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from drivers.contract import Command, Completion
 from kiosk import watchdog
 from kiosk.core import Kiosk
 from kiosk.fonts import cjk_font_candidates
 from kiosk.i18n import N_
 from kiosk.idle import IdlePhase
 from kiosk.journey import EndReason
+from kiosk.services import ResidentDesk
 from screens.theme import Theme
+
+if TYPE_CHECKING:
+    from kiosk.hardware import Hardware
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +40,6 @@ SCREENS = (
     "home", "search", "browse", "guide", "help", "progress", "identify", "face", "materials", "form",
     "confirm", "submitting", "receipt", "evaluate", "goodbye",
 )
-# Screens where the card must stay on the reader: pulling it pauses the session (put it back or it ends).
-_CARD_SCREENS = frozenset({"face", "materials", "form", "confirm"})
 
 
 def load_kv(name: str) -> None:
@@ -72,10 +76,11 @@ class TongbanApp(App):
     muted: bool = BooleanProperty(False)
     notice: str = StringProperty("")  # a message shown on the home screen after a session ended
 
-    def __init__(self, core: Kiosk, services=None, **kwargs) -> None:
+    def __init__(self, core: Kiosk, services: ResidentDesk | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.core = core
-        self._services = services
+        self.services = services or ResidentDesk(core)
+        core.journey.dispatch = self.on_ui_thread  # device events and completions reach the journey here
         self._history: list[str] = []
         self._idle_dialog = None
         self._card_dialog = None
@@ -90,22 +95,32 @@ class TongbanApp(App):
         self.hardware_after_first_frame = False  # kiosk run: the core's hardware starts once the home screen shows
         from screens.staff_desk import StaffDesk  # staff menu (issue 10)
 
-        self.staff_desk = StaffDesk(self)
+        # Safe mode decided before the app (an unusable data folder, a refused site file) has no staff desk: its
+        # lockout state could not even be read, and no resident or staff screen is built.
+        self.staff_desk = StaffDesk(self) if core.health.in_service else None
         from screens.safe_mode import SafeMode  # the out-of-service screen instead of a restart loop (issue 17)
 
         self.safe_mode = SafeMode(self)
+        # out of service: a fleet bundle or an edited site file starts the kiosk again on the new configuration
+        core.config_changed.connect(lambda _config: self.on_ui_thread(self.safe_mode.config_changed))
 
     def t(self, message: str, *_bindings: object) -> str:
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
         return self.core.t(message)
 
-    @property
-    def services(self):
-        if self._services is None:
-            from kiosk.services import build_services
+    @staticmethod
+    def on_ui_thread(work: Callable[[], object]) -> None:
+        """The one way work from a device, delivery or fleet thread reaches widgets and the journey: run it on the
+        UI thread (at once when already there, else on the next frame)."""
+        if threading.current_thread() is threading.main_thread():
+            work()
+        else:
+            Clock.schedule_once(lambda _dt: work())
 
-            self._services = build_services(self.core)
-        return self._services
+    def when_done(self, command: Command, handler: Callable[[Completion], object]) -> None:
+        """A device command's completion, handed to ``handler`` on the UI thread (the staff menu's own device tests;
+        resident screens go through the journey, which uses the same helper as its ``dispatch``)."""
+        command.add_done_callback(lambda completion: self.on_ui_thread(lambda: handler(completion)))
 
     def build(self) -> ScreenManager:
         from kiosk.safe_mode import CatalogUnavailable
@@ -124,7 +139,7 @@ class TongbanApp(App):
         Clock.schedule_interval(self._watchdog.feed, 1.0)  # never returns False (Kivy would unschedule it)
         if health.in_service:
             try:
-                self.services  # noqa: B018  (the catalog: a last good one, or safe mode when none loads)
+                self.core.catalog  # noqa: B018  (a last good one, or safe mode when none loads)
             except CatalogUnavailable as error:
                 health.out_of_service("catalog_unavailable", str(error))
         if not health.in_service:
@@ -132,8 +147,6 @@ class TongbanApp(App):
             return manager
         self.services.voice.muted = self.muted
         self._add_screen(manager, SCREENS[0])  # home; the others right after the first frame (add_screens)
-        for role, device in self.services.devices.items():
-            self.watch_device(role, device)
         self.staff_desk.install(manager)  # staff menu (issue 10): gesture, supervisor clock, heartbeat
         Window.bind(on_touch_down=self._on_activity)
         Clock.schedule_interval(self._tick_idle, 1.0)
@@ -162,39 +175,6 @@ class TongbanApp(App):
         self.add_screens()
         return self.root.get_screen(name)
 
-    # -- devices -----------------------------------------------------------------------------
-    def attach_device(self, role: str, device) -> None:
-        """Use ``device`` for ``role`` (idcard, sscard, camera, printer) from now on."""
-        self.services.devices[role] = device
-        self.watch_device(role, device)
-        self.services.refresh_degraded()
-
-    def use_hardware(self, hardware) -> None:
-        """Every configured device and the platform of ``kiosk.hardware.Hardware`` (started after the app)."""
-        self.services.use_hardware(hardware)
-        for role, device in hardware.devices.items():
-            self.watch_device(role, device)
-
-    def watch_device(self, role: str, device) -> None:
-        device.subscribe(lambda event: Clock.schedule_once(lambda _dt: self._on_device_event(role, event)))
-
-    def _on_device_event(self, role: str, event) -> None:
-        """Card readers feed the journey; every status change re-evaluates the degraded modes."""
-        self.services.refresh_degraded()
-        journey = self.services.journey
-        current = self.root.current if self.root is not None else None
-        if event.kind == "identity_read" and journey.session.identity is not None and current in _CARD_SCREENS:
-            if journey.identity_read(event.payload["identity"]):
-                self._close_card_dialog()
-        elif event.kind == "card_removed" and role in ("idcard", "sscard") and current in _CARD_SCREENS:
-            journey.card_removed()
-            self._open_card_dialog()
-        if self.root is not None:
-            screen = self.root.current_screen
-            handler = getattr(screen, "on_device_event", None)
-            if handler is not None:
-                handler(role, event)
-
     def on_start(self) -> None:
         # Two hops: the first callback runs in frame 1's tick, the second after frame 1 was drawn.
         Clock.schedule_once(lambda _dt: Clock.schedule_once(self._first_frame_drawn, 0), 0)
@@ -213,13 +193,14 @@ class TongbanApp(App):
             self.start_hardware()
 
     def start_hardware(self) -> None:
-        """The core's hardware on its worker thread; the outcome comes back on the UI thread."""
+        """The core's hardware on its worker thread; the outcome comes back on the UI thread. Every consumer (the
+        journey, the staff desk) attaches itself on the core's ``hardware_changed``."""
         self.core.start_hardware_later(
-            lambda hardware: Clock.schedule_once(lambda _dt: self._hardware_started(hardware)),
-            lambda error: Clock.schedule_once(lambda _dt: self._hardware_failed(error)),
+            lambda hardware: self.on_ui_thread(lambda: self._hardware_started(hardware)),
+            lambda error: self.on_ui_thread(lambda: self._hardware_failed(error)),
         )
 
-    def _hardware_started(self, hardware) -> None:
+    def _hardware_started(self, hardware: Hardware) -> None:
         if self.core.hardware is not hardware:  # closed or replaced meanwhile
             return
         if self.safe_mode.resume:  # a retry succeeded: serve again
@@ -230,9 +211,6 @@ class TongbanApp(App):
             watchdog.status("home screen shown")
         if not self.core.health.in_service:
             self.safe_mode.hardware_started(hardware)
-            return
-        self.use_hardware(hardware)
-        self.staff_desk.attach(hardware)
 
     def _hardware_failed(self, error: BaseException) -> None:
         """Without devices, platform and audit trail the kiosk cannot serve: out of service (never a restart
@@ -242,7 +220,8 @@ class TongbanApp(App):
     def on_stop(self) -> None:
         watchdog.stopping()
         self.safe_mode.close()
-        self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
+        if self.staff_desk is not None:
+            self.staff_desk.close()  # staff menu (issue 10): heartbeat thread, listeners
         self.core.close()
 
     # -- lockdown: a resident cannot leave the kiosk app -----------------------------------
@@ -351,6 +330,10 @@ class TongbanApp(App):
             self._history.append(self.root.current)
         if screen == "home":
             self._history.clear()
+            if self.core.journey.active:  # home holds no session: arriving there ends one
+                self.core.journey.end(EndReason.CANCELLED)
+        elif screen in SCREENS:
+            self.core.journey.begin("touch")  # the first touch past home starts the resident's session
         self.core.idle.activity()
         self.root.current = screen
         return True
@@ -398,10 +381,10 @@ class TongbanApp(App):
             self._sound.stop()
 
     # -- core events -------------------------------------------------------------------------
-    def _on_core_event(self, kind: str, payload: dict) -> None:
+    def _on_core_event(self, kind: str, payload: dict[str, Any]) -> None:
         """Core events may come from device or delivery threads: widgets change only on the UI thread."""
         if threading.current_thread() is not threading.main_thread():
-            Clock.schedule_once(lambda _dt: self._on_core_event(kind, payload))
+            self.on_ui_thread(lambda: self._on_core_event(kind, payload))
             return
         if kind == "journey":
             self._on_journey(payload)
@@ -410,12 +393,14 @@ class TongbanApp(App):
         elif kind == "elder_mode":
             self.elder = payload["on"]
             self.theme = Theme.make(Window.size, self.elder, self.core.settings.elder.scale)
-        elif kind == "config_reloaded":
-            self.safe_mode.config_changed()  # out of service: start again on the new configuration
 
-    def _on_journey(self, payload: dict) -> None:
+    def _on_journey(self, payload: dict[str, Any]) -> None:
         what = payload.get("what")
-        if what == "ended":
+        if what == "card_removed":
+            self._open_card_dialog()
+        elif what == "identity":
+            self._close_card_dialog()
+        elif what == "ended":
             self._close_card_dialog()
             self._close_idle_dialog()
             reason = payload.get("reason")

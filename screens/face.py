@@ -3,7 +3,8 @@ then the platform compares the photo with the card. Without a working camera the
 
 from __future__ import annotations
 
-from kivy.clock import Clock
+from typing import Any
+
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.i18n import N_
@@ -29,7 +30,6 @@ class FaceScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Look at the camera and keep your face inside the oval", **kwargs)
-        self._command = None
 
     def on_enter(self, *args: object) -> None:
         super().on_enter(*args)
@@ -42,45 +42,34 @@ class FaceScreen(KioskScreen):
     def start(self) -> None:
         self.error_text = ""
         self.checking = False
-        services = self.app.services
-        if self.journey.session.identity is None:
+        journey = self.journey
+        if journey.session.identity is None:
             self.app.navigate("identify")
             return
-        if not services.ready("camera", "face_detector"):
+        if not journey.ready("camera", "face_detector"):
             # no camera: the platform checks the card alone; nothing is faked
             self.guidance = self.app.core.t("The camera is not available: checking your card only")
-            self._verify()
-            return
-        camera = services.device("camera")
-        self.ids.preview.device = camera
-        self.ids.preview.live = True
-        self.guidance = self.app.core.t(GUIDANCE["no_face"])
-        self._command = camera.capture_face(timeout=25)
-        self._command.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._captured(done)))
+            self.checking = True
+        else:
+            self.ids.preview.device = journey.camera_preview()
+            self.ids.preview.live = True
+            self.guidance = self.app.core.t(GUIDANCE["no_face"])
+        journey.capture_face()
 
-    def on_device_event(self, role: str, event) -> None:
-        if role == "camera" and event.kind == "face_guidance" and self._command is not None:
-            self.guidance = self.app.core.t(GUIDANCE.get(event.payload.get("reason"), GUIDANCE["no_face"]))
-
-    def _captured(self, done) -> None:
-        self._command = None
-        if self.manager is None or self.manager.current != self.name:
-            return
-        if not done.ok:
+    def on_journey(self, payload: dict[str, Any]) -> None:
+        what = payload.get("what")
+        if what == "guidance" and payload.get("purpose") == "face":
+            self.guidance = self.app.core.t(GUIDANCE.get(payload.get("reason") or "", GUIDANCE["no_face"]))
+        elif what == "face_failed":
             self.error_text = self.app.core.t("We could not take your photo. Please try again.")
-            return
-        self.ids.preview.live = False
-        self.journey.face_captured(done.value.crop_jpeg)
-        self._verify()
+        elif what == "face_captured":
+            self.ids.preview.live = False
+            self.checking = True
+            self.guidance = self.app.core.t("Checking who you are…")
+        elif what == "verified":
+            self._verified(payload)
 
-    def _verify(self) -> None:
-        self.checking = True
-        self.guidance = self.app.core.t("Checking who you are…")
-        self.journey.verify()
-
-    def on_journey(self, payload: dict) -> None:
-        if payload.get("what") != "verified":
-            return
+    def _verified(self, payload: dict[str, Any]) -> None:
         self.checking = False
         if payload.get("ok"):
             self.app.navigate("materials")
@@ -89,9 +78,7 @@ class FaceScreen(KioskScreen):
             self.error_text = payload.get("message") or self.app.core.t(reason)
 
     def _cancel(self) -> None:
-        if self._command is not None:
-            self._command.cancel()
-            self._command = None
+        self.journey.cancel_capture("face")
 
     def wipe(self) -> None:
         self._cancel()

@@ -7,13 +7,14 @@ errors are said in plain words.
 
 from __future__ import annotations
 
+from typing import Any
+
 from kivy.animation import Animation
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.contract import Code
 from kiosk.i18n import N_
-from kiosk.privacy import mask_name
 from screens.widgets import KioskScreen
 
 # Completion / event codes in plain words (message ids).
@@ -38,26 +39,27 @@ class IdentifyScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Choose how to prove who you are", **kwargs)
-        self._scan = None
-        self._animation = None
+        self._animation: Animation | None = None
 
     def on_pre_enter(self, *_args: object) -> None:
         self.refresh_methods()
         self.method = ""
         self.status_text = ""
         self.error_text = ""
+        self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card placed without choosing counts too
 
     def refresh_methods(self) -> None:
-        services = self.app.services
-        self.idcard_ok = services.ready("idcard")
-        self.sscard_ok = services.ready("sscard")
-        self.qr_ok = services.ready("camera", "qr")
+        journey = self.journey
+        self.idcard_ok = journey.ready("idcard")
+        self.sscard_ok = journey.ready("sscard")
+        self.qr_ok = journey.ready("camera", "qr")
         if not (self.idcard_ok or self.sscard_ok or self.qr_ok):
             self.error_text = self.app.core.t(
                 "No way to prove who you are is working right now. Please go to the counter.")
 
     def on_leave(self, *_args: object) -> None:
         self._stop()
+        self.journey.card_roles = frozenset()
 
     def choose(self, method: str) -> None:
         t = self.app.core.t
@@ -72,9 +74,8 @@ class IdentifyScreen(KioskScreen):
         else:
             self.status_text = t("Open the e-ID code on your phone and hold it in front of the camera")
             self.app.say("Open the e-ID code on your phone and hold it in front of the camera")
-            camera = self.app.services.device("camera")
-            self._scan = camera.scan_qr(timeout=60)
-            self._scan.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._qr_done(done)))
+            self.journey.scan_identity_qr()
+        self.journey.card_roles = frozenset((method,)) if method in ("idcard", "sscard") else frozenset()
         self._animate()
 
     def _animate(self) -> None:
@@ -88,51 +89,41 @@ class IdentifyScreen(KioskScreen):
         if self._animation is not None:
             self._animation.cancel(self.ids.card)
             self._animation = None
-        if self._scan is not None:
-            self._scan.cancel()
-            self._scan = None
+        self.journey.cancel_capture("identity_qr")
 
-    # -- live events from the readers (moved onto the UI thread by the app) -------------------------
-    def on_device_event(self, role: str, event) -> None:
+    # -- what the journey hears from the readers and the camera (on the UI thread) -------------------------
+    def on_journey(self, payload: dict[str, Any]) -> None:
         t = self.app.core.t
-        if event.kind == "status":
+        what = payload.get("what")
+        if what == "devices":
             self.refresh_methods()
-            return
-        if role not in ("idcard", "sscard") or (self.method and self.method != role):
-            return
-        if event.kind in ("card_placed", "card_inserted"):
-            self.method = self.method or role
-            self.error_text = ""
-            self.status_text = t("Card found. Reading… please leave it on the reader")
-        elif event.kind == "identity_read":
-            identity = event.payload["identity"]
-            self.journey.identity_read(identity)
-            self.status_text = t("Read: {name}").format(name=mask_name(identity.name))
+        elif what == "card" and (not self.method or self.method == payload.get("role")):
+            self._card_event(str(payload.get("event")), payload)
+        elif what == "identity" and self.method != "qr":
+            self.status_text = t("Read: {name}").format(name=payload.get("masked_name", ""))
             self._stop()
             Clock.schedule_once(lambda _dt: self.app.navigate("face"), 0.6)
-        elif event.kind == "error":
-            self.error_text = t(PLAIN_ERRORS.get(str(event.payload.get("code")), "The card could not be read. "
-                                                 "Please put it on the reader again."))
-        elif event.kind == "card_removed" and self.journey.session.identity is None:
-            self.status_text = t("The card was taken away before it was read. Please put it back.")
-
-    def _qr_done(self, done) -> None:
-        self._scan = None
-        if self.method != "qr":
-            return
-        if not done.ok:
-            self.error_text = self.app.core.t("No code was seen. Please try again.")
-            return
-        self.status_text = self.app.core.t("Checking your code…")
-        self.journey.identify_by_qr(done.value[0].text)
-
-    def on_journey(self, payload: dict) -> None:
-        if payload.get("what") == "verified" and self.method == "qr":
+        elif what == "qr_read" and self.method == "qr":
+            self.status_text = t("Checking your code…")
+        elif what == "qr_failed" and self.method == "qr":
+            self.error_text = t("No code was seen. Please try again.")
+        elif what == "verified" and self.method == "qr":
             if payload.get("ok"):
                 self.app.navigate("materials")
             else:
-                self.error_text = payload.get("message") or self.app.core.t(
-                    self.journey.plain_reason(payload.get("reason")))
+                self.error_text = payload.get("message") or t(self.journey.plain_reason(payload.get("reason")))
+
+    def _card_event(self, event: str, payload: dict[str, Any]) -> None:
+        t = self.app.core.t
+        if event in ("card_placed", "card_inserted"):
+            self.method = self.method or str(payload.get("role"))
+            self.error_text = ""
+            self.status_text = t("Card found. Reading… please leave it on the reader")
+        elif event == "error":
+            self.error_text = t(PLAIN_ERRORS.get(str(payload.get("code")), N_(
+                "The card could not be read. Please put it on the reader again.")))
+        elif event == "card_removed":
+            self.status_text = t("The card was taken away before it was read. Please put it back.")
 
     def wipe(self) -> None:
         self._stop()

@@ -4,7 +4,8 @@ marked to be supplied later. Without a camera, materials that need a photograph 
 
 from __future__ import annotations
 
-from kivy.clock import Clock
+from typing import Any
+
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -42,12 +43,11 @@ class MaterialsScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Hand over your materials. Those fetched for you are already ticked", **kwargs)
-        self._command = None
+        self._shooting = False
         self._captured: bytes | None = None
 
     def on_pre_enter(self, *_args: object) -> None:
         self.mode = "list"
-        self.app.services.refresh_degraded()
         self.journey.mark_unavailable()
         self.rebuild()
 
@@ -105,9 +105,8 @@ class MaterialsScreen(KioskScreen):
 
     # -- capture ------------------------------------------------------------------------------------------
     def start_capture(self) -> None:
-        camera = self.app.services.device("camera")
-        if camera is None or not self.app.services.ready("camera", "document"):
-            self.journey.camera_ok = False
+        camera = self.journey.camera_preview()
+        if camera is None or not self.journey.camera_ok:
             self.journey.mark_unavailable()
             self.mode = "list"
             self.rebuild()
@@ -120,30 +119,31 @@ class MaterialsScreen(KioskScreen):
         preview.live = True
 
     def shoot(self) -> None:
-        camera = self.app.services.device("camera")
-        if camera is None or self._command is not None:
+        if self._shooting:
             return
+        self._shooting = True
         self.guidance = self.app.core.t("Taking the photo…")
-        self._command = camera.capture_document(timeout=20)
-        self._command.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._shot(done)))
+        self.journey.capture_document()
 
-    def on_device_event(self, role: str, event) -> None:
-        if role == "camera" and event.kind == "document_guidance" and self._command is not None:
-            self.guidance = self.app.core.t(DOC_GUIDANCE.get(event.payload.get("reason"), DOC_GUIDANCE["no_page"]))
-        elif (role == "camera" and event.kind == "status" and self.mode == "capture"
-              and not self.app.services.ready("camera", "document")):
+    def on_journey(self, payload: dict[str, Any]) -> None:
+        what = payload.get("what")
+        if what == "guidance" and payload.get("purpose") == "document" and self._shooting:
+            self.guidance = self.app.core.t(DOC_GUIDANCE.get(payload.get("reason") or "", DOC_GUIDANCE["no_page"]))
+        elif what == "devices" and self.mode == "capture" and not self.journey.camera_ok:
             self.start_capture()  # falls back to the list with counter markers: never a dead screen
+        elif what == "document":
+            self._shot(bool(payload.get("ok")), payload.get("jpeg"))
 
-    def _shot(self, done) -> None:
-        self._command = None
+    def _shot(self, ok: bool, jpeg: bytes | None) -> None:
+        self._shooting = False
         if self.mode != "capture":
             return
-        if not done.ok:
+        if not ok or jpeg is None:
             self.guidance = self.app.core.t("No clear page was seen. Please try again.")
-            if not self.app.services.ready("camera", "document"):
+            if not self.journey.camera_ok:
                 self.start_capture()
             return
-        self._captured = done.value.jpeg
+        self._captured = jpeg
         self.ids.preview.live = False
         self.ids.preview.show_jpeg(self._captured)
         self.mode = "review"
@@ -180,9 +180,8 @@ class MaterialsScreen(KioskScreen):
         self.rebuild()
 
     def _cancel(self) -> None:
-        if self._command is not None:
-            self._command.cancel()
-            self._command = None
+        self._shooting = False
+        self.journey.cancel_capture("document")
 
     def wipe(self) -> None:
         self._cancel()

@@ -5,7 +5,8 @@ applications. The answer is a timeline with the promised date, and why it moved 
 
 from __future__ import annotations
 
-from kivy.clock import Clock
+from typing import Any
+
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -49,16 +50,17 @@ class ProgressScreen(KioskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Type the number on your receipt, show its QR code, or put your ID card on the reader",
                          **kwargs)  # fmt: skip
-        self._scan = None
         self._looked_up: str | None = None  # the application number of the last answer (rated with the lookup)
 
     def on_pre_enter(self, *_args: object) -> None:
-        self.can_scan = self.app.services.ready("camera", "qr")
+        self.can_scan = self.journey.ready("camera", "qr")
+        self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card lists its holder's applications
         apps = self.journey.apps  # None until the hardware (and the outbox) started
         self.kiosk_prefix = (apps.reference_prefix if apps is not None else self.app.core.settings.kiosk.id) + "-"
 
     def on_leave(self, *_args: object) -> None:
         self.stop_scan()
+        self.journey.card_roles = frozenset()
 
     def on_key(self, key: str) -> None:
         if key == "backspace":
@@ -84,7 +86,7 @@ class ProgressScreen(KioskScreen):
         self.message = self.app.core.t("Looking it up…")
         self.found = False
         self.ids.timeline.clear_widgets()
-        self.journey.lookup(number, lambda lookup: Clock.schedule_once(lambda _dt: self.show(number, lookup)))
+        self.journey.lookup(number, lambda lookup: self.app.on_ui_thread(lambda: self.show(number, lookup)))
 
     def show(self, number: str, lookup) -> None:
         """A ``kiosk.applications.Lookup``: a timeline from the platform, or why there is none (its message)."""
@@ -134,16 +136,15 @@ class ProgressScreen(KioskScreen):
                 "the date above is the platform's.")))
 
     # -- by identity: the card on the reader lists all the holder's applications ------------------------
-    def on_device_event(self, role: str, event) -> None:
-        if role not in ("idcard", "sscard") or event.kind != "identity_read" or self.reading_card:
-            return
-        if not self.journey.identity_read(event.payload["identity"]):
+    def _card_read(self) -> None:
+        """The journey read a card on this screen (``identity``): list its holder's applications."""
+        if self.reading_card:
             return
         self.stop_scan()
         self.reading_card, self.found, self.digits, self._looked_up = True, False, "", None
         self.ids.timeline.clear_widgets()
         self.message = self.app.core.t("Card read. Looking up your applications…")
-        self.journey.my_applications(lambda result: Clock.schedule_once(lambda _dt: self.show_mine(result)))
+        self.journey.my_applications(lambda result: self.app.on_ui_thread(lambda: self.show_mine(result)))
 
     def show_mine(self, result) -> None:
         t = self.app.core.t
@@ -173,32 +174,37 @@ class ProgressScreen(KioskScreen):
         self.app.navigate("evaluate")
 
     def start_scan(self) -> None:
-        camera = self.app.services.device("camera")
-        if camera is None or not self.can_scan:
+        if not self.can_scan:
             self.message = self.app.core.t("The camera is not available. Please type the number.")
             return
         self.scanning = True
         self.message = self.app.core.t("Hold the receipt's QR code in front of the camera")
-        self._scan = camera.scan_qr(timeout=30)
-        self._scan.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._scanned(done)))
+        self.journey.scan_receipt_qr()
 
-    def _scanned(self, done) -> None:
+    def on_journey(self, payload: dict[str, Any]) -> None:
+        what = payload.get("what")
+        if what == "receipt_qr" and self.scanning:
+            self._scanned(list(payload.get("texts") or []))
+        elif what == "devices":
+            self.can_scan = self.journey.ready("camera", "qr")
+        elif what == "identity":
+            self._card_read()
+
+    def _scanned(self, texts: list[str]) -> None:
         self.scanning = False
-        self._scan = None
-        if not done.ok:
+        if not texts:
             self.message = self.app.core.t("No code was seen. Please try again or type the number.")
             return
-        for code in done.value:
-            number = number_from_qr(code.text, self.app.core.settings.platform.progress_url)
+        for text in texts:
+            number = number_from_qr(text, self.app.core.settings.platform.progress_url)
             if number:
                 self.look_up(number)
                 return
         self.message = self.app.core.t("This is not a Tongban receipt code.")
 
     def stop_scan(self) -> None:
-        if self._scan is not None:
-            self._scan.cancel()
-            self._scan = None
+        if self.scanning:
+            self.journey.cancel_capture("receipt_qr")
         self.scanning = False
 
     def wipe(self) -> None:

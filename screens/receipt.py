@@ -1,19 +1,23 @@
 """The receipt: printed on the receipt printer (printing state, reprint); when the printer cannot print (no paper,
 cover open, offline, missing) the receipt and its QR code are shown on the screen instead, so a resident is
 never left without their number. A queued application (platform unreachable) carries the kiosk's reference.
-The receipt is ``kiosk.applications``' 受理回执 (``Services.receipt``): the same document is printed and shown."""
+The receipt is ``kiosk.applications``' 受理回执 (``ApplicationOffice.receipt``): the same document is printed and
+shown."""
 
 from __future__ import annotations
 
 import io
 import logging
+from typing import TYPE_CHECKING, Any
 
-from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from screens.widgets import KioskScreen
+
+if TYPE_CHECKING:
+    from drivers.printer import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,6 @@ class ReceiptScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Your application is submitted. Take your receipt", **kwargs)
-        self._job = None
 
     def on_pre_enter(self, *_args: object) -> None:
         submission = self.journey.session.submission
@@ -46,9 +49,9 @@ class ReceiptScreen(KioskScreen):
         self.build_rows()
         self.print_receipt()
 
-    def document(self):
+    def document(self) -> Receipt:
         """The 受理回执 of the session's submission (masked values only)."""
-        return self.journey.apps.receipt(self.journey.session.submission)
+        return self.journey.receipt()
 
     def build_rows(self) -> None:
         """The whole document, as on paper: each section's heading, its key-value rows and its lines (the
@@ -68,29 +71,20 @@ class ReceiptScreen(KioskScreen):
         self.ids.qr.texture = qr_texture(self.journey.session.submission.progress_qr)
 
     def print_receipt(self) -> None:
-        services = self.app.services
-        services.refresh_degraded()
-        printer = services.device("printer")
-        if printer is None or not services.printer_can_print():
-            log.warning("printer cannot print (%s): receipt shown on screen", printer.status() if printer else "none")
-            self.state = "on_screen"
-            self.app.say("The printer cannot print now. Please photograph the code on the screen")
-            return
+        """Through the journey's print-or-show path: printed, or (printer not ready, job failed) on the screen."""
         self.state = "printing"
-        document = self.document()
-        self._job = printer.print_receipt(document, timeout=30)
-        self._job.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: self._printed(done)))
-        # staff menu (issue 10): a printed receipt stays available for 补打 (masked content only, 24 h)
-        number, desk = self.number, self.app.staff_desk
-        self._job.add_done_callback(lambda done: done.ok and desk.keep_receipt(number, document))
+        self.journey.print_receipt()
 
-    def _printed(self, done) -> None:
-        self._job = None
-        if self.manager is None or self.manager.current != self.name:
+    def on_journey(self, payload: dict[str, Any]) -> None:
+        if payload.get("what") != "printed" or self.state != "printing":
             return
-        self.state = "printed" if done.ok else "on_screen"
-        if not done.ok:
-            log.warning("receipt not printed: %s %s", done.code, done.detail)
+        if payload.get("ok"):
+            self.state = "printed"
+            # staff menu (issue 10): a printed receipt stays available for 补打 (masked content only, 24 h)
+            self.app.staff_desk.keep_receipt(self.number, self.document())
+        else:
+            log.warning("receipt not printed (%s): shown on screen", payload.get("code"))
+            self.state = "on_screen"
             self.app.say("The printer cannot print now. Please photograph the code on the screen")
 
     def finish(self) -> None:

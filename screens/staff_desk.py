@@ -2,15 +2,17 @@
 session and its idle close, the device supervisor's clock and events, the heartbeat thread, out-of-service mode.
 
 The app creates one :class:`StaffDesk` (``app.staff_desk``) and calls ``install(manager)`` once its screens
-exist; ``attach(hardware)`` wires the running devices (the app does it from ``core.hardware``; tests call it
-after starting the hardware). Device and supervisor events arrive on worker threads and are handed to the UI
-thread with ``Clock.schedule_once``; the UI never waits on a device.
+exist. The hardware is the core's (``core.hardware``): the desk attaches to it (supervisor, staff cards, heartbeat)
+on the core's ``hardware_changed`` event, and lets go of it before a restart replaces it. Device and supervisor
+events arrive on worker threads and are handed to the UI thread (``app.on_ui_thread``); the UI never waits on a
+device.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +65,14 @@ class StaffDesk(EventDispatcher):
         super().__init__(**kwargs)
         self.app = app
         self.core = app.core
-        self.hardware: Any = None
         self.heartbeat: Any = None
         self.console_link: Any = None  # kiosk.fleet.console_link.ConsoleLink: heartbeats to the fleet console too
         self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir)
         self.service_mode = ServiceMode(self.core.data_dir)
         self.out_of_service = self.service_mode.out_of_service
         self.service_mode.subscribe(lambda on: self._on_ui_thread(lambda: setattr(self, "out_of_service", on)))
-        self.maintenance = Maintenance(self.core.settings, self.core.data_dir, service_mode=self.service_mode)
+        self.maintenance = Maintenance(self.core.settings, self.core.data_dir, lambda: self.core.hardware,
+                                       service_mode=self.service_mode)  # fmt: skip
         self.gesture = CornerTapGesture(corner_region(1, 1), taps=5, window_s=3.0)
         self.quit_app = self._quit  # tests replace this to observe restart and exit
         self._unsubscribe: list[Any] = []
@@ -78,8 +80,15 @@ class StaffDesk(EventDispatcher):
         self._manager: Any = None  # the app's ScreenManager, once installed
         self.pin_opened_at = 0.0
         self.maintenance.fleet_status = self._fleet_status
-        self.core.subscribe(self._on_core_event)
+        self._attached: Any = None  # the hardware the listeners below are on
+        self._core_links = [self.core.hardware_changed.connect(self._on_hardware_changed),
+                            self.core.config_changed.connect(lambda _config: self._on_ui_thread(self._reconfigure))]
         load_staff_kv()
+
+    @property
+    def hardware(self) -> Any:
+        """The core's running hardware (``kiosk.hardware.Hardware``), None while it is not started."""
+        return self.core.hardware
 
     # -- wiring ----------------------------------------------------------------------------------------
     def install(self, manager: Any) -> None:
@@ -87,7 +96,7 @@ class StaffDesk(EventDispatcher):
         Window.bind(on_touch_down=self._on_window_touch)
         self._events.append(Clock.schedule_interval(self.tick, 1.0))
         if self.core.hardware is not None:
-            self.attach(self.core.hardware)
+            self._attach(self.core.hardware)
 
     def add_screens(self) -> None:
         """The staff screens (``TongbanApp.add_screens`` calls this right after the first frame); a staff member
@@ -104,14 +113,25 @@ class StaffDesk(EventDispatcher):
             cls = getattr(module, "".join(part.capitalize() for part in name.split("_")) + "Screen")
             self._manager.add_widget(cls(name=name))
 
-    def attach(self, hardware: Any) -> None:
+    def _on_hardware_changed(self, hardware: Any) -> None:
+        """On the core's thread: let go of the old hardware now (it stops right after); attach on the UI thread."""
+        if self._attached is not None:
+            self._detach_listeners()
+        if hardware is None:
+            self._on_ui_thread(self.detach)
+        elif self._manager is not None:  # installed (not in safe mode, where only its heartbeat runs)
+            self._on_ui_thread(lambda: self.core.hardware is hardware and self._attach(hardware))
+
+    def _attach(self, hardware: Any) -> None:
         """Use the running hardware: supervisor events, staff cards, the heartbeat, the audit trail."""
         from kiosk.heartbeat import Heartbeat
 
-        self.hardware = hardware
-        self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir, audit=hardware.audit)
+        if self._attached is hardware:
+            return
+        self._detach_listeners()
+        self._attached = hardware
+        self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir, audit=self.core.audit)
         self.maintenance.settings = self.core.settings
-        self.maintenance.hardware = hardware
         if hardware.supervisor is not None:
             self._unsubscribe.append(hardware.supervisor.subscribe(self._on_supervisor_change))
         for name in ("idcard", "sscard"):
@@ -131,20 +151,25 @@ class StaffDesk(EventDispatcher):
             self.heartbeat.start()
         self.refresh_status()
 
-    def detach(self, refresh: bool = True) -> None:
-        """Stop using the hardware (before it stops): listeners off, heartbeat thread stopped, menu closed."""
-        if self.session is not None:
-            self.session.close("shutdown")
+    def _detach_listeners(self) -> None:
+        """Any thread: device and supervisor listeners off, heartbeat thread stopped."""
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
-        if self.heartbeat is not None:
-            self.heartbeat.stop()
-            self.heartbeat = self.maintenance.heartbeat = None
-        if self.console_link is not None:
-            self.console_link.close()
-            self.console_link = None
-        self.hardware = self.maintenance.hardware = None
+        heartbeat, self.heartbeat = self.heartbeat, None
+        self.maintenance.heartbeat = None
+        if heartbeat is not None:
+            heartbeat.stop()
+        link, self.console_link = self.console_link, None
+        if link is not None:
+            link.close()
+        self._attached = None
+
+    def detach(self, refresh: bool = True) -> None:
+        """Stop using the hardware (it stopped or is stopping): listeners off, heartbeat stopped, menu closed."""
+        if self.session is not None:
+            self.session.close("shutdown")
+        self._detach_listeners()
         if refresh:
             self.refresh_status()
 
@@ -152,20 +177,13 @@ class StaffDesk(EventDispatcher):
         """At app stop: no status refresh, whose KV rules would run while the app is already gone."""
         for event in self._events:
             event.cancel()
+        for link in self._core_links:
+            link()
         self.detach(refresh=False)
 
-    def _on_core_event(self, kind: str, _payload: dict) -> None:
-        if kind == "config_reloaded":  # a fleet bundle or an edited site file: staff, service settings may differ
-            self._on_ui_thread(self._reconfigure)
-
     def _reconfigure(self) -> None:
-        if self.core.hardware is not self.hardware:  # the core restarted the hardware for new device settings
-            self.detach()
-            if self.core.hardware is not None:
-                self.attach(self.core.hardware)
-            return
-        audit = None if self.hardware is None else self.hardware.audit
-        self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir, audit=audit)
+        """A fleet bundle or an edited site file applied: staff and service settings may differ."""
+        self.auth = StaffAuth(self.core.settings.staff, self.core.data_dir, audit=self.core.audit)
         self.maintenance.settings = self.core.settings
         if self.heartbeat is not None:
             self.heartbeat.interval_s = self.core.settings.service.heartbeat_interval_s
@@ -176,9 +194,8 @@ class StaffDesk(EventDispatcher):
             return self.core.fleet.status()
         return Maintenance._fleet_status(self.maintenance)
 
-    @staticmethod
-    def _on_ui_thread(work: Any) -> None:
-        Clock.schedule_once(lambda _dt: work())
+    def _on_ui_thread(self, work: Callable[[], object]) -> None:
+        self.app.on_ui_thread(work)
 
     # -- the clock -----------------------------------------------------------------------------------
     def tick(self, _dt: float = 0.0) -> None:

@@ -4,7 +4,6 @@ and export) and the recent receipts, reprinted marked 补打."""
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
@@ -95,4 +94,4 @@ class StaffOutboxScreen(Screen):
         def done(completion) -> None:
             self.result = t("Reprinted") if completion.ok else t("Print failed: {code}").format(code=completion.code)
 
-        command.add_done_callback(lambda completion: Clock.schedule_once(lambda _dt: done(completion)))
+        App.get_running_app().when_done(command, done)

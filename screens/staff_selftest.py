@@ -67,7 +67,7 @@ class StaffSelftestScreen(Screen):
             setattr(self, field, app.t("That device is not configured"))
             return
         setattr(self, field, app.t("Running…"))
-        command.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: setattr(self, field, describe(done))))
+        app.when_done(command, lambda done: setattr(self, field, describe(done)))
 
     def print_test(self) -> None:
         desk, t = self._desk(), App.get_running_app().t

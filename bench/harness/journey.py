@@ -31,11 +31,11 @@ from kiosk.applications import MaterialStatus as SlotStatus
 from kiosk.applications.session import MAX_VERIFY_ATTEMPTS
 from kiosk.catalog import load_catalog
 from kiosk.config.loader import Layer, defaults_layer, load
+from kiosk.core import office_for
 from kiosk.hardware import Hardware
 from kiosk.paths import config_dir
 from kiosk.privacy import mask_id_number, mask_name, pseudonym
 from kiosk.privacy_scan import PersonalData
-from kiosk.services import application_services
 
 log = logging.getLogger("tongban.journey")
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +151,7 @@ class KioskRig:
         self.client = hw.client
         self.outbox = hw.outbox
         self.audit = hw.audit
-        self.services = application_services(_catalog(), hw)  # what the touchscreen's journey uses
+        self.services = office_for(hw.settings, _catalog(), hw)  # what the touchscreen's journey uses
 
     @classmethod
     def start(cls, data_dir: Path, platform_url: str | None = None, token_file: Path | None = None,

@@ -8,14 +8,14 @@ from kiosk.applications.progress import LEVELS, STATUS_LABELS, EvaluationRefused
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, format_progress_qr, parse_progress_qr
 from kiosk.applications.receipt import PrintOutcome, build_receipt, print_receipt, receipt_png
 from kiosk.applications.routing import ResidentPlace, Route, RouteKind, Router
-from kiosk.applications.session import ResidentSession, Services, SessionError
+from kiosk.applications.session import ApplicationOffice, ResidentSession, SessionError
 from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import REASONS, VerificationOutcome
 
 __all__ = [
-    "LEVELS", "REASONS", "STATUS_LABELS", "Application", "EvaluationRefused", "Lookup",
+    "LEVELS", "REASONS", "STATUS_LABELS", "Application", "ApplicationOffice", "EvaluationRefused", "Lookup",
     "MaterialLine", "MaterialRefused", "MaterialSlot", "MaterialStatus", "NotReady", "PrintOutcome", "ProgressKey",
-    "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router", "Services",
+    "ProgressQrError", "Readiness", "ResidentPlace", "ResidentSession", "Route", "RouteKind", "Router",
     "SessionError",
     "Submission", "VerificationOutcome", "build_receipt", "format_progress_qr", "parse_progress_qr",
     "print_receipt", "receipt_png",

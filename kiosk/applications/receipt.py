@@ -11,7 +11,8 @@ import io
 import logging
 from dataclasses import dataclass
 
-from drivers.printer import PAPER_80, QR, KeyValue, Paper, Receipt, Rule, Section, Text, ThermalPrinter
+from drivers.printer import PAPER_80, QR, KeyValue, Paper, Receipt, Section, Text, ThermalPrinter
+from drivers.printer.document import Block
 from drivers.printer.preview import render_png
 from kiosk import clock
 from kiosk.applications.submission import Submission
@@ -36,7 +37,7 @@ def promised_text(sub: Submission) -> str:
 
 
 def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: str = "12345") -> Receipt:
-    info = [KeyValue("服务网点", site_name), KeyValue("终端编号", kiosk_id)]
+    info: list[Block] = [KeyValue("服务网点", site_name), KeyValue("终端编号", kiosk_id)]
     info.append(KeyValue("一件事" if sub.is_bundle else "办理事项", sub.title, bold=True))
     if sub.is_bundle:
         info += [Text(f"  · {name}") for name in sub.item_names]
@@ -52,8 +53,8 @@ def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: st
     info.append(KeyValue("办理机构", sub.office))
     info.append(KeyValue("承诺办结", promised_text(sub)))
     # status first: long material names wrap under themselves, the status stays readable at a glance
-    materials = [Text(f"【{line.label}】{line.name}") for line in sub.materials]
-    steps: list[Text | QR | Rule] = [Text(f"{n}. {step}") for n, step in enumerate(sub.next_steps, 1)]
+    materials: list[Block] = [Text(f"【{line.label}】{line.name}") for line in sub.materials]
+    steps: list[Block] = [Text(f"{n}. {step}") for n, step in enumerate(sub.next_steps, 1)]
     steps.append(QR(sub.progress_qr, module=5, ec="M", caption="扫码或在本机输入编号查询办理进度"))
     return Receipt(
         title="受理回执",

@@ -1,13 +1,14 @@
-"""The objects the UI holds: :class:`Services` (one per kiosk process) and :class:`ResidentSession` (one per
-resident, from identification to the receipt). The journey, in order::
+"""The objects the journey holds: :class:`ApplicationOffice` (one per running platform client and outbox; the core
+builds a new one when the hardware restarts) and :class:`ResidentSession` (one per resident, from identification
+to the receipt). In order::
 
-    services = Services(settings=…, catalog=…, client=…, outbox=…, printer=…, holiday_tables=…)
-    session = services.new_session()
+    office = ApplicationOffice(settings=…, catalog=…, client=…, outbox=…, printer=…, holiday_tables=…)
+    session = office.new_session()
     outcome = session.verify_card(identity, face_jpeg=jpeg)      # or session.verify_qr("eid_qr", payload)
     app = session.start_application(item_code=…)                 # or bundle_code=…, principal=Identity (代办)
     app.provide_file(…) / app.commit(…) / app.defer(…) / app.set_field(…); app.check()
     sub = session.submit(app)                                    # "submitted" only after this returns
-    printed = services.print_receipt(sub)                        # printed.png when it did not print
+    printed = office.print_receipt(sub)                          # printed.png when it did not print
     session.end()
 """
 
@@ -47,7 +48,10 @@ class SessionError(Exception):
     """A call out of order (e.g. applying before a verified identity); ``str()`` is for the screen."""
 
 
-class Services:
+class ApplicationOffice:
+    """The kiosk's applications desk on the platform: resident sessions, routing, receipts (printed or shown),
+    progress lookups and 好差评, over one platform client, outbox and receipt printer."""
+
     def __init__(
         self,
         *,
@@ -79,6 +83,7 @@ class Services:
         if bundle_code is not None:
             bundle = self.catalog.bundle(bundle_code)
             return list(bundle.resolved_items), bundle
+        assert item_code is not None
         return [self.catalog.item(item_code)], None
 
     def route(
@@ -162,7 +167,7 @@ class Services:
 
 
 class ResidentSession:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: ApplicationOffice) -> None:
         self.services = services
         self.verification: VerificationOutcome | None = None
         self.certificates: tuple[Certificate, ...] = ()

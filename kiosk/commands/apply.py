@@ -106,7 +106,7 @@ def _apply(script: dict, base: Path, args: argparse.Namespace, data_dir: Path, o
 
 
 def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, int]:
-    from kiosk.applications import MaterialRefused, NotReady, Services
+    from kiosk.applications import ApplicationOffice, MaterialRefused, NotReady
     from kiosk.catalog import load_catalog
     from kiosk.config import load_settings
     from kiosk.paths import config_dir
@@ -122,7 +122,7 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
     stack.callback(outbox.close)
     stack.callback(outbox.stop)
     printer, emulator = _printer(script.get("printer", "emulator"), out_dir, settings, stack)
-    services = Services(
+    services = ApplicationOffice(
         settings=settings,
         catalog=load_catalog(config_dir() / "catalog"),
         client=client,

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from kiosk.config import Layer, load_settings
 from kiosk.config.loader import defaults_layer
@@ -37,6 +37,9 @@ from kiosk.fleet.applied import (  # re-exported: the accessors of what is appli
 from kiosk.fleet.bundle import Bundle, BundleError, check_bundle, check_catalog, read_bundle, unpack
 from kiosk.fleet.repo import group_target
 
+if TYPE_CHECKING:
+    from kiosk.audit import AuditTrail
+
 log = logging.getLogger(__name__)
 
 Audit = Callable[..., object]  # audit(kind: str, **fields); e.g. functools.partial(trail.record, actor="fleet")
@@ -46,6 +49,25 @@ KEEP_BUNDLES = 3  # applied, last good, pending
 
 def log_audit(kind: str, **fields: Any) -> None:
     log.info("audit %s %s", kind, json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def trail_audit(trail: Callable[[], AuditTrail | None]) -> Audit:
+    """Fleet records into an audit trail (actor ``fleet``), the same from the running kiosk and from
+    ``kiosk config pull --once``; ``trail()`` is read at each record (the kiosk's is replaced on restart).
+    A record that cannot be written (full disk) is logged instead: it must not stop an update or a revert."""
+
+    def audit(kind: str, **fields: Any) -> None:
+        current = trail()
+        if current is None:
+            log_audit(kind, **fields)
+            return
+        try:
+            current.record(kind, "fleet", **fields)
+        except OSError:
+            log.exception("fleet audit record %s not written", kind)
+            log_audit(kind, **fields)
+
+    return audit
 
 
 @dataclass(frozen=True)
@@ -110,7 +132,9 @@ class FleetUpdater:
     each step; ``platform_check(url)`` must return truthy when the platform at ``url`` answers (called only when a
     bundle changes the endpoint); ``config_check`` and ``catalog_check`` take the applied bundle and raise on
     failure (defaults: the settings load with this kiosk's site file; the catalog validates);
-    ``on_applied(bundle)`` lets the application reload once a bundle has passed its health check.
+    ``on_applied(bundle)`` makes the running kiosk use a bundle that passed its checks (reload, restart the
+    hardware): it is the last health check — if it raises (the hardware does not start with the new settings), the
+    bundle is reverted and ``on_reverted()`` makes the kiosk use the last good configuration again.
     """
 
     def __init__(
@@ -127,6 +151,7 @@ class FleetUpdater:
         catalog_check: Callable[[Bundle], object] | None = None,
         platform_check: Callable[[str], object] | None = None,
         on_applied: Callable[[Bundle], object] | None = None,
+        on_reverted: Callable[[], object] | None = None,
         poll_interval_s: float = 900.0,
         jitter: float = 0.2,
         rng: random.Random | None = None,
@@ -149,6 +174,7 @@ class FleetUpdater:
         self.catalog_check = catalog_check or _catalog_loads
         self.platform_check = platform_check
         self.on_applied = on_applied
+        self.on_reverted = on_reverted
         self.poll_interval_s = poll_interval_s
         self.jitter = jitter
         self._rng = rng or random.Random()
@@ -345,20 +371,29 @@ class FleetUpdater:
         self._link("current", bundle.root)
         self._unlink("pending")
         failure = self._health_failure(bundle, {} if before is None else before.settings)
+        activated = False
+        if failure is None and self.on_applied is not None:
+            activated = True
+            try:
+                self.on_applied(bundle)
+            except Exception as error:
+                log.exception("the kiosk could not run fleet bundle v%s", bundle.version)
+                failure = f"activation: {error}"
+                self.audit("fleet.health_failed", version=bundle.version, check="activation", reason=str(error))
         if failure is not None:
             self._restore(previous)
             self._forget_trial()
             self.audit("fleet.reverted", version=bundle.version, reason=failure, running=previous_version)
             self._remember_refusal(bundle.version, failure)
+            if activated and self.on_reverted is not None:
+                try:
+                    self.on_reverted()  # back on the last good configuration (its hardware started before)
+                except Exception:
+                    log.exception("the last good configuration did not start again either")
             return PullResult("reverted", previous_version, f"health check failed: {failure}", bundle.version)
         self._forget_trial()
         self.audit("fleet.applied", version=bundle.version, previous=previous_version, note=bundle.note)
         self._prune(keep={bundle.root, previous})
-        if self.on_applied is not None:
-            try:
-                self.on_applied(bundle)
-            except Exception:
-                log.exception("on_applied callback failed for fleet bundle v%s", bundle.version)
         return PullResult("applied", bundle.version, bundle.note, bundle.version)
 
     def _health_failure(self, bundle: Bundle, old_settings: dict[str, Any]) -> str | None:

@@ -108,7 +108,7 @@ class Maintenance:
         self,
         settings: Any,
         data_dir: Path,
-        hardware: Any = None,
+        hardware: Callable[[], Any] = lambda: None,
         *,
         heartbeat: Any = None,  # kiosk.heartbeat.Heartbeat
         receipts: Any = None,  # kiosk.recent_receipts.RecentReceipts
@@ -120,7 +120,7 @@ class Maintenance:
 
         self.settings = settings
         self.data_dir = Path(data_dir)
-        self.hardware = hardware
+        self._hardware = hardware  # the core's: read at each use, a hardware restart replaces it
         self.heartbeat = heartbeat
         self.receipts = receipts or RecentReceipts(self.data_dir, settings.service.reprint_keep_h * 3600)
         self.service_mode = service_mode or ServiceMode(self.data_dir)
@@ -128,6 +128,11 @@ class Maintenance:
         self.usb_roots = usb_roots
 
     # -- helpers -------------------------------------------------------------------------------------
+    @property
+    def hardware(self) -> Any:
+        """The running ``kiosk.hardware.Hardware`` (None while it is not started)."""
+        return self._hardware()
+
     def device(self, name: str) -> Any:
         return None if self.hardware is None else self.hardware.devices.get(name)
 

@@ -1,5 +1,5 @@
 """Fixtures for the application tests: the platform simulator (with two residents of the kiosk's own
-county added), the packaged catalog and settings, an outbox, and Services with a fixed clock."""
+county added), the packaged catalog and settings, an outbox, and ApplicationOffice with a fixed clock."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import requests
 from drivers.identity import CardType, Identity, Source
 from drivers.sim.platform import PlatformSimulator
 from drivers.sim.platform.server import RESIDENTS_FILE
-from kiosk.applications import Services
+from kiosk.applications import ApplicationOffice
 from kiosk.catalog import load_catalog
 from kiosk.config import load_settings
 from kiosk.paths import config_dir
@@ -95,7 +95,7 @@ def outbox(tmp_path, client):
 
 @pytest.fixture
 def services(settings, catalog, client, outbox):
-    return Services(settings=settings, catalog=catalog, client=client, outbox=outbox,
+    return ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox,
                     holiday_tables=load_tables(config_dir() / "holidays"), now=lambda: NOW)
 
 

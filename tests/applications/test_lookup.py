@@ -32,14 +32,14 @@ def test_reference_delivered_then_progress_from_the_platform(services, outbox, s
 
 def test_reference_unknown_to_the_outbox_asks_the_platform(services, outbox, queued, tmp_path, client, settings,
                                                            catalog):  # fmt: skip
-    from kiosk.applications import Services
+    from kiosk.applications import ApplicationOffice
     from kiosk.platform.outbox import Outbox
 
     outbox.start()
     assert outbox.wait_idle(10)
     fresh = Outbox(tmp_path / "other", client, "K0001")  # e.g. the kiosk's data folder was replaced
     try:
-        other = Services(settings=settings, catalog=catalog, client=client, outbox=fresh)
+        other = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=fresh)
         found = other.lookup_reference(queued.reference)
         assert found.state == "platform" and found.application_no == queued.application_no
         assert other.lookup_reference("K0001-999999").state == "not_found"

@@ -83,10 +83,10 @@ def test_platform_date_wins_over_the_kiosk_count(services, submitted):
 
 
 def test_approximate_promise_prints_yue(settings, catalog, client, outbox, zhang, h):
-    from kiosk.applications import Services
+    from kiosk.applications import ApplicationOffice
 
     late = dt.datetime(2027, 1, 25, 10, 0, tzinfo=h.TZ)
-    services = Services(settings=settings, catalog=catalog, client=client, outbox=outbox, now=lambda: late)
+    services = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox, now=lambda: late)
     session = services.new_session()
     session.verify_card(h.person(*h.ZHANG))
     app = session.start_application(item_code="330199000100210000")  # 社保待遇资格认证: 即办件
@@ -98,10 +98,10 @@ def test_approximate_promise_prints_yue(settings, catalog, client, outbox, zhang
 
 
 def test_spring_festival_2026_counted_exactly(settings, catalog, client, outbox, h):
-    from kiosk.applications import Services
+    from kiosk.applications import ApplicationOffice
 
     eve = dt.datetime(2026, 2, 13, 16, 0, tzinfo=h.TZ)  # Friday before the 2026 Spring Festival holiday
-    services = Services(settings=settings, catalog=catalog, client=client, outbox=outbox, now=lambda: eve)
+    services = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox, now=lambda: eve)
     session = services.new_session()
     session.verify_card(h.person(*h.ZHANG))
     sub = session.submit(pension(session))
@@ -114,13 +114,13 @@ def test_spring_festival_2026_counted_exactly(settings, catalog, client, outbox,
     [({}, True), ("shipped", True), ({2027: {"holidays": ["2027-02-05..2027-02-11"], "workdays": []}}, False)],
 )
 def test_into_2027_with_and_without_a_table(settings, catalog, client, outbox, h, tables, approximate):
-    from kiosk.applications import Services
+    from kiosk.applications import ApplicationOffice
     from kiosk.paths import config_dir
 
     start = dt.datetime(2026, 12, 28, 9, 0, tzinfo=h.TZ)
     tables = load_tables(config_dir() / "holidays") if tables == "shipped" else load_tables(tables)
-    services = Services(settings=settings, catalog=catalog, client=client, outbox=outbox, holiday_tables=tables,
-                        now=lambda: start)  # fmt: skip
+    services = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox,
+                                 holiday_tables=tables, now=lambda: start)  # fmt: skip
     session = services.new_session()
     session.verify_card(h.person(*h.ZHANG))
     sub = session.submit(pension(session))

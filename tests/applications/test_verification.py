@@ -9,7 +9,7 @@ import pytest
 
 from drivers.identity import Source
 from drivers.sim.platform import Fault, make_qr_payload
-from kiosk.applications import REASONS, Services
+from kiosk.applications import REASONS, ApplicationOffice
 
 ZHANG_CERTS = ["id_card", "household_register", "marriage_certificate"]
 
@@ -100,7 +100,7 @@ BROKEN = [
 @pytest.mark.parametrize("body", BROKEN)
 def test_malformed_verification_answer_never_crashes(settings, catalog, outbox, h, body):
     client = h.canned_client({"/v1/identity/verifications": (200, body)})
-    session = Services(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
+    session = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
     outcome = session.verify_card(h.person(*h.ZHANG))
     assert not outcome.verified and outcome.reason == "platform_error" and outcome.retryable
 
@@ -108,7 +108,7 @@ def test_malformed_verification_answer_never_crashes(settings, catalog, outbox, 
 def test_platform_verifying_someone_else_is_refused(settings, catalog, outbox, h):
     other = {**GOOD_VERIFY, "subject": {"id_number": "310104195208150048", "name": "李秀英"}}
     client = h.canned_client({"/v1/identity/verifications": (200, json.dumps(other).encode())})
-    session = Services(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
+    session = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
     assert session.verify_card(h.person(*h.ZHANG)).reason == "platform_error"
 
 
@@ -123,7 +123,7 @@ def test_malformed_certificates_answer_never_crashes(settings, catalog, outbox, 
         "/v1/identity/verifications": (200, json.dumps(GOOD_VERIFY).encode()),
         "/v1/certificates": (200, body),
     })  # fmt: skip
-    session = Services(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
+    session = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
     assert session.verify_card(h.person(*h.ZHANG)).verified
     assert session.certificates == () and session.certificates_problem
 
@@ -132,5 +132,5 @@ def test_malformed_certificates_answer_never_crashes(settings, catalog, outbox, 
                                             (422, "platform_error"), (500, "platform_unavailable")])  # fmt: skip
 def test_error_statuses(settings, catalog, outbox, h, status, reason):
     client = h.canned_client({"/v1/identity/verifications": (status, b'{"error": {"code": "x", "message": "m"}}')})
-    session = Services(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
+    session = ApplicationOffice(settings=settings, catalog=catalog, client=client, outbox=outbox).new_session()
     assert session.verify_card(h.person(*h.ZHANG)).reason == reason

@@ -81,3 +81,55 @@ def test_a_material_naming_a_missing_sample_is_refused_naming_file_code_and_fiel
         load_catalog(root)
     assert any(str(p).startswith("forms.yaml: income_proof: code: samples/income_proof.png not drawn")
                for p in refused.value.problems)
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (lambda d: d["intents"][0]["items"].append("330199999999999999"),
+         "search.yaml: 办护照: items: no item with code 330199999999999999"),
+        (lambda d: d["intents"][1]["phrases"].append("办护照"),
+         "search.yaml: 去香港: phrases: '办护照' also in intent #1"),
+        (lambda d: d["intents"].append({"phrases": ["空的"]}),
+         "search.yaml: 空的: -: an intent needs items or bundles"),
+    ],
+)
+def test_bad_intents_are_refused_naming_file_code_and_field(tmp_path, edit, expected):
+    import shutil
+
+    import yaml
+
+    from kiosk.catalog import CatalogError
+
+    root = tmp_path / "catalog"
+    shutil.copytree(config_dir() / "catalog", root)
+    data = yaml.safe_load((root / "search.yaml").read_text(encoding="utf-8"))
+    edit(data)
+    (root / "search.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError) as refused:
+        load_catalog(root)
+    assert expected in [str(p) for p in refused.value.problems]
+
+
+def test_rule_words_in_a_handling_office_and_a_bundle_without_counter_are_refused(tmp_path):
+    import shutil
+
+    import yaml
+
+    from kiosk.catalog import CatalogError
+
+    root = tmp_path / "catalog"
+    shutil.copytree(config_dir() / "catalog", root)
+    path = root / "items" / "mzj.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["items"][0]["community"]["handling_office"] = "户籍地乡镇（街道）民政办"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    bundles = yaml.safe_load((root / "bundles.yaml").read_text(encoding="utf-8"))
+    del bundles["bundles"][0]["counter"]
+    (root / "bundles.yaml").write_text(yaml.safe_dump(bundles, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(CatalogError) as refused:
+        load_catalog(root)
+    problems = [str(p) for p in refused.value.problems]
+    assert any(p.startswith("items/mzj.yaml: 330199000300120000: community.handling_office: name the kind")
+               for p in problems)
+    assert any(p.startswith("bundles.yaml: birth: counter: say where the bundle is done") for p in problems)

@@ -117,3 +117,14 @@ def test_a_hardware_start_that_fails_is_out_of_service_and_retried_until_it_work
     assert service.main is not None and service.main.poll() is None  # the same process: no restart needed
     assert service.stop() == 0, service.stderr()
     assert service.leftovers() == {}
+
+
+def test_an_unusable_data_folder_is_out_of_service_not_a_restart_loop(service: Service) -> None:
+    service.data_dir.write_text("a file where the data folder should be\n", "utf-8")  # a botched restore
+    service.start()
+    status = status_of(service)
+    assert status.startswith("out of service: data_dir_unusable"), status
+    service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    assert "data_dir_unusable" in service.stderr()  # the log goes to the journal instead
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}

@@ -357,8 +357,7 @@ def test_accessors_for_catalog_holidays_and_notices(fleet):
     data_dir = fleet.tmp / "k1"
     assert (applied_catalog_dir(data_dir) / "departments.yaml").is_file()
     assert applied_holidays(data_dir)[2026].workdays == frozenset({dt.date(2026, 1, 4)})
-    from kiosk.services import holiday_tables
-    from kiosk.workdays import add_working_days
+    from kiosk.workdays import add_working_days, holiday_tables
 
     tables = holiday_tables(data_dir)  # what promised dates are counted with
     assert not tables[2027].provisional and dt.date(2027, 2, 20) in tables[2027].workdays

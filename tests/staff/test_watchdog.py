@@ -10,9 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kiosk import watchdog
-from kiosk.watchdog import WatchdogFeeder, notify, watchdog_interval
+from kiosk.watchdog import WatchdogFeeder, notify, parent_in_stat, watchdog_interval
 
 
 @pytest.fixture
@@ -139,3 +141,19 @@ def test_feeder_without_watchdog_usec_stays_quiet(listener, clock):
     feeder = WatchdogFeeder(env={"NOTIFY_SOCKET": path}, clock=clock)
     assert not feeder.enabled and not feeder.tick()
     assert nothing_waiting(sock)
+
+
+@given(st.text(max_size=40), st.integers(0, 2**22), st.integers(0, 2**22))
+def test_the_parent_pid_is_read_whatever_the_command_name(comm, pid, ppid):
+    """/proc/<pid>/stat: the command name in parentheses may hold spaces, parentheses and digits."""
+    assert parent_in_stat(f"{pid} ({comm}) S {ppid} {pid} {pid} 0 -1 4194560 1 0 0") == ppid
+
+
+@given(st.text(max_size=80))
+def test_garbage_stat_lines_give_no_parent_or_a_number(line):
+    parent = parent_in_stat(line)
+    assert parent is None or (isinstance(parent, int) and parent >= 0)
+
+
+def test_this_process_parent_is_found():
+    assert watchdog.ancestors()[:1] == ([os.getppid()] if os.getppid() > 1 else [])

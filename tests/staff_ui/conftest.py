@@ -44,11 +44,10 @@ def staff_hw(kiosk_app, session_hardware):
     )  # fmt: skip
     staff = core.settings.staff.model_copy(update={"members": members})
     core.config = LoadedConfig(core.settings.model_copy(update={"staff": staff}), core.config.outcomes)
+    core.config_changed.fire(core.config)  # as a fleet bundle would: the staff desk reads the new members
     hardware = session_hardware  # the one the UI tests use too: a second start would orphan the first's pcscd
-    app.staff_desk.attach(hardware)
     wait_until(kiosk_app, lambda: hardware.supervisor.overall().ready, 20)
     yield hardware
-    app.staff_desk.detach()
 
 
 @pytest.fixture

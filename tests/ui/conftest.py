@@ -11,14 +11,11 @@ import pytest
 
 @pytest.fixture(scope="session")
 def hw(kiosk_app, session_hardware):
-    """The session's one hardware (tests/conftest.py) in the app's services: its devices and platform."""
-    app = kiosk_app.app
+    """The session's one hardware (tests/conftest.py): the journey and the staff desk attached to it themselves."""
     hardware = session_hardware
-    app.use_hardware(hardware)
     roles = [r for r in ("idcard", "printer", "camera") if r in hardware.devices]
     wait_until(kiosk_app, lambda: all(hardware.devices[r].status().state == "online" for r in roles), 15)
     yield hardware
-    app.services.devices.clear()
 
 
 def wait_until(ui, predicate, timeout: float = 10.0) -> bool:

@@ -89,3 +89,28 @@ def test_the_sample_form_shows_and_prints(kiosk_app, guide, hw):
     assert wait_until(kiosk_app, lambda: len(hw.sims.printer.jobs) > jobs, 30)
     assert wait_until(kiosk_app, lambda: "已打印" in dialog.status or "Printed" in dialog.status, 30)
     dialog.dismiss()
+
+
+def test_an_everyday_phrase_finds_a_bundle_whose_guide_says_where_it_is_done(kiosk_app, guide):
+    app = kiosk_app.app
+    search = app.screen("search")
+    search.query = ""
+    for key in "shenghaizi":  # 生孩子 on the letter keyboard
+        search.on_key(key)
+    first = search.ids.results.data[0]
+    assert (first["kind"], first["key"], first["text"]) == ("bundle", "birth", "出生一件事")
+    search.choose(first["kind"], first["key"])
+    wait_until(kiosk_app, lambda: app.root.current == "guide", 5)
+    guide.build_guide()
+    kiosk_app.tick(2)
+    texts = _texts(guide)
+    bundle = app.services.catalog.bundle("birth")
+    assert bundle.counter in texts[0] or any(bundle.counter in t for t in texts)
+    assert not guide.here and bundle.counter in guide.elsewhere
+    target = app.services.journey.session.target
+    assert "birth_medical_certificate" not in [m.document_type for m in target.materials]  # issued within the bundle
+    assert any("出生医学证明" in t and "无需您提供" in t for t in texts)
+    assert layout_problems(guide) == []
+    if SHOTS:
+        guide.export_to_png(str(Path(SHOTS) / "guide-bundle-birth.png"))
+    search.query = ""

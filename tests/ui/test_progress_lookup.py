@@ -148,7 +148,8 @@ def test_call_staff_from_help_reaches_the_platform(kiosk_app, hw):
         assert app.root.current == "help"
         counter_open = app.core.assistance.counter_open()
         assert ("服务窗口" in help_screen.person_text) is counter_open  # never a closed counter at night
-        assert "呼叫工作人员" in help_screen.person_text and app.core.settings.routing.hotline in help_screen.person_text
+        person = help_screen.person_text
+        assert "呼叫工作人员" in person and app.core.settings.routing.hotline in person
         ui.tap(help_screen.ids.call_staff)
         dialog = app._staff_call_dialog
         assert dialog is not None and dialog.notified

@@ -24,7 +24,7 @@ def _start_identified(ui, hw, code="330199001400120000"):
     app.navigate("identify")
     ui.tick(3)
     hw.sims.idcard.remove()
-    reader = services.device("idcard")
+    reader = hw.devices["idcard"]
     assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)  # the reader saw it go
     ui.tap(ui.screen("identify").ids.idcard)
     hw.sims.idcard.place(demo_card())
@@ -108,7 +108,7 @@ def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, hw):
     journey.session.submission = queued_submission()
     hw.sims.printer.set_fault("paper_out", 0)
     try:
-        assert wait_until(ui, lambda: app.services.device("printer").status().fields.get("paper") == "end", 10)
+        assert wait_until(ui, lambda: hw.devices["printer"].status().fields.get("paper") == "end", 10)
         app.navigate("receipt")
         receipt = ui.screen("receipt")
         assert wait_until(ui, lambda: receipt.state == "on_screen", 10)
@@ -131,9 +131,8 @@ def test_camera_missing_points_photo_items_to_the_counter(kiosk_app, hw):
 
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     services = app.services
-    camera = services.devices.pop("camera")
+    services.journey.attach({role: device for role, device in hw.devices.items() if role != "camera"})
     try:
-        services.refresh_degraded()
         services.journey.choose(Target.of_item(services.catalog.item("330199000400620000")))
         app.navigate("guide")
         ui.tick(3)
@@ -141,8 +140,7 @@ def test_camera_missing_points_photo_items_to_the_counter(kiosk_app, hw):
         assert not guide.here and "摄像头" in guide.elsewhere
         assert guide.ids.apply.disabled
     finally:
-        services.devices["camera"] = camera
-        services.refresh_degraded()
+        services.journey.attach(hw.devices)
         app.cancel_session()
 
 

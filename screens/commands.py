@@ -1,4 +1,9 @@
-"""``kiosk run`` (the touchscreen app) and ``kiosk demo`` (the same app offscreen, one PNG per screen)."""
+"""``kiosk run`` (the touchscreen app) and ``kiosk demo`` (the same app offscreen, one PNG per screen).
+
+This is the composition root: the core (``kiosk``) and the Kivy screens meet here, on the screens' side of the
+layer rules (``kiosk`` never imports Kivy or ``screens``). The ``kiosk`` command finds these two commands through
+the ``tongban.commands`` entry point this package registers in pyproject.toml (see ``kiosk.cli``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.cli import Cli
+    from screens.app import TongbanApp
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -18,7 +28,7 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
-def register(cli) -> None:
+def register(cli: Cli) -> None:
     p = cli.command("run", help="start the kiosk touchscreen app")
     p.add_argument("--config", type=Path, help="site configuration file (default /etc/tongban/kiosk.toml)")
     p.add_argument("--data-dir", type=Path, help="where the kiosk keeps its data, logs and state")
@@ -55,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     return app.exit_status  # the staff menu's restart (75) and exit to the desktop (64), see docs/deploy.md
 
 
-def _stop_on_sigterm(app) -> None:
+def _stop_on_sigterm(app: TongbanApp) -> None:
     """systemd (and the start-up bench) stop the kiosk with SIGTERM: leave the event loop so ``on_stop`` closes
     the devices, the stores and any simulator's helper process (a private pcscd) instead of dying with them open."""
     import signal
@@ -69,7 +79,7 @@ def _demo(args: argparse.Namespace) -> int:
     out: Path = args.out
     if args.orientation is None:
         # The window's size is fixed once it exists, so each orientation renders in its own process.
-        index = {}
+        index: dict[str, object] = {}
         for orientation in ("portrait", "landscape"):
             command = [sys.executable, "-m", "kiosk", "demo", "--out", str(out / orientation)]
             command += ["--orientation", orientation] + (["--elder"] if args.elder else [])
