@@ -136,6 +136,7 @@ def test_every_screen_and_dialog_speaks_in_mandarin(kiosk_app, hw):
         assert wait_until(ui, lambda: voice.path_for(asked, "zh_CN", app.elder).exists(), 30)
     finally:
         app._close_idle_dialog()
+        app.go_home()
 
 
 def test_call_staff_from_help_reaches_the_platform(kiosk_app, hw):
@@ -157,3 +158,4 @@ def test_call_staff_from_help_reaches_the_platform(kiosk_app, hw):
     assert wait_until(ui, lambda: any(c["screen"] == "help" for c in hw.sims.platform.assistance_calls()), 20)
     ui.tap(dialog.ids.ok)
     assert app._staff_call_dialog is None
+    app.go_home()
