@@ -130,9 +130,12 @@ class TongbanApp(App):
         if font is None:
             health.out_of_service("font_missing", "no CJK font renders; install fonts-wqy-microhei")
         self.font_path = str(font or "")
+        import screens.date_picker
+        import screens.keyboard
         import screens.widgets  # noqa: F401  (registers the widget classes widgets.kv styles)
 
         load_kv("widgets")
+        load_kv("keyboard")
         load_kv("dialogs")
         manager = ScreenManager(transition=FadeTransition(duration=0.15))
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
@@ -188,6 +191,9 @@ class TongbanApp(App):
         watchdog.ready("home screen shown" if health.in_service else f"out of service: {health.unserviceable}")
         if health.in_service:
             self.services.indexing.start()
+            from screens.keyboard import prepare_engines
+
+            prepare_engines()  # Rime deploys into the data folder's cache in the background
             Clock.schedule_once(lambda _dt: self.add_screens(), 0)
         if self.hardware_after_first_frame and self.core.hardware is None and health.hardware_allowed:
             self.start_hardware()
