@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from kiosk import clock
+from kiosk.assistance import Assistance
 from kiosk.config import LoadedConfig, Settings
 from kiosk.events import Signal
 from kiosk.health import Health
@@ -49,6 +50,7 @@ class Kiosk:
         self.site_file = site_file
         clock.configure(self.settings.kiosk.time_zone)
         self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
+        self.assistance = Assistance(self.settings.service.counter_hours)  # 呼叫工作人员 calls for the heartbeat
         self.language: str = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -300,6 +302,7 @@ class Kiosk:
         new = self.settings
         self._catalog = None  # a bundle may carry a catalog: read again when next asked for
         clock.configure(new.kiosk.time_zone)
+        self.assistance.counter_hours = new.service.counter_hours
         self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
         self._apply_elder_timeouts()
         if old.devices != new.devices or old.platform != new.platform:

@@ -599,11 +599,11 @@ class Journey:
         return dict(self.session.form_errors)
 
     def prefill_form(self) -> None:
-        """Fields the identity already answers (an ID number) are filled in for the resident."""
-        identity = self.session.identity
-        for spec in self._target().form:
-            if identity is not None and spec.type == "id_number" and not self.session.form.get(spec.key):
-                self.session.form[spec.key] = identity.id_number
+        """Fields the card already answers (the applicant's ID number, name, registered address) are filled in
+        for the resident (kiosk.form_input)."""
+        from kiosk.form_input import prefill
+
+        prefill(self._target().form, self.session.identity, self.session.form)
 
     # -- confirm and submit --------------------------------------------------------------------------
     def summary(self) -> list[tuple[str, str]]:
