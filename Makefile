@@ -11,9 +11,11 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Kivy's SDL2/GL needs, the CJK font, pyscard's build headers, pcscd with the vpcd virtual reader
 # for the social-security card simulator, espeak-ng for offline voice prompts, mosquitto for fleet nudges and console
-# heartbeats; postgresql, chromium and chromium-driver for the fleet console's tests (a private server, a real browser).
+# heartbeats; postgresql, chromium and chromium-driver for the fleet console's tests (a private server, a real browser);
+# Chinese input (docs/input.md): librime with its simplified pinyin schema, zinnia with the handwriting model.
 DEB_PACKAGES := libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-wqy-microhei libpcsclite-dev \
-                pcscd vsmartcard-vpcd espeak-ng sox mosquitto postgresql chromium chromium-driver
+                pcscd vsmartcard-vpcd espeak-ng sox mosquitto postgresql chromium chromium-driver \
+                librime1 librime-data rime-data-luna-pinyin libopencc-data libzinnia0 tegaki-zinnia-simplified-chinese
 
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_ARGS := 1

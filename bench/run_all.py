@@ -50,6 +50,7 @@ class Benchmark:
 BENCHMARKS = (
     Benchmark("startup", ("--runs", "3", "--idle", "3"), (), "kiosk start to first frame, memory after idle"),
     Benchmark("search", ("--queries", "100"), (), "catalog search per keystroke, index build"),
+    Benchmark("input", (), (), "pinyin candidates per keystroke (librime), handwriting recognition (zinnia)"),
     Benchmark("idcard", ("--quick",), (), "ID-card read latency and a read soak"),
     Benchmark("sscard", ("--quick",), (), "social-security card over pcscd + vpcd"),
     Benchmark("receipt", (), (), "receipt size on paper, emulator render"),

@@ -69,7 +69,7 @@ def ui_figures() -> list[dict]:
         raster.append((time.perf_counter() - drawn) * 1000)
     frames.sort()
     latencies = []
-    key = search.ids.keyboard.children[5]
+    key = search.ids.keyboard.keys()["e"]
     for _ in range(30):
         # the press as the ButtonBehavior receives it, then the frame that draws the pressed colour
         glFinish()

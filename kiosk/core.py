@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from kiosk import clock
+from kiosk.assistance import Assistance
 from kiosk.config import LoadedConfig, Settings
 from kiosk.events import Signal
 from kiosk.health import Health
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[str, dict[str, Any]], None]
 CARD_GRACE_S = 15.0  # a card pulled mid-journey may be put back this long (times the elder factor)
+SITE_FILE_CHECK_S = 5.0  # how often the running kiosk looks at its site file for a technician's edit
 
 
 class Kiosk:
@@ -48,6 +50,7 @@ class Kiosk:
         self.site_file = site_file
         clock.configure(self.settings.kiosk.time_zone)
         self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
+        self.assistance = Assistance(self.settings.service.counter_hours)  # 呼叫工作人员 calls for the heartbeat
         self.language: str = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -60,6 +63,9 @@ class Kiosk:
         self._fleet: FleetUpdater | None = None
         self._reload_waiting = False  # a configuration change arrived during a session
         self._hardware_wanted = False  # start_hardware was called: a restart starts it again (close clears it)
+        self._site_stamp = self._site_file_stamp()
+        self._site_watch: threading.Thread | None = None
+        self._closing = threading.Event()
         self._starting: threading.Thread | None = None  # start_hardware_later's worker
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
@@ -127,6 +133,9 @@ class Kiosk:
             audit = self._open_audit()
             if self.settings.fleet.repo_url and self._fleet is None:
                 self._start_fleet()
+            if self.site_file is not None and self._site_watch is None:
+                self._site_watch = threading.Thread(target=self._watch_site_file, name="site-file", daemon=True)
+                self._site_watch.start()
             hardware = Hardware.start(self.settings, self.data_dir, audit=audit)
             for code, detail in hardware.faults:  # worked around (a quarantined database): the heartbeat says so
                 self.health.fault(code, detail)
@@ -151,6 +160,10 @@ class Kiosk:
         self._starting.start()
 
     def close(self) -> None:
+        self._closing.set()
+        watch, self._site_watch = self._site_watch, None
+        if watch is not None:
+            watch.join(10)
         starting, self._starting = self._starting, None
         if starting is not None:
             starting.join(120)  # a kiosk stopped while starting still closes what started (a private pcscd)
@@ -251,6 +264,29 @@ class Kiosk:
         if self._reload_waiting:
             self.reload_config()
 
+    def _site_file_stamp(self) -> bytes | None:
+        try:
+            return self.site_file.read_bytes() if self.site_file is not None else None
+        except OSError:
+            return None
+
+    def check_site_file(self) -> bool:
+        """A technician edited the site file: reload (waiting for the resident session to end). True if changed."""
+        stamp = self._site_file_stamp()
+        if stamp == self._site_stamp:
+            return False
+        self._site_stamp = stamp
+        log.info("the site file changed: reloading the configuration")
+        self.reload_config()
+        return True
+
+    def _watch_site_file(self) -> None:
+        while not self._closing.wait(SITE_FILE_CHECK_S):
+            try:
+                self.check_site_file()
+            except Exception:  # a reload that fails (the hardware) is logged; the next edit is tried again
+                log.exception("the edited site file could not be applied")
+
     def reload_config(self) -> None:
         """Re-read every layer (an applied fleet bundle, an edited site file); restart the hardware when the
         device or platform settings changed. While a resident session is active this waits for it to end."""
@@ -272,6 +308,7 @@ class Kiosk:
         new = self.settings
         self._catalog = None  # a bundle may carry a catalog: read again when next asked for
         clock.configure(new.kiosk.time_zone)
+        self.assistance.counter_hours = new.service.counter_hours
         self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
         self._apply_elder_timeouts()
         if old.devices != new.devices or old.platform != new.platform:

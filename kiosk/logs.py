@@ -95,8 +95,10 @@ class _LogFile(logging.handlers.RotatingFileHandler):
         if not self.failing:
             self.failing = True
             error = sys.exc_info()[1]
-            sys.stderr.write(f"kiosk: log lines not written to {self.baseFilename} ({error}); "
-                             "they are dropped until there is room\n")  # fmt: skip
+            stream = sys.__stderr__ or sys.stderr  # the journal: Kivy re-routes sys.stderr into this very log
+            stream.write(f"kiosk: log lines not written to {self.baseFilename} ({error}); "
+                         "they are dropped until there is room\n")  # fmt: skip
+            stream.flush()
 
 
 def setup(log_dir: Path, level: str = "INFO", *, max_bytes: int = 5_000_000, backups: int = 5) -> Path:

@@ -289,11 +289,21 @@ def _fill_form(app, phone: str) -> None:
         elif form.keyboard == "digits":
             for ch in values.get(str(spec.type), "3"):
                 form.on_digit(ch)
+        elif form.keyboard == "date":
+            form.choose(values["date"])
+        elif form.offers:
+            _press(form.ids.offer)  # the ID card's address, one touch
         else:
-            for _ in range(6 if str(spec.type) == "textarea" else 3):  # a textarea needs ≥ 10 characters
-                for ch in "beijing":
-                    form.on_letter(ch)
-                form.pick(0)
+            keyboard = form.ids.keyboard
+            keyboard.set_mode("pinyin")
+            words = ("xingfu", "xiaoqu", "sanhaolou") if str(spec.type) == "textarea" else ("zhangsan",)
+            for word in words:  # a textarea needs ≥ 10 characters
+                for ch in word:
+                    keyboard.on_letter(ch)
+                keyboard.pick(0)
+            if str(spec.type) == "textarea":
+                for ch in "1234":
+                    form.append(ch)
 
 
 def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path | None = None,
@@ -345,16 +355,17 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
     def fill(app):
         _fill_form(app, phone)
         if idle_warning:
-            _screen(app, "form").focus("address")
-            for ch in "beijing":
-                _screen(app, "form").on_letter(ch)  # leave candidates showing for the picture
+            form = _screen(app, "form")
+            form.focus("address")
+            form.ids.keyboard.set_mode("pinyin")
+            for ch in "chaoyangqu":
+                form.ids.keyboard.on_letter(ch)  # leave candidates showing for the picture
 
     def confirm(app):
         if idle_warning:
             app.more_time()
         form = _screen(app, "form")
-        form.letters = ""
-        form.cands = []
+        form.ids.keyboard.reset()
         _press(form.ids.next)
 
     def printed(app):

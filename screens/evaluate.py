@@ -9,8 +9,8 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.applications.progress import evaluation_problem
 from kiosk.i18n import N_
-from kiosk.ime import candidates
 from screens.widgets import KGhostButton, KioskScreen
 
 LEVELS = (
@@ -27,7 +27,6 @@ SERVICES = {
     "progress": N_("Rating: the progress lookup"),
 }
 COMMENT_MAX = 500
-CANDIDATES = 6
 
 
 class FaceButton(ButtonBehavior, BoxLayout):
@@ -44,16 +43,14 @@ class ReasonToggle(KGhostButton):
 class EvaluateScreen(KioskScreen):
     level: int = NumericProperty(0)
     reasons = ListProperty([])  # chosen reason codes
+    sendable: bool = BooleanProperty(False)  # the 好差评 rule (kiosk.applications.progress) holds: Send is enabled
     service: str = StringProperty("application")
     comment: str = StringProperty("")
     commenting: bool = BooleanProperty(False)
-    letters: str = StringProperty("")
-    cands = ListProperty([])
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="How satisfied are you? Touch a face", **kwargs)
         self._application_no: str | None = None
-        self._cand_pairs: list[tuple[str, int]] = []
 
     def rate_service(self, service: str, application_no: str | None = None) -> None:
         """Rate a guide or a progress lookup next (the default, after a receipt, is the application)."""
@@ -88,37 +85,30 @@ class EvaluateScreen(KioskScreen):
 
     @property
     def can_send(self) -> bool:
-        return self.level > 2 or (self.level > 0 and bool(self.reasons))
+        return evaluation_problem(self.level, list(self.reasons)) is None  # the one 好差评 rule
 
-    # -- the optional comment: pinyin letters → candidates, as on the form -----------------------------
+    def on_level(self, *_args: object) -> None:
+        self.sendable = self.can_send
+
+    def on_reasons(self, *_args: object) -> None:
+        self.sendable = self.can_send
+
+    # -- the optional comment: on the Chinese keyboard (handwriting, pinyin, digits), as on the form --------
     def toggle_comment(self) -> None:
         self.commenting = not self.commenting
-        self.letters = ""
-        self._update_cands()
+        keyboard = self.ids.keyboard
+        keyboard.reset()
+        if self.commenting:
+            keyboard.mode = "handwriting" if self.app.elder else "pinyin"
 
-    def on_letter(self, key: str) -> None:
-        if key == "backspace":
-            if self.letters:
-                self.letters = self.letters[:-1]
-            else:
-                self.comment = self.comment[:-1]
-        elif key == "clear":
-            self.letters, self.comment = "", ""
-        else:
-            self.letters += key
-        self._update_cands()
-
-    def pick_candidate(self, index: int) -> None:
-        if index >= len(self._cand_pairs):
-            return
-        text, consumed = self._cand_pairs[index]
+    def append(self, text: str) -> None:
         self.comment = (self.comment + text)[:COMMENT_MAX]
-        self.letters = self.letters[consumed:]
-        self._update_cands()
 
-    def _update_cands(self) -> None:
-        self._cand_pairs = candidates(self.letters, CANDIDATES) if self.letters else []
-        self.cands = [text for text, _ in self._cand_pairs]
+    def delete(self) -> None:
+        self.comment = self.comment[:-1]
+
+    def erase(self) -> None:
+        self.comment = ""
 
     # -- done ---------------------------------------------------------------------------------------------
     def send(self) -> None:
@@ -134,7 +124,7 @@ class EvaluateScreen(KioskScreen):
     def wipe(self) -> None:
         self.level = 0
         self.reasons = []
-        self.comment = self.letters = ""
-        self.cands = []
+        self.comment = ""
+        self.ids.keyboard.close()
         self.commenting = False
         self.service, self._application_no = "application", None

@@ -1,41 +1,33 @@
-"""The application form: each field by its type with the right keyboard (digits for phones, numbers, ID and bank
-numbers and dates; letters with hanzi candidates for text; buttons for choices and yes/no). A field's validation
-message appears right under it."""
+"""The application form: each field by its type with the input that needs the least typing (kiosk.form_input):
+what the card holds is already filled in, the ID card's address is one touch away for address fields, choices
+and yes/no are buttons, dates a picker, numbers a digit pad, and Chinese text the ChineseKeyboard
+(handwriting, pinyin on QWERTY, digits). A field's validation message appears right under it."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from kivy.factory import Factory
 from kivy.properties import ListProperty, StringProperty
 
-from kiosk.ime import candidates
+from kiosk.form_input import DIGIT_EXTRA, input_kind, options, suggestions
 from screens.widgets import KioskScreen
-
-DIGIT_TYPES = {"phone": "", "number": ".", "bank_account": "", "id_number": "X", "date": "-"}
-
-
-def keyboard_for(field_type: str) -> str:
-    """"digits", "pinyin" or "options" — which input a field gets."""
-    if field_type in DIGIT_TYPES:
-        return "digits"
-    if field_type in ("choice", "boolean"):
-        return "options"
-    return "pinyin"
 
 
 class FormScreen(KioskScreen):
     focus_key: str = StringProperty("")
-    keyboard: str = StringProperty("")  # digits | pinyin | options | ""
-    letters: str = StringProperty("")
-    cands = ListProperty([])
+    keyboard: str = StringProperty("")  # chinese | digits | options | date | ""
+    offers = ListProperty([])  # one-touch values for the focused field (the ID card's address)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Fill in the form. Touch a field to type", **kwargs)
         self._rows: dict[str, object] = {}
-        self._cand_pairs: list[tuple[str, int]] = []
 
     def on_pre_enter(self, *_args: object) -> None:
         self.journey.prefill_form()
         self.rebuild()
+        # Handwriting first for elderly residents (UX.md); pinyin otherwise. Either is one touch away.
+        self.ids.keyboard.mode = "handwriting" if self.app.elder else "pinyin"
         first = next((f.key for f in self._fields() if not self.journey.session.form.get(f.key)), "")
         self.focus(first)
 
@@ -60,21 +52,25 @@ class FormScreen(KioskScreen):
 
     def focus(self, key: str) -> None:
         self.focus_key = key
-        self.letters = ""
-        self._update_cands()
+        self.ids.keyboard.reset()
         spec = next((f for f in self._fields() if f.key == key), None)
         if spec is None:
             self.keyboard = ""
+            self.offers = []
             return
-        self.keyboard = keyboard_for(str(spec.type))
+        field_type = str(spec.type)
+        self.keyboard = input_kind(field_type)
+        self.offers = [o for o in suggestions(spec, self.journey.session.identity) if o != self._value()]
         if self.keyboard == "digits":
-            self.ids.digits.extra = DIGIT_TYPES[str(spec.type)]
-        options = self.ids.options
-        options.clear_widgets()
-        if self.keyboard == "options":
-            choices = spec.options if str(spec.type) == "choice" else ("是", "否")
-            for choice in choices:
-                options.add_widget(Factory.KGhostButton(text=choice, on_release=lambda b: self.set_value(b.text)))
+            self.ids.digits.extra = DIGIT_EXTRA[field_type]
+        if self.keyboard == "date":
+            self.ids.date.start(dt.date.today(), self._value())
+        box = self.ids.options
+        box.clear_widgets()
+        for choice in options(spec):
+            button = Factory.ChoiceButton(text=choice, on_release=lambda b: self.choose(b.text))
+            button.chosen = choice == self._value()
+            box.add_widget(button)
         for row_key, row in self._rows.items():
             row.focused = row_key == key
 
@@ -88,41 +84,32 @@ class FormScreen(KioskScreen):
         if row is not None:
             row.value = value
             row.error = self.app.core.t(message) if message and value else ""
+        if self.offers and value in self.offers:
+            self.offers = []
+
+    def choose(self, value: str) -> None:
+        """A choice, yes/no or a one-touch suggestion: the whole value at once."""
+        self.set_value(value)
+        for button in self.ids.options.children:
+            button.chosen = button.text == value
+
+    # -- the keyboards' events -----------------------------------------------------------------------
+    def append(self, text: str) -> None:
+        self.set_value(self._value() + text)
+
+    def delete(self) -> None:
+        self.set_value(self._value()[:-1])
+
+    def erase(self) -> None:
+        self.set_value("")
 
     def on_digit(self, key: str) -> None:
-        value = self._value()
         if key == "backspace":
-            value = value[:-1]
+            self.delete()
         elif key == "clear":
-            value = ""
+            self.erase()
         else:
-            value += key
-        self.set_value(value)
-
-    def on_letter(self, key: str) -> None:
-        if key == "backspace":
-            if self.letters:
-                self.letters = self.letters[:-1]
-            else:
-                self.set_value(self._value()[:-1])
-        elif key == "clear":
-            self.letters = ""
-            self.set_value("")
-        else:
-            self.letters += key
-        self._update_cands()
-
-    def pick(self, index: int) -> None:
-        if index >= len(self._cand_pairs):
-            return
-        text, consumed = self._cand_pairs[index]
-        self.set_value(self._value() + text)
-        self.letters = self.letters[consumed:]
-        self._update_cands()
-
-    def _update_cands(self) -> None:
-        self._cand_pairs = candidates(self.letters, 8) if self.letters else []
-        self.cands = [text for text, _ in self._cand_pairs]
+            self.append(key)
 
     def next(self) -> None:
         errors = self.journey.validate_form()
@@ -137,6 +124,6 @@ class FormScreen(KioskScreen):
     def wipe(self) -> None:
         self.ids.fields.clear_widgets()
         self._rows = {}
-        self.letters = ""
-        self.cands = []
+        self.offers = []
+        self.ids.keyboard.close()
         self.focus_key = ""

@@ -1,8 +1,8 @@
 """Shared widget classes; their looks live in widgets.kv.
 
 KButton / KGhostButton: large touch targets. TopBar: title, back, end-the-session and mute on every journey
-screen. PinyinKeyboard / DigitPad: on-screen keyboards made for the kiosk (letters for pinyin and initials,
-digits for numbers). SignaturePad: a finger signature exported as PNG. CameraView: a device's live preview.
+screen. PinyinKeyboard / DigitPad: on-screen keyboards made for the kiosk (QWERTY letters for pinyin and
+initials, digits for numbers). SignaturePad: a finger signature exported as PNG. CameraView: a device's live preview.
 KioskScreen: the base of every screen (voice prompt on enter, wipe on session end).
 """
 
@@ -15,7 +15,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.graphics import Color, Line
 from kivy.graphics.texture import Texture
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
@@ -101,6 +101,20 @@ class KioskScreen(Screen):
         """Screens holding personal data override this."""
 
 
+class VisibleOnlyBox(BoxLayout):
+    """A BoxLayout whose hidden children (opacity 0 or no height) get no touches. Screens hide the keyboards
+    they are not using by height and opacity, but a hidden keyboard's keys keep their size and Kivy's disabled
+    widgets swallow every touch that lands on them: the visible keyboard's keys would go dead underneath."""
+
+    def on_touch_down(self, touch) -> bool:
+        if self.disabled or not self.collide_point(*touch.pos):
+            return False
+        for child in self.children[:]:
+            if child.opacity > 0 and child.height > 0 and child.dispatch("on_touch_down", touch):
+                return True
+        return False
+
+
 class KeyBase(GridLayout):
     """An on-screen keyboard: ``on_key(key)`` with a character, "backspace" or "clear"."""
 
@@ -117,25 +131,54 @@ class KeyButton(KButton):
     key: str = StringProperty("")
 
 
-def _key_label(key: str) -> str:
+def key_label(key: str) -> str:
     """Letters upper case (as printed on keyboards); the two editing keys in words, since the CJK font has no ⌫."""
     app = App.get_running_app()
     words = {"backspace": N_("Delete"), "clear": N_("Clear")}
     return app.core.t(words[key]) if key in words else key.upper()
 
 
-class PinyinKeyboard(KeyBase):
-    """Letters only (pinyin, initials) in alphabetical rows of seven — easier to find than QWERTY for someone
-    who has never typed — then backspace and clear, each key at least a touch target high."""
+class PinyinKeyboard(BoxLayout):
+    """Letters in the QWERTY rows phones taught people (pinyin, search initials), the middle row offset by half
+    a key, 删除 at the end of the last row; each key at least a touch target high. ``on_key(key)`` with a
+    letter or "backspace"."""
+
+    __events__ = ("on_key",)
+    ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    key_height: float = NumericProperty(0)  # each row's height; widgets.kv makes it a touch target
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         Clock.schedule_once(lambda _dt: self._build())
 
     def _build(self) -> None:
+        from kivy.factory import Factory
+
         self.clear_widgets()
-        for key in [*"abcdefghijklmnopqrstuvwxyz", "backspace"]:
-            self.add_widget(KeyButton(key=key, text=_key_label(key), on_release=lambda b: self.press(b.key)))
+        for number, letters in enumerate(self.ROWS):
+            row = Factory.KeyRow(height=self.key_height)
+            self.bind(key_height=row.setter("height"))
+            if number == 1:
+                row.add_widget(Widget(size_hint_x=0.5))
+            for key in letters:
+                row.add_widget(KeyButton(key=key, text=key_label(key), size_hint_y=1,
+                                         on_release=lambda b: self.press(b.key)))  # fmt: skip
+            if number == 1:
+                row.add_widget(Widget(size_hint_x=0.5))
+            if number == 2:
+                row.add_widget(KeyButton(key="backspace", text=key_label("backspace"), size_hint_x=3, size_hint_y=1,
+                                         on_release=lambda b: self.press(b.key)))  # fmt: skip
+            self.add_widget(row)
+
+    def keys(self) -> dict[str, KeyButton]:
+        """Each key by what it types ("a"…"z", "backspace")."""
+        return {k.key: k for row in self.children for k in row.children if isinstance(k, KeyButton)}
+
+    def press(self, key: str) -> None:
+        self.dispatch("on_key", key)
+
+    def on_key(self, key: str) -> None:
+        pass
 
 
 class DigitPad(KeyBase):
@@ -154,7 +197,7 @@ class DigitPad(KeyBase):
         self.clear_widgets()
         keys = [*"123456789", self.extra or "clear", "0", "backspace"]
         for key in keys:
-            self.add_widget(KeyButton(key=key, text=_key_label(key), on_release=lambda b: self.press(b.key)))
+            self.add_widget(KeyButton(key=key, text=key_label(key), on_release=lambda b: self.press(b.key)))
 
 
 class ResultRow(RecycleDataViewBehavior, ButtonBehavior, BoxLayout):

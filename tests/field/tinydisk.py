@@ -30,9 +30,14 @@ def tiny_disk(where: Path, size_kb: int = 512) -> Iterator[Path]:
 def fill(disk: Path, leave_bytes: int = 0) -> Path:
     """Take every free block but ``leave_bytes``: the next write that needs more fails with ENOSPC."""
     filler = disk / "filler"
-    with filler.open("ab") as handle:
-        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
-        with contextlib.suppress(OSError):
-            handle.write(b"\0" * max(0, free - leave_bytes))
-            handle.flush()
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:  # unbuffered: a buffered file would raise ENOSPC again when it flushes on close
+        block = b"\0" * (1 << 20)
+        while (free := os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize - leave_bytes) > 0:
+            try:
+                os.write(fd, block[: min(len(block), free)])
+            except OSError:
+                break
+    finally:
+        os.close(fd)
     return filler

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.ui
 
 
 def type_letters(ui, screen, letters: str) -> None:
-    keys = {k.key: k for k in screen.ids.keyboard.children}
+    keys = screen.ids.keyboard.keys()
     for letter in letters:
         ui.tap(keys[letter])
 
@@ -50,12 +50,12 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     assert wait_until(ui, lambda: app.root.current == "materials", 30), ui.screen("face").error_text
     assert journey.session.verification.verified
     materials = ui.screen("materials")
-    statuses = {m.code: m.status for m in journey.session.materials}
-    assert "ecert" in set(map(str, statuses.values())), statuses
+    statuses = {m.code: m.state for m in journey.session.materials}
+    assert "certificate" in set(statuses.values()), statuses
     # the remaining materials: photograph one, sign a commitment or defer the rest
     show_scene(hw, "document")
     for _ in range(len(journey.session.materials)):
-        pending = [m for m in journey.session.materials if str(m.status) == "pending"]
+        pending = [m for m in journey.session.materials if m.state == "missing"]
         if not pending:
             break
         ui.tick(3)  # let the rebuilt rows lay out before touching them
@@ -102,12 +102,14 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(first_reason)
     ui.tap(evaluate.ids.comment_toggle)  # an optional comment typed in pinyin ("hao"), its first candidate taken
     ui.tick(3)
-    keys = {k.key: k for k in evaluate.ids.keyboard.children}
+    keyboard = evaluate.ids.keyboard
+    ui.tap(keyboard.ids.mode_pinyin)
+    keys = keyboard.ids.qwerty.keys()
     for letter in "hao":
         ui.tap(keys[letter])
-    first = evaluate.cands[0]
-    ui.tap(next(c for c in evaluate.ids.candidates.children if c.text == first))
-    assert evaluate.comment == first and evaluate.letters == ""
+    first = keyboard.cands[0]
+    ui.tap(next(c for c in keyboard.ids.candidates.children if c.text == first))
+    assert evaluate.comment == first and keyboard.preedit == ""
     ui.tap(evaluate.ids.send)
     assert app.root.current == "goodbye"
     assert wait_until(ui, lambda: hw.sims.platform.evaluations(), 20)
@@ -146,12 +148,18 @@ def fill_form(ui, form) -> None:
                 ui.tap(keys[ch])
         elif form.keyboard == "options":
             ui.tap(form.ids.options.children[-1])
+        elif form.keyboard == "date":
+            form.choose("2024-01-02")
+        elif form.offers:
+            ui.tap(form.ids.offer)  # the ID card's address, one touch
         else:
-            keys = {k.key: k for k in form.ids.letters_kb.children}
-            for _word in range(3):
+            keyboard = form.ids.keyboard
+            ui.tap(keyboard.ids.mode_pinyin)
+            keys = keyboard.ids.qwerty.keys()
+            for _word in range(4):
                 for ch in "beijing":
                     ui.tap(keys[ch])
-                ui.tap(form.ids.candidates.children[-1])
+                ui.tap(keyboard.ids.candidates.children[-1])
     ui.tap(form.ids.next)
 
 

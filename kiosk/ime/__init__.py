@@ -1,0 +1,13 @@
+"""Chinese input for the kiosk's keyboard, on the field's own engines (no Kivy here; widgets live in screens/).
+
+- ``pinyin``: librime (Debian's librime1 with the luna_pinyin_simp schema) through its C API: phrase
+  candidates, paging, partial picks ("zhongguoren": 中国 then 人). docs/input.md says why Rime.
+- ``handwriting``: zinnia (libzinnia0) with Debian's tegaki-zinnia-simplified-chinese model, and the strokes
+  format (a list of strokes, each a list of [x, y] points on a 0–1000 canvas).
+"""
+
+from __future__ import annotations
+
+
+class ImeUnavailable(RuntimeError):
+    """An input engine's library or data is missing or failed to start."""
