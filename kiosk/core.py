@@ -194,7 +194,13 @@ class Kiosk:
         return self._audit
 
     def _use_hardware(self, hardware: Hardware) -> None:
-        self._hardware, self._office = hardware, office_for(self.settings, self.catalog, hardware)
+        from kiosk.safe_mode import CatalogUnavailable
+
+        try:
+            office = office_for(self.settings, self.catalog, hardware)
+        except CatalogUnavailable:  # safe mode: no applications, but the heartbeat and fleet updates still run
+            office = None
+        self._hardware, self._office = hardware, office
         self.journey.attach(hardware.devices)
         self.hardware_changed.fire(hardware)
 
