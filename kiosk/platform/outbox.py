@@ -217,10 +217,11 @@ class Outbox:
         """Queue a 好差评 for an application, by its number or, while it is still queued, by its local reference;
         or (``service`` "guide" with the ``item_code``, "progress" with the number looked up if any) of a service
         that has no application of its own."""
-        if not (isinstance(level, int) and 1 <= level <= 5):
-            raise ValueError("level is 1..5")
-        if level <= 2 and not reasons:
-            raise ValueError("levels 1 and 2 need at least one reason")
+        from kiosk.applications.progress import evaluation_problem  # the one 好差评 rule
+
+        problem = evaluation_problem(level, reasons)
+        if problem is not None:
+            raise ValueError(problem)
         if service != "application":
             if service not in ("guide", "progress") or local_reference is not None:
                 raise ValueError("a service evaluation is guide or progress, without a local reference")

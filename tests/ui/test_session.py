@@ -194,7 +194,7 @@ def test_platform_unreachable_after_verification_queues_with_the_local_reference
         page = io.BytesIO()
         Image.new("RGB", (64, 64), "white").save(page, "JPEG")
         for entry in journey.session.materials:
-            if str(entry.status) == "pending":
+            if entry.state == "missing":
                 journey.capture(entry.code, page.getvalue())
         values = {"phone": "13800138000", "date": "2026-03-01", "text": "北京"}
         for spec in journey.session.target.form:
