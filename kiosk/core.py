@@ -194,7 +194,13 @@ class Kiosk:
         return self._audit
 
     def _use_hardware(self, hardware: Hardware) -> None:
-        self._hardware, self._office = hardware, office_for(self.settings, self.catalog, hardware)
+        from kiosk.safe_mode import CatalogUnavailable
+
+        try:
+            office = office_for(self.settings, self.catalog, hardware)
+        except CatalogUnavailable:  # safe mode: no applications, but the heartbeat and fleet updates still run
+            office = None
+        self._hardware, self._office = hardware, office
         self.journey.attach(hardware.devices)
         self.hardware_changed.fire(hardware)
 
@@ -230,17 +236,18 @@ class Kiosk:
             session_active=lambda: self.session_active,
             audit=trail_audit(lambda: self._audit),
             platform_check=lambda url: platform_answers(self.site_file, self.data_dir, url),
-            on_applied=self._bundle_applied,
-            on_reverted=self._bundle_reverted,
+            on_applied=self.activate_bundle,
+            on_reverted=self.activate_last_good,
         )
         self._fleet.start()
 
-    def _bundle_applied(self, _bundle: Bundle) -> None:
+    def activate_bundle(self, _bundle: Bundle) -> None:
         """The fleet applied a bundle between sessions: use it now; raises when the hardware does not start on it."""
         with self._config_lock:
             self._reload()
 
-    def _bundle_reverted(self) -> None:
+    def activate_last_good(self) -> None:
+        """The fleet reverted a bundle the kiosk could not run: back on the last good configuration."""
         with self._config_lock:
             self._reload()
 

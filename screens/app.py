@@ -129,6 +129,7 @@ class TongbanApp(App):
         font = register_cjk_font(health.fault)
         if font is None:
             health.out_of_service("font_missing", "no CJK font renders; install fonts-wqy-microhei")
+            self.core.set_language("en")  # Kivy's own font has no Chinese: English and digits stay readable
         self.font_path = str(font or "")
         import screens.date_picker
         import screens.keyboard

@@ -471,7 +471,7 @@ class Outbox:
             self._finish(row, result)
 
     def _deliver_application(self, row: sqlite3.Row) -> dict[str, Any]:
-        body = self._payload(row)
+        body = self._pending_payload(row)
         reference = row["reference"]
         with self._lock:
             files = self._db.execute("SELECT * FROM job_files WHERE job_id=? ORDER BY idx", (row["id"],)).fetchall()
@@ -502,7 +502,7 @@ class Outbox:
         }
 
     def _deliver_evaluation(self, row: sqlite3.Row) -> dict[str, Any]:
-        body = self._payload(row)
+        body = self._pending_payload(row)
         service = body.get("service", "application")
         if service != "application":
             evaluation_id = self.client.evaluate(
@@ -522,6 +522,12 @@ class Outbox:
             body["application_no"], body["level"], body["reasons"], body["comment"], row["idempotency_key"]
         )
         return {"evaluation_id": evaluation_id, "application_no": body["application_no"]}
+
+    def _pending_payload(self, row: sqlite3.Row) -> dict[str, Any]:
+        body = self._payload(row)
+        if body is None:  # erased only on delivery, and a delivered job is never attempted again
+            raise RuntimeError(f"job {row['id']} is pending without a payload")
+        return body
 
     def _payload(self, row: sqlite3.Row) -> dict[str, Any] | None:
         if row["payload"] is None:
