@@ -74,7 +74,9 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     ui.tap(progress.ids.lookup)
     assert wait_until(ui, lambda: progress.found and sub.application_no in progress.message, 20)
     assert not progress.ids.rate.disabled  # 好差评 of the lookup is offered
-    # the card on the reader: all the holder's applications, newest first
+    # the card on the reader: all the holder's applications, newest first (an earlier test's card taken away first)
+    hw.sims.idcard.remove()
+    ui.tick(30)  # the reader polls: it sees the empty pad before the next card
     hw.sims.idcard.place(demo_card())
     try:
         assert wait_until(ui, lambda: progress.message.startswith("您的申请") and progress.found, 30), progress.message
