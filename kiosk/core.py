@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from kiosk import clock
+from kiosk.assistance import Assistance
 from kiosk.config import LoadedConfig, Settings
 from kiosk.events import Signal
 from kiosk.health import Health
@@ -49,6 +50,7 @@ class Kiosk:
         self.site_file = site_file
         clock.configure(self.settings.kiosk.time_zone)
         self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
+        self.assistance = Assistance(self.settings.service.counter_hours)  # 呼叫工作人员 calls for the heartbeat
         self.language: str = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
         self.idle = IdleTimer(self.settings.idle.timeout_s, self.settings.idle.warning_s)
@@ -192,7 +194,13 @@ class Kiosk:
         return self._audit
 
     def _use_hardware(self, hardware: Hardware) -> None:
-        self._hardware, self._office = hardware, office_for(self.settings, self.catalog, hardware)
+        from kiosk.safe_mode import CatalogUnavailable
+
+        try:
+            office = office_for(self.settings, self.catalog, hardware)
+        except CatalogUnavailable:  # safe mode: no applications, but the heartbeat and fleet updates still run
+            office = None
+        self._hardware, self._office = hardware, office
         self.journey.attach(hardware.devices)
         self.hardware_changed.fire(hardware)
 
@@ -228,17 +236,18 @@ class Kiosk:
             session_active=lambda: self.session_active,
             audit=trail_audit(lambda: self._audit),
             platform_check=lambda url: platform_answers(self.site_file, self.data_dir, url),
-            on_applied=self._bundle_applied,
-            on_reverted=self._bundle_reverted,
+            on_applied=self.activate_bundle,
+            on_reverted=self.activate_last_good,
         )
         self._fleet.start()
 
-    def _bundle_applied(self, _bundle: Bundle) -> None:
+    def activate_bundle(self, _bundle: Bundle) -> None:
         """The fleet applied a bundle between sessions: use it now; raises when the hardware does not start on it."""
         with self._config_lock:
             self._reload()
 
-    def _bundle_reverted(self) -> None:
+    def activate_last_good(self) -> None:
+        """The fleet reverted a bundle the kiosk could not run: back on the last good configuration."""
         with self._config_lock:
             self._reload()
 
@@ -300,6 +309,7 @@ class Kiosk:
         new = self.settings
         self._catalog = None  # a bundle may carry a catalog: read again when next asked for
         clock.configure(new.kiosk.time_zone)
+        self.assistance.counter_hours = new.service.counter_hours
         self.idle = IdleTimer(new.idle.timeout_s, new.idle.warning_s)
         self._apply_elder_timeouts()
         if old.devices != new.devices or old.platform != new.platform:

@@ -19,10 +19,13 @@ NAME_KEYS = frozenset({"name", "applicant_name"})
 REGISTERED_ADDRESS_KEYS = frozenset({"registered_address", "household_address", "from_address"})
 
 
-class CardHolder(Protocol):
-    name: str
-    id_number: str
-    address: str | None
+class CardHolder(Protocol):  # read-only: drivers.identity.Identity is frozen
+    @property
+    def name(self) -> str: ...
+    @property
+    def id_number(self) -> str: ...
+    @property
+    def address(self) -> str | None: ...
 
 
 class FieldSpec(Protocol):

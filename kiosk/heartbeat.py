@@ -94,7 +94,8 @@ class Heartbeat:
             hardware.client, hardware.supervisor, hardware.outbox,
             interval_s=core.settings.service.heartbeat_interval_s,
             config_version=lambda: config_version_of(core.data_dir),
-            health=lambda: core.health.report(hardware, staff_closed=staff_closed()),
+            health=lambda: {**core.health.report(hardware, staff_closed=staff_closed()),
+                            **core.assistance.heartbeat_fields()},  # a resident's 呼叫工作人员
             mirror=mirror,
         )  # fmt: skip
 

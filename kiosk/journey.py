@@ -37,8 +37,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from drivers.contract import Command, Completion, Device, DeviceEvent, DeviceState
 from drivers.identity import Identity
-from kiosk.applications import Application, NotReady, ResidentSession, Submission, VerificationOutcome
-from kiosk.applications import MaterialStatus as SlotStatus
+from kiosk.applications import (
+    Application,
+    MaterialSlot,
+    MaterialStatus,
+    NotReady,
+    ResidentSession,
+    Submission,
+    VerificationOutcome,
+)
 from kiosk.events import Signal
 from kiosk.i18n import N_
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
@@ -70,44 +77,12 @@ class Step(enum.StrEnum):
     GOODBYE = "goodbye"
 
 
-class MaterialStatus(enum.StrEnum):
-    PENDING = "pending"
-    PROVIDED = "provided"  # photographed here
-    ECERT = "ecert"  # satisfied by an electronic certificate the platform holds
-    COMMITMENT = "commitment"  # replaced by a signed commitment (告知承诺制)
-    DEFERRED = "deferred"  # supplied later (容缺受理)
-    COUNTER = "counter"  # cannot be supplied at this kiosk: hand it in at the counter
-
-
-SATISFIED = frozenset(
-    {MaterialStatus.PROVIDED, MaterialStatus.ECERT, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED}
-)
-
-
 class EndReason(enum.StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     IDLE = "idle"
     CARD_REMOVED = "card_removed"
     OTHER_CARD = "other_card"
-
-
-@dataclass
-class MaterialEntry:
-    code: str
-    name: str
-    required: bool
-    ecert: str | None
-    commitment_allowed: bool
-    deferrable: bool
-    status: MaterialStatus = MaterialStatus.PENDING
-    image: bytes | None = None  # JPEG of the photographed page
-    signature: bytes | None = None  # PNG of the signed commitment
-    certificate_number: str | None = None
-
-    @property
-    def satisfied(self) -> bool:
-        return self.status in SATISFIED or (not self.required and self.status is not MaterialStatus.COUNTER)
 
 
 @dataclass(frozen=True)
@@ -149,7 +124,6 @@ class Session:
     resident: ResidentSession | None = None  # the real-name check and its token
     verification: VerificationOutcome | None = None
     application: Application | None = None  # from a successful check on: materials and form go into it
-    materials: list[MaterialEntry] = field(default_factory=list)
     form: dict[str, Any] = field(default_factory=dict)
     form_errors: dict[str, str] = field(default_factory=dict)
     submission: Submission | None = None
@@ -158,6 +132,11 @@ class Session:
     card_removed_at: float | None = None
     visited: list[str] = field(default_factory=list)
     started_by: str | None = None  # how the resident began (touch, card, qr, service); None: no session
+
+    @property
+    def materials(self) -> list[MaterialSlot]:
+        """The application's material slots (one model: none before the real-name check started it)."""
+        return self.application.materials if self.application is not None else []
 
     @property
     def personal(self) -> list[str]:
@@ -173,6 +152,7 @@ class Session:
 _VERIFICATION_UNAVAILABLE = N_(
     "Real-name verification is unavailable right now. Please come back later, or go to the counter in office hours."
 )
+_NOT_CONFIRMED = N_("We could not confirm who you are. Please go to the counter.")
 # Reasons the platform or a device may give, in plain words (message ids; the UI translates them).
 PLAIN_REASONS = {
     "face_mismatch": N_("The photo does not match the card. Please try again, or go to the counter."),
@@ -434,10 +414,6 @@ class Journey:
     def choose(self, target: Target) -> None:
         self.begin("service")
         self.session.target = target
-        self.session.materials = [
-            MaterialEntry(m.code, m.name, m.required, m.ecert, m.commitment_allowed, m.deferrable)
-            for m in target.materials
-        ]
         self.session.form = {f.key: None for f in target.form}
         self.session.form_errors = {}
         self.visit(Step.GUIDE)
@@ -531,7 +507,7 @@ class Journey:
 
     @staticmethod
     def plain_reason(reason: str | None) -> str:
-        return PLAIN_REASONS.get(reason or "", "We could not confirm who you are. Please go to the counter.")
+        return PLAIN_REASONS.get(reason or "", _NOT_CONFIRMED)
 
     def _start_application(self, resident: ResidentSession) -> Application:
         target = self._target()
@@ -540,16 +516,8 @@ class Journey:
         return resident.start_application(item_code=target.code)
 
     def _use_application(self, application: Application | None) -> None:
-        """The materials as the application has them: e-certificates already provided (一证通办)."""
+        """The application's slots are the materials: e-certificates already provided (一证通办)."""
         self.session.application = application
-        if application is None:
-            return
-        self.session.materials = [
-            MaterialEntry(slot.code, slot.name, slot.material.required, slot.material.ecert, slot.can_commit,
-                          slot.can_defer,
-                          MaterialStatus.ECERT if slot.status is SlotStatus.CERTIFICATE else MaterialStatus.PENDING)
-            for slot in application.materials
-        ]
 
     @property
     def verified(self) -> bool:
@@ -557,50 +525,36 @@ class Journey:
         return v is not None and v.verified
 
     # -- materials -----------------------------------------------------------------------------------
-    def material(self, code: str) -> MaterialEntry:
-        for entry in self.session.materials:
-            if entry.code == code:
-                return entry
-        raise KeyError(code)
+    def material(self, code: str) -> MaterialSlot:
+        app = self.session.application
+        if app is None:
+            raise KeyError(code)
+        return app.material(code)
 
-    def _slots(self) -> Application | None:
+    def _application(self) -> Application:
+        if self.session.application is None:
+            raise RuntimeError("no application yet: the real-name check starts it")
         return self.session.application
 
     def capture(self, code: str, jpeg: bytes) -> None:
-        entry = self.material(code)
-        if (app := self._slots()) is not None:
-            app.provide_file(code, jpeg, "image/jpeg")
-        entry.status, entry.image = MaterialStatus.PROVIDED, jpeg
+        self._application().provide_file(code, jpeg, "image/jpeg")
 
     def commit(self, code: str, signature_png: bytes) -> None:
-        entry = self.material(code)
-        if not entry.commitment_allowed:
-            raise ValueError(f"material {code} does not allow a commitment")
-        if (app := self._slots()) is not None:
-            app.commit(code, signature_png)
-        entry.status, entry.signature = MaterialStatus.COMMITMENT, signature_png
+        self._application().commit(code, signature_png)  # MaterialRefused (a ValueError) when not allowed
 
     def defer(self, code: str) -> None:
-        entry = self.material(code)
-        if not entry.deferrable:
-            raise ValueError(f"material {code} may not be supplied later")
-        if (app := self._slots()) is not None:
-            app.defer(code)
-        entry.status = MaterialStatus.DEFERRED
+        self._application().defer(code)  # MaterialRefused when it may not be supplied later
 
     def reset_material(self, code: str) -> None:
-        entry = self.material(code)
-        if entry.status is not MaterialStatus.ECERT:
-            if (app := self._slots()) is not None:
-                app.clear(code)
-            entry.status, entry.image, entry.signature = MaterialStatus.PENDING, None, None
+        if self.material(code).status is not MaterialStatus.CERTIFICATE:
+            self._application().clear(code)
 
-    def options(self, entry: MaterialEntry) -> list[str]:
-        """What the resident can do for a pending material here, given the devices."""
+    def options(self, slot: MaterialSlot) -> list[str]:
+        """What the resident can do for a missing material here, given the devices."""
         out = ["capture"] if self.camera_ok else []
-        if entry.commitment_allowed:
+        if slot.can_commit:
             out.append("commit")
-        if entry.deferrable:
+        if slot.can_defer:
             out.append("defer")
         return out
 
@@ -614,19 +568,19 @@ class Journey:
     def mark_unavailable(self) -> list[str]:
         """Materials that cannot be supplied here (no camera, no alternative): they point to the counter."""
         codes = []
-        for entry in self.session.materials:
-            if entry.status is MaterialStatus.PENDING and entry.required and not self.options(entry):
-                entry.status = MaterialStatus.COUNTER
-                codes.append(entry.code)
+        for slot in self.session.materials:
+            if slot.status is MaterialStatus.MISSING and slot.material.required and not self.options(slot):
+                slot.at_counter = True
+                codes.append(slot.code)
         return codes
 
     @property
     def materials_complete(self) -> bool:
-        return all(entry.satisfied for entry in self.session.materials)
+        return self.session.application is not None and not any(slot.blocking for slot in self.session.materials)
 
     @property
     def needs_counter(self) -> bool:
-        return any(entry.status is MaterialStatus.COUNTER for entry in self.session.materials)
+        return any(slot.state == "counter" for slot in self.session.materials)
 
     # -- form ----------------------------------------------------------------------------------------
     def set_field(self, key: str, value: Any) -> str | None:
@@ -666,8 +620,8 @@ class Journey:
         route = s.application.route if s.application is not None else None
         if route is not None and route.office:
             rows.append((N_("Handled by"), route.office))
-        for entry in s.materials:
-            rows.append((entry.name, str(entry.status)))
+        for slot in s.materials:
+            rows.append((slot.name, slot.state))
         for spec in target.form:
             value = s.form.get(spec.key)
             if value in (None, ""):
@@ -745,15 +699,16 @@ class Journey:
         """好差评 through the outbox, reasons as codes (``evaluation.reasons``). The service rated: the submission
         (by its number or, while it is queued, the local reference), else ``service`` "progress" (with the
         ``application_no`` looked up, if one), else the guide of the item chosen."""
-        if not 1 <= level <= 5:
-            raise ValueError("level is 1..5")
-        if level <= 2 and not reasons:
-            raise ValueError("the two lowest levels need at least one reason")
+        from kiosk.applications import EvaluationRefused
+        from kiosk.applications.progress import evaluation_problem
+
+        problem = evaluation_problem(level, reasons, comment)
+        if problem is not None:
+            raise EvaluationRefused(problem)
         sub, target, apps = self.session.submission, self.session.target, self.apps
         self.session.evaluation = level
         if apps is None:
             return
-        from kiosk.applications import EvaluationRefused
 
         try:
             if sub is not None and service in (None, "application"):
@@ -827,8 +782,8 @@ class Journey:
         self.cancel_capture()
         self.card_roles = frozenset()
         old = self.session
-        for entry in old.materials:
-            entry.image = entry.signature = None
+        for slot in old.materials:
+            slot.clear()  # the photographed pages and signatures
         if old.resident is not None:
             old.resident.end()
         old.identity = old.face_jpeg = old.verification = old.resident = old.application = None

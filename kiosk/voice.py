@@ -50,7 +50,7 @@ def to_pinyin(text: str) -> str:
 
     text = re.sub(r"\d+", lambda m: _number(m.group()), text)
     text = "".join(_PAUSE.get(ch, ch) for ch in text)
-    syllables = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True, errors=lambda s: [s])
+    syllables = lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True)  # other text kept
     words = " ".join(s.strip() for s in syllables if s.strip())
     return re.sub(r"\s+([,.?])", r"\1", words)
 

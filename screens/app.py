@@ -84,6 +84,7 @@ class TongbanApp(App):
         self._history: list[str] = []
         self._idle_dialog = None
         self._card_dialog = None
+        self._staff_call_dialog = None
         self.title = "通办 Tongban"
         self.lang = core.language
         self.elder = core.elder_mode
@@ -128,6 +129,7 @@ class TongbanApp(App):
         font = register_cjk_font(health.fault)
         if font is None:
             health.out_of_service("font_missing", "no CJK font renders; install fonts-wqy-microhei")
+            self.core.set_language("en")  # Kivy's own font has no Chinese: English and digits stay readable
         self.font_path = str(font or "")
         import screens.date_picker
         import screens.keyboard
@@ -290,6 +292,35 @@ class TongbanApp(App):
         if self._card_dialog is not None:
             self._card_dialog.dismiss(animation=False)
             self._card_dialog = None
+
+    # -- a person one touch away (呼叫工作人员) ---------------------------------------------------------
+    def call_staff(self) -> None:
+        """Record the call (the next heartbeat carries it; it beats now) and say what happens next."""
+        from screens.dialogs import StaffCallDialog
+
+        screen = self.root.current if self.root is not None else "home"
+        self.core.assistance.call(screen)
+        heartbeat = self.staff_desk.heartbeat
+        notified = heartbeat is not None
+        if notified:
+            heartbeat.beat_now()
+        log.info("a resident called for staff on the %s screen (platform told: %s)", screen, notified)
+        settings = self.core.settings
+        if self._staff_call_dialog is None:
+            self._staff_call_dialog = StaffCallDialog()
+            self._staff_call_dialog.open(animation=False)
+        dialog = self._staff_call_dialog
+        dialog.notified, dialog.hotline = notified, settings.routing.hotline
+        dialog.counter_open = self.core.assistance.counter_open()
+        dialog.counter_hours = settings.service.counter_hours
+        self.say("The staff on duty have been told. Please wait here, or call the hotline."
+                 if notified else "This machine cannot reach the staff right now. Please call the hotline.")
+
+    def close_staff_call(self) -> None:
+        self.core.idle.activity()
+        if self._staff_call_dialog is not None:
+            self._staff_call_dialog.dismiss(animation=False)
+            self._staff_call_dialog = None
 
     # -- navigation ----------------------------------------------------------------------------
     def go_home(self) -> None:

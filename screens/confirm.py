@@ -8,12 +8,13 @@ from kivy.factory import Factory
 from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
+# A material slot's state (kiosk.applications.MaterialSlot.state); a missing one on the confirm screen is optional.
 STATUS_WORDS = {
-    "provided": N_("Photographed"),
-    "ecert": N_("Fetched as an e-certificate"),
+    "file": N_("Photographed"),
+    "certificate": N_("Fetched as an e-certificate"),
     "commitment": N_("Commitment signed"),
     "deferred": N_("To supply later"),
-    "pending": N_("Not needed"),
+    "missing": N_("Not needed"),
     "counter": N_("Hand in at the counter"),
 }
 

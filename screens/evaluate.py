@@ -9,6 +9,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.applications.progress import evaluation_problem
 from kiosk.i18n import N_
 from screens.widgets import KGhostButton, KioskScreen
 
@@ -44,6 +45,7 @@ class ReasonToggle(KGhostButton):
 class EvaluateScreen(KioskScreen):
     level: int = NumericProperty(0)
     reasons = ListProperty([])  # chosen reason codes
+    sendable: bool = BooleanProperty(False)  # the 好差评 rule (kiosk.applications.progress) holds: Send is enabled
     service: str = StringProperty("application")
     comment: str = StringProperty("")
     commenting: bool = BooleanProperty(False)
@@ -85,7 +87,13 @@ class EvaluateScreen(KioskScreen):
 
     @property
     def can_send(self) -> bool:
-        return self.level > 2 or (self.level > 0 and bool(self.reasons))
+        return evaluation_problem(self.level, list(self.reasons)) is None  # the one 好差评 rule
+
+    def on_level(self, *_args: object) -> None:
+        self.sendable = self.can_send
+
+    def on_reasons(self, *_args: object) -> None:
+        self.sendable = self.can_send
 
     # -- the optional comment: on the Chinese keyboard (handwriting, pinyin, digits), as on the form --------
     def toggle_comment(self) -> None:

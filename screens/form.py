@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import ListProperty, StringProperty
 
@@ -18,6 +19,7 @@ class FormScreen(KioskScreen):
     focus_key: str = StringProperty("")
     keyboard: str = StringProperty("")  # chinese | digits | options | date | ""
     offers = ListProperty([])  # one-touch values for the focused field (the ID card's address)
+    echo: str = StringProperty("")  # "label：value" of the focused field, shown above the keyboard
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Fill in the form. Touch a field to type", **kwargs)
@@ -73,6 +75,18 @@ class FormScreen(KioskScreen):
             box.add_widget(button)
         for row_key, row in self._rows.items():
             row.focused = row_key == key
+        self._echo()
+        focused = self._rows.get(key)
+        if focused is not None:  # the field list may be one row high above the keyboard: bring the field into view
+            Clock.schedule_once(lambda _dt: self._show_row(focused))
+
+    def _show_row(self, row) -> None:
+        if row.parent is self.ids.fields:  # not wiped or rebuilt meanwhile
+            self.ids.scroll.scroll_to(row, animate=False)
+
+    def _echo(self) -> None:
+        spec = next((f for f in self._fields() if f.key == self.focus_key), None)
+        self.echo = f"{spec.label}：{self._value()}" if spec is not None else ""
 
     def _value(self) -> str:
         value = self.journey.session.form.get(self.focus_key)
@@ -86,6 +100,7 @@ class FormScreen(KioskScreen):
             row.error = self.app.core.t(message) if message and value else ""
         if self.offers and value in self.offers:
             self.offers = []
+        self._echo()
 
     def choose(self, value: str) -> None:
         """A choice, yes/no or a one-touch suggestion: the whole value at once."""
@@ -125,5 +140,6 @@ class FormScreen(KioskScreen):
         self.ids.fields.clear_widgets()
         self._rows = {}
         self.offers = []
+        self.echo = ""
         self.ids.keyboard.close()
         self.focus_key = ""

@@ -219,8 +219,8 @@ class GuideScreen(KioskScreen):
         from drivers.printer import Receipt
 
         t = self.app.core.t
-        printer = self.app.services.device("printer")
-        if printer is None or not self.app.services.printer_can_print():
+        printer = self.app.core.devices.get("printer")
+        if printer is None or not self.journey.printer_can_print():
             dialog.status = t("The printer cannot print now. Please photograph the sample on the screen")
             return
         with Image.open(path) as picture:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kivy.properties import StringProperty
+
 from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
@@ -14,5 +16,19 @@ HELP_STEPS = (
 
 
 class HelpScreen(KioskScreen):
+    person_text: str = StringProperty("")  # where a person is, at this hour
+
     def __init__(self, **kwargs) -> None:
-        super().__init__(prompt="How to use this machine", **kwargs)
+        super().__init__(prompt="How to use this machine. To reach a person, touch Call staff", **kwargs)
+
+    def on_pre_enter(self, *_args: object) -> None:
+        """This corner is open 24 hours: the counter is mentioned only while it is staffed."""
+        core = self.app.core
+        hotline = core.settings.routing.hotline
+        if core.assistance.counter_open():
+            text = core.t("Need a person? Touch Call staff, go to the service counter (open now, {hours}), "
+                          "or call {hotline}.").format(hours=core.settings.service.counter_hours, hotline=hotline)
+        else:
+            text = core.t("Need a person? Touch Call staff: the staff on duty are told at once, day and night. "
+                          "Or call {hotline}.").format(hotline=hotline)
+        self.person_text = text

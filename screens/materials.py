@@ -9,17 +9,18 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.applications import MaterialStatus
 from kiosk.i18n import N_
-from kiosk.journey import MaterialStatus
 from screens.widgets import KioskScreen
 
+# A material slot's state (kiosk.applications.MaterialSlot.state) in plain words.
 STATUS_WORDS = {
-    MaterialStatus.PENDING: N_("Still needed"),
-    MaterialStatus.PROVIDED: N_("Photographed"),
-    MaterialStatus.ECERT: N_("Fetched as an e-certificate"),
-    MaterialStatus.COMMITMENT: N_("Commitment signed"),
-    MaterialStatus.DEFERRED: N_("To supply later"),
-    MaterialStatus.COUNTER: N_("Hand in at the counter"),
+    "missing": N_("Still needed"),
+    "file": N_("Photographed"),
+    "certificate": N_("Fetched as an e-certificate"),
+    "commitment": N_("Commitment signed"),
+    "deferred": N_("To supply later"),
+    "counter": N_("Hand in at the counter"),
 }
 OPTION_WORDS = {"capture": N_("Take a photo"), "commit": N_("Sign a commitment"), "defer": N_("Supply later")}
 DOC_GUIDANCE = {
@@ -62,18 +63,19 @@ class MaterialsScreen(KioskScreen):
         box = self.ids.rows
         box.clear_widgets()
         journey = self.journey
-        for entry in journey.session.materials:
-            row = Factory.MaterialRow(code=entry.code, name=entry.name + ("" if entry.required else t(" (optional)")),
-                                      state_text=t(STATUS_WORDS[entry.status]), done=entry.satisfied,
-                                      counter=entry.status is MaterialStatus.COUNTER)
+        for slot in journey.session.materials:
+            optional = "" if slot.material.required else t(" (optional)")
+            row = Factory.MaterialRow(code=slot.code, name=slot.name + optional,
+                                      state_text=t(STATUS_WORDS[slot.state]), done=not slot.blocking,
+                                      counter=slot.state == "counter")
             actions = row.ids.actions
-            if entry.status is MaterialStatus.PENDING:
-                for option in journey.options(entry):
+            if slot.state == "missing":
+                for option in journey.options(slot):
                     label = OPTION_WORDS[option]
                     actions.add_widget(Factory.KGhostButton(text=t(label), on_release=lambda _b, o=option,
-                                                            c=entry.code: self.act(o, c)))
-            elif entry.status in (MaterialStatus.PROVIDED, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED):
-                actions.add_widget(Factory.KGhostButton(text=t("Change"), on_release=lambda _b, c=entry.code:
+                                                            c=slot.code: self.act(o, c)))
+            elif slot.status in (MaterialStatus.FILE, MaterialStatus.COMMITMENT, MaterialStatus.DEFERRED):
+                actions.add_widget(Factory.KGhostButton(text=t("Change"), on_release=lambda _b, c=slot.code:
                                                         self.undo(c)))
             box.add_widget(row)
         self.complete = journey.materials_complete

@@ -17,7 +17,9 @@ def alternatives_markup(lang: str) -> str:
     app = App.get_running_app()
     places = []
     for alt in app.core.settings.service.alternatives:
-        head = getattr(alt.place, lang) + (f"  ({alt.distance})" if alt.distance else "")
+        # No-break spaces: "(2.3 km)" stays whole and on the line of the place's last word.
+        distance = "\u00a0(" + alt.distance.replace(" ", "\u00a0") + ")" if alt.distance else ""
+        head = getattr(alt.place, lang) + distance
         detail = getattr(alt.address, lang) + (f" · {getattr(alt.hours, lang)}" if alt.hours else "")
         places.append(f"[b]{escape_markup(head)}[/b]\n    {escape_markup(detail)}")
     return "\n\n".join(places)  # a blank line between places: the name and its address belong together

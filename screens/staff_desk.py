@@ -281,6 +281,7 @@ class StaffDesk(EventDispatcher):
     def signed_in(self, result: Any) -> None:
         """On the UI thread, after :meth:`check_pin`: a good PIN opens the menu."""
         if result.outcome is Outcome.OK:
+            self.core.assistance.answered()  # staff came to the kiosk: a resident's call is over
             self.pending_member = None
             self.session = result.session
             self.app.root.current = "staff_menu"

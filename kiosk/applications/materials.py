@@ -7,12 +7,14 @@ supplied after acceptance (待补充, 容缺受理: only non-key materials marke
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from drivers.identity import CardType, Identity, Source
 from kiosk.catalog import Material
 from kiosk.catalog.model import IdDocument
+from kiosk.i18n import N_, translator
 from kiosk.platform.answers import Certificate
 from kiosk.platform.client import FILE_TYPES, MAX_FILE
 
@@ -49,7 +51,15 @@ _LABELS = {
 
 
 class MaterialRefused(ValueError):
-    """The resident's choice is not allowed for this material; ``str()`` is the message for the screen."""
+    """The resident's choice is not allowed for this material: a gettext ``message_id`` with its ``params``
+    (``message(t)`` in the screen's language); ``str()`` is the Chinese text (``kiosk apply`` prints it)."""
+
+    def __init__(self, message_id: str, **params: str) -> None:
+        self.message_id, self.params = message_id, params
+        super().__init__(self.message(translator("zh_CN")))
+
+    def message(self, t: Callable[[str], str]) -> str:
+        return t(self.message_id).format(**self.params)
 
 
 @dataclass(repr=False)
@@ -61,6 +71,7 @@ class MaterialSlot:
     certificate_number: str | None = None
     data: bytes | None = field(default=None)  # the captured file, or the commitment's signature image
     content_type: str | None = None
+    at_counter: bool = False  # cannot be supplied at this kiosk now (no camera, no alternative): the counter takes it
 
     def __repr__(self) -> str:  # no bytes, no certificate numbers
         return f"MaterialSlot({self.material.code!r}, {self.status})"
@@ -99,32 +110,38 @@ class MaterialSlot:
 
     def commit(self, signature: bytes, content_type: str = "image/png") -> None:
         if not self.can_commit:
-            raise MaterialRefused(f"{self.name}不适用告知承诺制，请提供材料。")
+            raise MaterialRefused(N_("“{name}” cannot be replaced by a commitment. Please provide it."), name=self.name)
         _check_file(signature, content_type)
         self._set(MaterialStatus.COMMITMENT)
         self.data, self.content_type = signature, content_type
 
     def defer(self) -> None:
         if not self.can_defer:
-            raise MaterialRefused(f"{self.name}是必须当场提供的材料，不能容缺后补。")
+            raise MaterialRefused(N_("“{name}” must be provided now; it cannot be supplied later."), name=self.name)
         self._set(MaterialStatus.DEFERRED)
 
     def clear(self) -> None:
         self._set(MaterialStatus.MISSING)
 
+    @property
+    def state(self) -> str:
+        """What the resident sees: the status, or ``counter`` for a material only the counter can take now."""
+        return "counter" if self.at_counter and self.status is MaterialStatus.MISSING else self.status.value
+
     def _set(self, status: MaterialStatus) -> None:
         self.status = status
+        self.at_counter = False
         self.certificate = self.certificate_number = self.data = self.content_type = None
 
 
 def _check_file(data: bytes, content_type: str) -> None:
     if content_type not in FILE_TYPES:
-        raise MaterialRefused("请拍照或扫描为图片（JPEG/PNG）或 PDF 文件。")
+        raise MaterialRefused(N_("Please photograph or scan it as a picture (JPEG or PNG) or a PDF file."))
     if not data or len(data) > MAX_FILE:
-        raise MaterialRefused("文件为空或超过5MB，请重新拍摄。")
+        raise MaterialRefused(N_("The file is empty or larger than 5 MB. Please take it again."))
     magic = {"image/jpeg": b"\xff\xd8", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}
     if not data.startswith(magic[content_type]):
-        raise MaterialRefused("文件内容与类型不符，请重新拍摄。")
+        raise MaterialRefused(N_("The file's content does not match its type. Please take it again."))
 
 
 def agent_materials(existing: set[str]) -> list[Material]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, parse_progress_qr
+from kiosk.i18n import N_
 from kiosk.platform import PlatformClient, PlatformError
 from kiosk.platform.answers import Progress
 from kiosk.platform.outbox import Outbox
@@ -45,7 +47,27 @@ class Lookup:
 
 
 class EvaluationRefused(ValueError):
-    """``str()`` is the message for the screen."""
+    """``str()`` is the message id for the screen (translate it with ``kiosk.i18n``)."""
+
+
+COMMENT_MAX = 500
+
+
+def evaluation_problem(level: object, reasons: Sequence[str] = (), comment: str = "",
+                       known_reasons: tuple[str, ...] | None = None) -> str | None:  # fmt: skip
+    """The 好差评 rule, checked here only (the screen, the journey, the outbox and ``kiosk apply`` ask it): five
+    levels, at least one reason for the two lowest, reasons from the list, a comment of at most 500 characters.
+    None when the evaluation may be sent, else the message id saying what is missing."""
+    if not (isinstance(level, int) and not isinstance(level, bool) and level in LEVELS):
+        return N_("Choose how satisfied you are.")
+    given = [r.strip() for r in reasons if r and r.strip()]
+    if level <= 2 and not given:
+        return N_("Choose at least one reason why you are not satisfied.")
+    if known_reasons is not None and any(r not in known_reasons for r in given):
+        return N_("Choose the reasons from the list.")
+    if len(comment) > COMMENT_MAX:
+        return N_("A comment can have at most 500 characters.")
+    return None
 
 
 def _from_progress(progress: Progress | None, reference: str | None = None) -> Lookup:
@@ -136,19 +158,14 @@ def evaluate(
 ) -> str:
     """Queue a 好差评 (five levels, reasons required for 2 and 1, as codes of ``known_reasons`` when given) of an
     application, or of a guide / progress lookup (``service``); returns the evaluation's outbox reference."""
-    if not (isinstance(level, int) and not isinstance(level, bool) and level in LEVELS):
-        raise EvaluationRefused("请选择评价等级。")
+    problem = evaluation_problem(level, reasons, comment, known_reasons)
+    if problem is not None:
+        raise EvaluationRefused(problem)
     reasons = [r.strip() for r in reasons if r and r.strip()]
-    if level <= 2 and not reasons:
-        raise EvaluationRefused("请选择不满意的原因。")
-    if known_reasons is not None and any(r not in known_reasons for r in reasons):
-        raise EvaluationRefused("请从列出的原因中选择。")
-    if len(comment) > 500:
-        raise EvaluationRefused("意见最多500字。")
     try:
         return outbox.enqueue_evaluation(
             level, reasons, comment.strip(), application_no=application_no, local_reference=reference,
             service=service, item_code=item_code,
         )
     except KeyError:
-        raise EvaluationRefused("未找到该申请，无法评价。") from None
+        raise EvaluationRefused(N_("No application with this number was found, so it cannot be rated.")) from None

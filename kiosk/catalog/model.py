@@ -274,8 +274,8 @@ class Item(_Strict):
             raise ValueError("an alias repeats the name")
         if self.community is not None and self.routing not in (RouteRule.HOUSEHOLD, RouteRule.INSURED):
             raise ValueError(f"community (社区通办) is for 户籍地 or 参保地 items, not {self.routing}")
-        keys = [m.merge_key for m in self.materials]
-        dupes = sorted({"/".join(k) for k in keys if keys.count(k) > 1})
+        merge_keys = [m.merge_key for m in self.materials]
+        dupes = sorted({"/".join(k) for k in merge_keys if merge_keys.count(k) > 1})
         if dupes:
             raise ValueError(f"the same document asked twice: {', '.join(dupes)}")
         if sum(m.identity for m in self.materials) > 1:

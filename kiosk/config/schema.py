@@ -267,6 +267,8 @@ class ServiceSection(Section):
     alternatives: tuple[Alternative, ...] = ()  # shown on the home screen in out-of-service mode, nearest first
     heartbeat_interval_s: int = Field(60, ge=10, le=3600)  # POST /v1/kiosks/{id}/heartbeat
     reprint_keep_h: int = Field(24, ge=1, le=72)  # how long masked receipts stay available for 补打
+    # when the service counters are staffed (working days): help never sends a resident to a closed counter
+    counter_hours: str = Field("08:30-17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
 class EvaluationReason(Section):

@@ -15,6 +15,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kiosk.ime import ImeUnavailable
 
@@ -91,7 +92,7 @@ class _RimeApi(ctypes.Structure):
 
 
 _P = ctypes.POINTER
-_SIGNATURES: dict[str, tuple[object, tuple[object, ...]]] = {
+_SIGNATURES: dict[str, tuple[Any, tuple[Any, ...]]] = {  # ctypes types (restype, argtypes)
     "setup": (None, (_P(_Traits),)),
     "initialize": (None, (_P(_Traits),)),
     "start_maintenance": (ctypes.c_int, (ctypes.c_int,)),

@@ -217,10 +217,11 @@ class Outbox:
         """Queue a 好差评 for an application, by its number or, while it is still queued, by its local reference;
         or (``service`` "guide" with the ``item_code``, "progress" with the number looked up if any) of a service
         that has no application of its own."""
-        if not (isinstance(level, int) and 1 <= level <= 5):
-            raise ValueError("level is 1..5")
-        if level <= 2 and not reasons:
-            raise ValueError("levels 1 and 2 need at least one reason")
+        from kiosk.applications.progress import evaluation_problem  # the one 好差评 rule
+
+        problem = evaluation_problem(level, reasons)
+        if problem is not None:
+            raise ValueError(problem)
         if service != "application":
             if service not in ("guide", "progress") or local_reference is not None:
                 raise ValueError("a service evaluation is guide or progress, without a local reference")
@@ -470,7 +471,7 @@ class Outbox:
             self._finish(row, result)
 
     def _deliver_application(self, row: sqlite3.Row) -> dict[str, Any]:
-        body = self._payload(row)
+        body = self._pending_payload(row)
         reference = row["reference"]
         with self._lock:
             files = self._db.execute("SELECT * FROM job_files WHERE job_id=? ORDER BY idx", (row["id"],)).fetchall()
@@ -501,7 +502,7 @@ class Outbox:
         }
 
     def _deliver_evaluation(self, row: sqlite3.Row) -> dict[str, Any]:
-        body = self._payload(row)
+        body = self._pending_payload(row)
         service = body.get("service", "application")
         if service != "application":
             evaluation_id = self.client.evaluate(
@@ -521,6 +522,12 @@ class Outbox:
             body["application_no"], body["level"], body["reasons"], body["comment"], row["idempotency_key"]
         )
         return {"evaluation_id": evaluation_id, "application_no": body["application_no"]}
+
+    def _pending_payload(self, row: sqlite3.Row) -> dict[str, Any]:
+        body = self._payload(row)
+        if body is None:  # erased only on delivery, and a delivered job is never attempted again
+            raise RuntimeError(f"job {row['id']} is pending without a payload")
+        return body
 
     def _payload(self, row: sqlite3.Row) -> dict[str, Any] | None:
         if row["payload"] is None:

@@ -125,7 +125,10 @@ class Service:
         self.main: subprocess.Popen[bytes] | None = None
         self.log = tmp_path / "kiosk.stderr"
 
-    def start(self, *, config: Path | None = None, freezable: bool = False, env: dict[str, str] | None = None) -> None:
+    def start(self, *, config: Path | None = None, freezable: bool = False, fault: str = "",
+              env: dict[str, str] | None = None) -> None:  # fmt: skip
+        """``freezable``: SIGUSR1/SIGUSR2 freeze and thaw the UI loop (freeze/); ``fault``: no_font or no_catalog
+        (faults/), what the machine itself cannot be made to lack."""
         environment = {
             **os.environ,
             "NOTIFY_SOCKET": str(self.notify.path),
@@ -136,7 +139,9 @@ class Service:
             "KIVY_HOME": str(self.tmp / "kivy"),
             "KIVY_NO_CONSOLELOG": "1",
             "KIVY_NO_ARGS": "1",
-            "PYTHONPATH": os.pathsep.join([str(HERE / "freeze")] * freezable + [str(ROOT)]),
+            "PYTHONPATH": os.pathsep.join([str(HERE / "freeze")] * freezable + [str(HERE / "faults")] * bool(fault)
+                                          + [str(ROOT)]),
+            "TONGBAN_TEST_FAULT": fault,
             **(env or {}),
         }
         kiosk = [sys.executable, "-m", "kiosk", "run", "--windowed", "--data-dir", str(self.data_dir)]

@@ -128,3 +128,18 @@ def test_an_unusable_data_folder_is_out_of_service_not_a_restart_loop(service: S
     assert "data_dir_unusable" in service.stderr()  # the log goes to the journal instead
     assert service.stop() == 0, service.stderr()
     assert service.leftovers() == {}
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"), [("no_font", "font_missing"), ("no_catalog", "catalog_unavailable")], ids=["font", "catalog"]
+)
+def test_what_cannot_be_worked_around_is_out_of_service_with_the_reason_in_the_heartbeat(service, fault, code):
+    service.start(fault=fault)
+    status = status_of(service)
+    assert status.startswith(f"out of service: {code}"), status
+    beat = service.wait_heartbeat()  # the hardware still starts: the operator learns why, a fix can arrive
+    assert beat["in_service"] is False and beat["service_reason"].startswith(f"{code}: ")
+    assert beat["last_start_fault"]["code"] == code
+    service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}

@@ -54,9 +54,9 @@ class Resident:
 
     def apply(self) -> dict[str, Any]:
         for entry in self.journey.session.materials:
-            if entry.satisfied:
+            if not entry.blocking:
                 continue
-            if entry.commitment_allowed:
+            if entry.can_commit:
                 self.journey.commit(entry.code, PNG)
             else:
                 self.journey.defer(entry.code)

@@ -105,3 +105,35 @@ def test_the_simulator_refuses_malformed_health_fields(platform, bad):
     headers = {"Authorization": "Bearer hb-token", "X-Kiosk-Id": "K0001"}
     answer = requests.post(platform.url + "/v1/kiosks/K0001/heartbeat", json=body, headers=headers, timeout=10)
     assert answer.status_code == 422 and set(bad) <= set(answer.json()["error"]["fields"])
+
+
+class _Printer:
+    name = "printer"
+
+    def __init__(self, state: str, paper: str) -> None:
+        self._status = SimpleNamespace(state=state, fields={"paper": paper})
+        self.counters = SimpleNamespace(snapshot=lambda: {"receipts_printed": 12, "paper_mm": 3400})
+
+    def status(self):
+        return self._status
+
+
+class _Supervisor:
+    def __init__(self, warnings: list[str]) -> None:
+        self._warnings = warnings
+
+    def heartbeat(self):
+        return {"printer": {"state": "online", "warnings": self._warnings}}
+
+
+@pytest.mark.parametrize(
+    ("state", "sensor", "warnings", "paper"),
+    [("online", "ok", [], "ok"), ("online", "near_end", [], "near_end"), ("user_error", "end", [], "out"),
+     ("online", "ok", ["paper_estimate_low"], "near_end"), ("user_error", "ok", ["paper_out"], "out"),
+     ("no_device", "ok", [], "unknown")],
+)  # fmt: skip
+def test_the_printer_paper_state_comes_from_the_sensor_and_the_estimate(tmp_path, state, sensor, warnings, paper):
+    hardware = SimpleNamespace(devices={"printer": _Printer(state, sensor)}, supervisor=_Supervisor(warnings),
+                               outbox=None, audit=None)  # fmt: skip
+    printer = Health(tmp_path).report(hardware)["printer"]
+    assert printer == {"paper": paper, "counters": {"receipts_printed": 12, "paper_mm": 3400}}

@@ -24,12 +24,16 @@ def _texts(screen) -> list[str]:
 
 @pytest.fixture
 def guide(kiosk_app, hw):
+    from kivy.core.window import Window
+
     from kiosk.journey import Target
 
     app = kiosk_app.app
+    size = Window.size
     app.services.journey.choose(Target.of_item(app.services.catalog.item(ELDER_ALLOWANCE)))
     screen = app.screen("guide")
     yield screen
+    Window.size = size  # the next test module sees the window it expects
     app.core.set_language("zh_CN")
     app.core.set_elder_mode(False)
     app.services.journey.wipe()

@@ -50,12 +50,12 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     assert wait_until(ui, lambda: app.root.current == "materials", 30), ui.screen("face").error_text
     assert journey.session.verification.verified
     materials = ui.screen("materials")
-    statuses = {m.code: m.status for m in journey.session.materials}
-    assert "ecert" in set(map(str, statuses.values())), statuses
+    statuses = {m.code: m.state for m in journey.session.materials}
+    assert "certificate" in set(statuses.values()), statuses
     # the remaining materials: photograph one, sign a commitment or defer the rest
     show_scene(hw, "document")
     for _ in range(len(journey.session.materials)):
-        pending = [m for m in journey.session.materials if str(m.status) == "pending"]
+        pending = [m for m in journey.session.materials if m.state == "missing"]
         if not pending:
             break
         ui.tick(3)  # let the rebuilt rows lay out before touching them

@@ -65,6 +65,7 @@ def test_an_address_typed_by_pinyin_on_qwerty(kiosk_app, form) -> None:
     assert len(keyboard.cands) == 6  # six large candidates a page
     ui.tap(_candidate(keyboard, "人民"))
     assert _value(form, "address") == "人民" and form._rows["address"].value == "人民"
+    assert form.ids.echo.text == "现居住地址：人民"  # the field and its text right above the keyboard
     _type(ui, keyboard, "zhongguoren")  # a phrase picked in parts, as on a phone
     ui.tap(_candidate(keyboard, "中国"))
     assert _value(form, "address") == "人民" and keyboard.preedit.startswith("中国")

@@ -74,7 +74,9 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     ui.tap(progress.ids.lookup)
     assert wait_until(ui, lambda: progress.found and sub.application_no in progress.message, 20)
     assert not progress.ids.rate.disabled  # 好差评 of the lookup is offered
-    # the card on the reader: all the holder's applications, newest first
+    # the card on the reader: all the holder's applications, newest first (an earlier test's card taken away first)
+    hw.sims.idcard.remove()
+    ui.tick(30)  # the reader polls: it sees the empty pad before the next card
     hw.sims.idcard.place(demo_card())
     try:
         assert wait_until(ui, lambda: progress.message.startswith("您的申请") and progress.found, 30), progress.message
@@ -136,3 +138,26 @@ def test_every_screen_and_dialog_speaks_in_mandarin(kiosk_app, hw):
         assert wait_until(ui, lambda: voice.path_for(asked, "zh_CN", app.elder).exists(), 30)
     finally:
         app._close_idle_dialog()
+        app.go_home()
+
+
+def test_call_staff_from_help_reaches_the_platform(kiosk_app, hw):
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    assert wait_until(ui, lambda: app.staff_desk.heartbeat is not None, 20)  # the desk attached to the hardware
+    app.go_home()
+    ui.tap(ui.screen("home").ids.help)
+    help_screen = ui.screen("help")
+    assert app.root.current == "help"
+    counter_open = app.core.assistance.counter_open()
+    assert ("服务窗口" in help_screen.person_text) is counter_open  # never a closed counter at night
+    person = help_screen.person_text
+    assert "呼叫工作人员" in person and app.core.settings.routing.hotline in person
+    ui.tap(help_screen.ids.call_staff)
+    dialog = app._staff_call_dialog
+    assert dialog is not None and dialog.notified
+    shown = texts(dialog)
+    assert "已通知值班工作人员" in shown and "24小时服务热线：12345" in shown
+    assert wait_until(ui, lambda: any(c["screen"] == "help" for c in hw.sims.platform.assistance_calls()), 20)
+    ui.tap(dialog.ids.ok)
+    assert app._staff_call_dialog is None
+    app.go_home()

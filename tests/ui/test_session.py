@@ -194,7 +194,7 @@ def test_platform_unreachable_after_verification_queues_with_the_local_reference
         page = io.BytesIO()
         Image.new("RGB", (64, 64), "white").save(page, "JPEG")
         for entry in journey.session.materials:
-            if str(entry.status) == "pending":
+            if entry.state == "missing":
                 journey.capture(entry.code, page.getvalue())
         values = {"phone": "13800138000", "date": "2026-03-01", "text": "北京"}
         for spec in journey.session.target.form:
@@ -217,7 +217,7 @@ def test_an_item_not_handled_here_for_this_resident_says_where_to_go_after_the_c
     events = []
     unsubscribe = app.core.subscribe(lambda kind, payload: events.append(payload) if kind == "journey" else None)
     try:
-        _identified_by_card(ui, journey, "330199000400620000")  # 居住证申领: not 社区通办 for Beijing
+        _identified_by_card(ui, journey, "330199000300120000")  # 高龄津贴: 社区通办 for Zhejiang households only
         journey.verify()
         assert wait_until(ui, lambda: any(e.get("what") == "verified" for e in events), 30)
         verdict = next(e for e in events if e.get("what") == "verified")

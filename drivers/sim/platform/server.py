@@ -252,6 +252,15 @@ class PlatformSimulator:
         rows = self.store.query("SELECT kiosk_id, body FROM heartbeats ORDER BY rowid")
         return [{"kiosk_id": r["kiosk_id"], **json.loads(r["body"])} for r in rows]
 
+    def assistance_calls(self) -> list[dict[str, Any]]:
+        """Residents' calls for staff (呼叫工作人员) as heartbeats carried them, each call once, oldest first."""
+        calls: dict[str, dict[str, Any]] = {}
+        for beat in self.heartbeats():
+            call = beat.get("assistance")
+            if isinstance(call, dict) and call.get("call_id") not in calls:
+                calls[str(call.get("call_id"))] = {"kiosk_id": beat["kiosk_id"], **call}
+        return list(calls.values())
+
     def files(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.store.query("SELECT file_id, sha256, size, content_type FROM files ORDER BY at")]
 
