@@ -641,8 +641,8 @@ class Journey:
         route = s.application.route if s.application is not None else None
         if route is not None and route.office:
             rows.append((N_("Handled by"), route.office, "", ""))
-        for entry in s.materials:
-            rows.append((entry.name, str(entry.status), "material", entry.code))
+        for slot in s.materials:
+            rows.append((slot.name, str(slot.state), "material", slot.code))
         for spec in target.form:
             value = s.form.get(spec.key)
             if value in (None, ""):

@@ -79,7 +79,7 @@ class MaterialsScreen(KioskScreen):
                                                         self.undo(c)))
             box.add_widget(row)
         self.complete = journey.materials_complete
-        self.missing_text = t(", ").join(entry.name for entry in journey.session.materials if not entry.satisfied)
+        self.missing_text = t(", ").join(slot.name for slot in journey.session.materials if slot.blocking)
         if journey.needs_counter:
             self.banner = t("The camera is out of order. Materials marked for the counter must be handed in there; "
                             "this application cannot be finished here.")
