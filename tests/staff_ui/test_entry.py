@@ -71,9 +71,12 @@ def test_a_staff_card_on_the_reader_opens_the_pin_pad_for_its_holder(kiosk_app, 
         enter_pin(kiosk_app, OPERATOR_PIN)
         settle(kiosk_app)
         assert kiosk_app.app.root.current == "staff_menu" and desk.session.member_id == "op01"
-        kinds = [(r.kind, r.fields.get("result"), r.fields.get("method")) for r in staff_hw.audit.tail(6)]
-        assert ("staff.card", "known", None) in kinds
-        assert ("staff.login", "wrong_pin", "card") in kinds and ("staff.login", "ok", "card") in kinds
+        # by kind: a reader's fault and recovery records may fall between them on a loaded machine
+        staff_records = staff_hw.audit.tail_of_kinds(frozenset({"staff.card", "staff.login"}))[-3:]
+        kinds = [(r.kind, r.fields.get("result"), r.fields.get("method")) for r in staff_records]
+        assert kinds == [
+            ("staff.card", "known", None), ("staff.login", "wrong_pin", "card"), ("staff.login", "ok", "card")
+        ]
     finally:
         sim.remove()
 

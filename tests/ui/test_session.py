@@ -217,7 +217,7 @@ def test_an_item_not_handled_here_for_this_resident_says_where_to_go_after_the_c
     events = []
     unsubscribe = app.core.subscribe(lambda kind, payload: events.append(payload) if kind == "journey" else None)
     try:
-        _identified_by_card(ui, journey, "330199000400620000")  # 居住证申领: not 社区通办 for Beijing
+        _identified_by_card(ui, journey, "330199000300120000")  # 高龄津贴: 社区通办 for Zhejiang households only
         journey.verify()
         assert wait_until(ui, lambda: any(e.get("what") == "verified" for e in events), 30)
         verdict = next(e for e in events if e.get("what") == "verified")
