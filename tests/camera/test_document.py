@@ -287,3 +287,18 @@ def test_degenerate_outlines_give_a_finite_aspect_and_a_picture(corners):
     if np.isfinite(corners).all():
         page = rectify(np.zeros((480, 640, 3), np.uint8), corners, shape.aspect)
         assert page.shape[0] >= 2 and page.shape[1] >= 2
+
+
+def test_the_kiosk_configuration_sets_the_camera_field_of_view(tmp_path):
+    from kiosk.config import load_settings
+    from kiosk.config.schema import CameraDevice, DevicesSection
+    from kiosk.hardware import Hardware
+
+    settings = load_settings().settings
+    assert settings.devices.camera.fov_deg == 60.0  # the simulated camera's
+    camera = CameraDevice(source=str(tmp_path / "camera.avi"), fov_deg=75)
+    settings = settings.model_copy(update={"devices": DevicesSection(camera=camera)})
+    device = Hardware(settings, tmp_path)._camera()
+    assert device.config.doc_rules.fov_deg == 75
+    with pytest.raises(ValueError, match="fov_deg"):
+        CameraDevice(fov_deg=170)
