@@ -183,7 +183,7 @@ class Hardware:
         return ThermalPrinter(uri, paper, name="printer")
 
     def _camera(self) -> Device:
-        from drivers.camera import Camera, CameraConfig
+        from drivers.camera import Camera, CameraConfig, DocRules
 
         setting = self.settings.devices.camera
         source: str | int = setting.source
@@ -193,7 +193,9 @@ class Hardware:
             source = str(self.sims.camera_scene("face"))
         elif isinstance(source, str) and source.isdigit():
             source = int(source)
-        return Camera(CameraConfig(source=source, width=setting.width, height=setting.height), name="camera")
+        rules = DocRules(fov_deg=setting.fov_deg)
+        config = CameraConfig(source=source, width=setting.width, height=setting.height, doc_rules=rules)
+        return Camera(config, name="camera")
 
     def _sscard(self) -> Device:
         from drivers.sscard import SocialSecurityCardReader

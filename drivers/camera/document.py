@@ -9,13 +9,22 @@ legible are rejected with a reason code so the UI can say what to do.
 from __future__ import annotations
 
 import enum
+import math
+import statistics
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 MAX_JPEG_BYTES = 1024 * 1024
-A4_RATIO = 297 / 210
+
+# Height / width of what residents photograph (portrait; a landscape page is the inverse).
+KNOWN_FORMATS: dict[str, float] = {
+    "a_series": math.sqrt(2),  # A4, A5 (and 16开 within the snap tolerance of neither: it is left as measured)
+    "id_card": 85.6 / 54.0,  # ISO/IEC 7810 ID-1: 居民身份证, 社保卡, bank cards
+    "hukou_page": 143 / 105,  # 居民户口簿 inner page
+}
 
 
 class DocReason(enum.StrEnum):
@@ -34,6 +43,22 @@ class DocRules:
     glare_level: int = 250  # grey level counted as blown out
     max_glare: float = 0.01  # largest blown-out blob / page area
     out_width: tuple[int, int] = (1240, 2480)  # A4 at 150 to 300 dpi: legible, within 1 MiB
+    # The camera's horizontal field of view: the focal length assumed when the page's outline cannot tell it
+    # (two of its edges parallel in the picture) and the scanner has not yet learnt it from pages that could.
+    # Set it to the installed camera's (the simulator's camera is 60°).
+    fov_deg: float = 60.0
+    snap: float = 0.015  # a measured aspect this close (relative) to a known format is taken as that format
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """The real proportions of the page behind a quadrilateral seen in perspective."""
+
+    aspect: float  # height / width of the page itself; width runs from the TL to the TR corner
+    method: str  # "projective" (focal length from the corners), "affine" (no perspective to speak of),
+    # "assumed_focal" (two edges parallel in the picture: DocRules.fov_deg decides) or "measured" (not a page)
+    focal: float | None = None  # pixels, when the corners determined it
+    format: str | None = None  # the KNOWN_FORMATS entry the aspect was snapped to
 
 
 @dataclass
@@ -43,6 +68,7 @@ class DocumentResult:
     page: np.ndarray | None = None  # rectified, deskewed, enhanced BGR
     jpeg: bytes = b""
     figures: dict[str, float] = field(default_factory=dict)
+    shape: PageShape | None = None  # the page's real proportions, once it was rectified
 
     @property
     def ok(self) -> bool:
@@ -55,6 +81,8 @@ class DocumentResult:
             "jpeg_bytes": len(self.jpeg),
             "size": None if self.page is None else [int(self.page.shape[1]), int(self.page.shape[0])],
             "figures": self.figures,
+            "format": None if self.shape is None else self.shape.format,
+            "aspect_method": None if self.shape is None else self.shape.method,
         }
 
 
@@ -131,12 +159,105 @@ def find_page(frame: np.ndarray, min_contrast: float = 40.0) -> tuple[np.ndarray
     return None
 
 
-def rectify(frame: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """Warp the quadrilateral to an upright rectangle of its measured size (portrait if it is one)."""
+def _side_ratio(corners: np.ndarray) -> float:
+    """Height / width as the picture shows it: the longer of each pair of opposite sides."""
     tl, tr, br, bl = corners
-    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
-    w, h = round(width), round(height)
+    width = max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl)))
+    height = max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)))
+    return height / width if width > 1e-9 and height > 1e-9 else 1.0
+
+
+def _snap(aspect: float, low: float, high: float) -> tuple[float, str | None]:
+    """The known format (either orientation) within [low, high] nearest to ``aspect``, else ``aspect``."""
+    best, best_name, best_error = aspect, None, math.inf
+    for name, ratio in KNOWN_FORMATS.items():
+        for candidate in (ratio, 1 / ratio):
+            error = abs(math.log(candidate / aspect))
+            if low <= candidate <= high and error < best_error:
+                best, best_name, best_error = candidate, name, error
+    return best, best_name
+
+
+MAX_ASPECT = 6.0  # no document is longer than this: beyond it the corners are not a page
+
+
+def page_shape(
+    corners: np.ndarray, frame_size: tuple[int, int], rules: DocRules | None = None, focal: float | None = None
+) -> PageShape:
+    """Height / width of the real rectangle whose picture is the quadrilateral ``corners`` (TL TR BR BL).
+
+    Zhang & He, "Whiteboard scanning and image enhancement" (2007): a pinhole camera with square pixels and
+    its principal point at the frame centre. With the corners m1..m4 (TL, TR, BL, BR, homogeneous, centred)
+    k2 = ((m1×m4)·m3)/((m2×m4)·m3), k3 = ((m1×m4)·m2)/((m3×m4)·m2) are the depth ratios of TR and BL
+    to TL; n2 = k2·m2 − m1 and n3 = k3·m3 − m1 are the images of the page's two edge vectors, so their
+    orthogonality gives the focal length f² = −(n21·n31 + n22·n32)/(n23·n33), and the aspect is
+    (h/w)² = (n31² + n32² + f²·n33²)/(n21² + n22² + f²·n23²). When an edge pair is parallel in the picture
+    (n23 or n33 ≈ 0: the page turned only about one axis, the usual kiosk view) f is not determined: the
+    focal length ``focal`` (pixels; else the configured field of view) gives it, and a known format within
+    the aspects a ±15 % (±5 % for a given ``focal``) focal length allows is taken. Never raises: corners
+    that no page could project to give the side ratio ("measured").
+    """
+    rules = rules or DocRules()
+    pts = np.asarray(corners, dtype=np.float64).reshape(4, 2)
+    width, height = frame_size
+    scale = float(max(width, height, 1))
+    measured = min(max(_side_ratio(pts) if np.isfinite(pts).all() else 1.0, 1 / MAX_ASPECT), MAX_ASPECT)
+    fallback = PageShape(measured, "measured")
+    if not np.isfinite(pts).all():
+        return fallback
+    centred = (pts - np.array([width / 2, height / 2])) / scale
+    m1, m2, m4, m3 = (np.append(p, 1.0) for p in centred)  # TL, TR, BR, BL → Zhang's m1, m2, m4, m3
+    d2 = float(np.dot(np.cross(m2, m4), m3))
+    d3 = float(np.dot(np.cross(m3, m4), m2))
+    if abs(d2) < 1e-9 or abs(d3) < 1e-9:
+        return fallback  # three corners on a line
+    c14 = np.cross(m1, m4)
+    k2, k3 = float(np.dot(c14, m3)) / d2, float(np.dot(c14, m2)) / d3
+    if not (0.05 < k2 < 20 and 0.05 < k3 < 20):
+        return fallback  # a corner behind the camera or a crossed outline: no rectangle looks like this
+    n2, n3 = k2 * m2 - m1, k3 * m3 - m1
+    a2, a3 = float(n2[0] ** 2 + n2[1] ** 2), float(n3[0] ** 2 + n3[1] ** 2)
+    if a2 < 1e-12 or a3 < 1e-12:
+        return fallback
+
+    def aspect_at(f: float) -> float:
+        return math.sqrt((a3 + f * f * n3[2] ** 2) / (a2 + f * f * n2[2] ** 2))
+
+    if focal is not None and math.isfinite(focal) and focal > 0:
+        prior = focal / scale
+    else:
+        prior = width / 2 / math.tan(math.radians(min(max(rules.fov_deg, 10.0), 150.0)) / 2) / scale
+    lowest, highest = width / 2 / math.tan(math.radians(60)) / scale, width / 2 / math.tan(math.radians(10)) / scale
+    f_squared = -float(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2]) if abs(n2[2] * n3[2]) > 1e-12 else -1.0
+    if min(abs(n2[2]), abs(n3[2])) > 0.01 and lowest**2 <= f_squared <= highest**2:
+        focal = math.sqrt(f_squared)
+        aspect = aspect_at(focal)
+        if not 1 / MAX_ASPECT <= aspect <= MAX_ASPECT:
+            return fallback
+        snapped, name = _snap(aspect, aspect * (1 - rules.snap), aspect * (1 + rules.snap))
+        return PageShape(snapped, "projective", focal * scale, name)
+    aspect = aspect_at(prior)
+    doubt = 1.05 if focal is not None else 1.15  # a measured focal length is closer than a configured one
+    span = sorted((aspect_at(prior / doubt), aspect_at(prior * doubt)))
+    if not 1 / MAX_ASPECT <= aspect <= MAX_ASPECT:
+        return fallback
+    if span[1] / span[0] < 1 + rules.snap:  # the focal length hardly matters: the view is (nearly) affine
+        snapped, name = _snap(aspect, aspect * (1 - rules.snap), aspect * (1 + rules.snap))
+        return PageShape(snapped, "affine", None, name)
+    snapped, name = _snap(aspect, span[0] * (1 - rules.snap), span[1] * (1 + rules.snap))
+    return PageShape(snapped, "assumed_focal", None, name)
+
+
+def rectify(frame: np.ndarray, corners: np.ndarray, aspect: float | None = None) -> np.ndarray:
+    """Warp the quadrilateral to an upright rectangle of height / width ``aspect`` (default: as the picture
+    shows it), no smaller than the page appears in either direction (and at most four frames wide)."""
+    tl, tr, br, bl = corners
+    width = max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl)), 1.0)
+    height = max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)), 1.0)
+    ratio = height / width if aspect is None else aspect
+    w = min(max(width, height / ratio), 4.0 * max(frame.shape[:2]))
+    h = min(w * ratio, 4.0 * max(frame.shape[:2]))
+    w, h = max(2, round(h / ratio)), max(2, round(h))
     target = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
     return cv2.warpPerspective(frame, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
@@ -204,6 +325,22 @@ def glare_fraction(grey_page: np.ndarray, level: int) -> float:
 class DocumentScanner:
     def __init__(self, rules: DocRules | None = None) -> None:
         self.rules = rules or DocRules()
+        # focal length / frame width measured on pages whose outline determined it: the camera is fixed,
+        # so it serves the pages whose outline cannot (squared up to the camera) better than DocRules.fov_deg
+        self._focals: deque[float] = deque(maxlen=15)
+
+    @property
+    def learnt_focal(self) -> float | None:
+        """The camera's focal length as a fraction of the frame width, once three pages have told it."""
+        return statistics.median(self._focals) if len(self._focals) >= 3 else None
+
+    def page_shape(self, corners: np.ndarray, frame: np.ndarray) -> PageShape:
+        width = frame.shape[1]
+        learnt = self.learnt_focal
+        shape = page_shape(corners, (width, frame.shape[0]), self.rules, None if learnt is None else learnt * width)
+        if shape.method == "projective" and shape.focal is not None:
+            self._focals.append(shape.focal / width)
+        return shape
 
     def scan(self, frame: np.ndarray, finish: bool = True) -> DocumentResult:
         """Check the frame; with ``finish`` also rectify, deskew, enhance and encode an acceptable page
@@ -220,17 +357,19 @@ class DocumentScanner:
             return DocumentResult(DocReason.NO_PAGE, figures=figures)  # a speck, not a distant page
         if area < rules.min_area or min(sides) < rules.min_side:
             return DocumentResult(DocReason.PAGE_TOO_SMALL, corners, figures=figures)
-        page = rectify(frame, corners)
+        shape = self.page_shape(corners, frame)
+        figures["aspect"] = round(shape.aspect, 4)
+        page = rectify(frame, corners, shape.aspect)
         grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
         norm = cv2.resize(grey, (800, round(800 * grey.shape[0] / grey.shape[1])), interpolation=cv2.INTER_AREA)
         figures["glare"] = round(glare_fraction(grey, rules.glare_level), 4)
         figures["sharpness"] = round(float(cv2.Laplacian(norm, cv2.CV_64F).var()), 1)
         if figures["glare"] > rules.max_glare:
-            return DocumentResult(DocReason.GLARE, corners, figures=figures)
+            return DocumentResult(DocReason.GLARE, corners, figures=figures, shape=shape)
         if figures["sharpness"] < rules.min_sharpness:
-            return DocumentResult(DocReason.BLURRY, corners, figures=figures)
+            return DocumentResult(DocReason.BLURRY, corners, figures=figures, shape=shape)
         if not finish:
-            return DocumentResult(DocReason.OK, corners, figures=figures)
+            return DocumentResult(DocReason.OK, corners, figures=figures, shape=shape)
         if lines_run_vertically(grey):
             page = cv2.rotate(page, cv2.ROTATE_90_CLOCKWISE)
             grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
@@ -248,4 +387,4 @@ class DocumentScanner:
         if target != page.shape[1]:
             size = (target, round(target * page.shape[0] / page.shape[1]))
             page = cv2.resize(page, size, interpolation=cv2.INTER_CUBIC)
-        return DocumentResult(DocReason.OK, corners, page, encode_within(page), figures)
+        return DocumentResult(DocReason.OK, corners, page, encode_within(page), figures, shape)

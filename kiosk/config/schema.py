@@ -86,6 +86,8 @@ class CameraDevice(Section):
     source: str = "sim"  # "sim", a device index, a path or a URL
     width: int = Field(1280, ge=160, le=3840)
     height: int = Field(720, ge=120, le=2160)
+    # horizontal field of view: rectifies a page squared up to the camera until pages have told the focal length
+    fov_deg: float = Field(60.0, ge=20, le=120)
     required: bool = False
 
 

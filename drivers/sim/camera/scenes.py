@@ -125,30 +125,103 @@ def page_image(width: int = 840) -> np.ndarray:
     return cv2.cvtColor(np.asarray(page), cv2.COLOR_RGB2BGR)
 
 
-def page_corners(size: tuple[int, int], scale: float = 0.8, angle: float = 12.0, tilt: float = 0.06) -> np.ndarray:
-    """Corners (TL TR BR BL) of a page lying on the desk at ``angle`` degrees, seen slightly from the front
-    (``tilt`` narrows the far edge), covering ``scale`` of the frame height."""
+def id_card_image(width: int = 856) -> np.ndarray:
+    """The front of a resident ID card (85.6 × 54 mm): light background, photo, lines of text. BGR."""
+    height = round(width * 54 / 85.6)
+    card = Image.new("RGB", (width, height), (236, 240, 246))
+    draw = ImageDraw.Draw(card)
+    body, small = _font(width // 24), _font(width // 32)
+    rows = [("姓名", "张三"), ("性别  男", "民族  汉"), ("出生", "1990年3月7日"), ("住址", "北京市朝阳区幸福路18号")]
+    y = height // 8
+    for label, value in rows:
+        draw.text((width // 14, y), label, fill=(60, 90, 140), font=small)
+        draw.text((width // 14 + width // 7, y), value, fill=(20, 20, 20), font=body)
+        y += height // 7
+    draw.text((width // 14, int(height * 0.8)), "公民身份号码  110101199003071234", fill=(20, 20, 20), font=body)
+    draw.rectangle((int(width * 0.66), height // 8, int(width * 0.92), int(height * 0.68)), fill=(170, 180, 195))
+    draw.ellipse((int(width * 0.72), int(height * 0.2), int(width * 0.86), int(height * 0.45)), fill=(90, 95, 110))
+    return cv2.cvtColor(np.asarray(card), cv2.COLOR_RGB2BGR)
+
+
+def camera_view(
+    size: tuple[int, int],
+    paper_mm: tuple[float, float] = (210.0, 297.0),
+    tilt: float = 40.0,
+    turn: float = 0.0,
+    fov: float = 60.0,
+    fill: float = 0.8,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """Corners (TL TR BR BL) of a ``paper_mm`` (width, height) sheet on a desk seen by a pinhole camera of
+    horizontal field of view ``fov`` (principal point at the centre): the desk turned ``tilt`` degrees away
+    from the camera about the horizontal axis (its top edge farther), the sheet turned ``turn`` degrees on
+    the desk and moved ``offset_mm``; the camera's distance makes the outline at most ``fill`` of the frame's
+    width and height, and the camera slides (parallel to its sensor) to centre it."""
     w, h = size
-    ph = scale * h
-    pw = ph * 210 / 297
-    half = np.array([[-pw / 2, -ph / 2], [pw / 2, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]], np.float32)
-    half[:2, 0] *= 1 - tilt  # far edge looks shorter: perspective
-    a = np.deg2rad(angle)
-    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], np.float32)
-    return half @ rot.T + np.array([w / 2, h / 2], np.float32)
+    focal = w / 2 / np.tan(np.radians(fov) / 2)
+    pw, ph = paper_mm
+    local = np.array([[-pw / 2, -ph / 2], [pw / 2, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]], np.float64)
+    a = np.radians(turn)
+    on_desk = local @ np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]).T + np.array(offset_mm)
+    t = np.radians(tilt)
+
+    def project(distance: float, slide: np.ndarray) -> np.ndarray:
+        x, y = on_desk[:, 0] - slide[0], on_desk[:, 1] * np.cos(t) - slide[1]
+        z = distance - on_desk[:, 1] * np.sin(t)
+        return np.stack([w / 2 + focal * x / z, h / 2 + focal * y / z], axis=1)
+
+    distance, slide = focal * max(pw, ph) / (fill * h), np.zeros(2)
+    for _ in range(30):  # the outline shrinks about as 1 / distance; the camera slides to centre it
+        outline = project(distance, slide)
+        low, high = outline.min(axis=0), outline.max(axis=0)
+        slide += ((low + high) / 2 - np.array([w / 2, h / 2])) * distance / focal
+        distance *= max((high[0] - low[0]) / (fill * w), (high[1] - low[1]) / (fill * h))
+    return project(distance, slide).astype(np.float32)
+
+
+def _lay(frame: np.ndarray, sheet: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The sheet image warped onto the frame at ``corners`` (TL TR BR BL), edges anti-aliased."""
+    sh, sw = sheet.shape[:2]
+    size = (frame.shape[1], frame.shape[0])
+    src = np.array([[0, 0], [sw, 0], [sw, sh], [0, sh]], np.float32)
+    matrix = cv2.getPerspectiveTransform(src, corners)
+    warped = cv2.warpPerspective(sheet, matrix, size, flags=cv2.INTER_AREA)
+    mask = cv2.warpPerspective(np.full((sh, sw), 255, np.uint8), matrix, size, flags=cv2.INTER_AREA)
+    alpha = (mask.astype(np.float32) / 255)[..., None]
+    return (frame * (1 - alpha) + warped * alpha).astype(np.uint8)
+
+
+def tilted_scene(
+    size: tuple[int, int],
+    kind: str = "a4",
+    landscape: bool = False,
+    name: str = "document_tilted",
+    tilt: float = 50.0,
+    turn: float = 6.0,
+    fov: float = 60.0,
+    fill: float = 0.6,
+    offset_mm: tuple[float, float] = (0.0, 0.0),
+) -> Scene:
+    """An A4 page (``kind="a4"``) or an ID card (``"id_card"``) on the desk seen strongly from the side
+    (:func:`camera_view`). A landscape A4 is the portrait page lying sideways. Truth: the corners, the
+    sheet's real height / width and the camera's focal length in pixels."""
+    sheet, mm = (page_image(), (210.0, 297.0)) if kind == "a4" else (id_card_image(), (85.6, 54.0))
+    if landscape:
+        sheet, mm = cv2.rotate(sheet, cv2.ROTATE_90_COUNTERCLOCKWISE), (mm[1], mm[0])
+    corners = camera_view(size, mm, tilt, turn, fov, fill, offset_mm)
+    truth = {
+        "document_corners": corners.round(2).tolist(),
+        "page_ratio": round(mm[1] / mm[0], 4),
+        "focal_px": round(float(size[0] / 2 / np.tan(np.radians(fov) / 2)), 1),
+    }
+    return Scene(name, _lay(desk(size), sheet, corners), truth)
 
 
 def document_scene(size: tuple[int, int], scale: float = 0.8, angle: float = 12.0, name: str = "document") -> Scene:
-    frame = desk(size)
-    page = page_image()
-    corners = page_corners(size, scale, angle)
-    ph, pw = page.shape[:2]
-    src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
-    matrix = cv2.getPerspectiveTransform(src, corners)
-    warped = cv2.warpPerspective(page, matrix, size, flags=cv2.INTER_AREA)
-    mask = cv2.warpPerspective(np.full((ph, pw), 255, np.uint8), matrix, size, flags=cv2.INTER_AREA)
-    alpha = (mask.astype(np.float32) / 255)[..., None]
-    frame = (frame * (1 - alpha) + warped * alpha).astype(np.uint8)
+    """An A4 page turned ``angle`` degrees on the desk, seen slightly from the front (the desk tilted 15°
+    away from the 60° camera), its outline ``scale`` of the frame high."""
+    corners = camera_view(size, (210.0, 297.0), tilt=15.0, turn=angle, fov=60.0, fill=scale)
+    frame = _lay(desk(size), page_image(), corners)
     return Scene(name, frame, {"document_corners": corners.round(2).tolist(), "page_ratio": round(297 / 210, 4)})
 
 
@@ -237,6 +310,8 @@ SCENES: dict[str, Callable[[tuple[int, int]], Scene]] = {
     "document_blurry": lambda size: _blurred(document_scene(size), "document_blurry", 0.008 * size[1]),
     "document_glare": lambda size: glare(document_scene(size)),
     "document_small": lambda size: document_scene(size, scale=0.3, angle=-8, name="document_small"),
+    "document_tilted": tilted_scene,
+    "id_card": lambda size: tilted_scene(size, "id_card", name="id_card", tilt=35.0, turn=-8.0, fill=0.55),
     "qr": lambda size: qr_scene(size, QR_PAYLOAD_CN),
     "qr_url": lambda size: qr_scene(size, QR_PAYLOAD_URL, angle=-5, name="qr_url"),
     "black": black_scene,
