@@ -319,6 +319,16 @@ def _face_guided(app) -> bool:
             and face.guidance == app.core.t(GUIDANCE["too_far"]))
 
 
+def _past_the_face(app) -> bool:
+    """On the materials screen yet; a resident whose photo timed out while the camera was still being pointed at
+    them (a slow scene switch on a busy machine) presses 再试一次, as a person would."""
+    if app.root.current == "face":
+        face = _screen(app, "face")
+        if face.error_text:
+            _press(face.ids.retry)
+    return app.root.current == "materials"
+
+
 def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path | None = None,
                    idle_warning: bool = False, face_guidance: bool = False) -> list[Step]:  # fmt: skip
     """One scripted resident from the home screen back to it: search by initials → guide → ID card ``card`` on
@@ -421,8 +431,8 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
         Step("04-identify", identify),
         Step("05-card-read", place_card, until=lambda app: app.root.current == "face", timeout=20, shoot=False),
         *([Step("06-face", lambda app: None, until=_face_guided, timeout=20),  # live preview and its guidance
-           scene_step("06-face-near", hardware, "face")] if face_guidance else []),
-        Step("07-materials", lambda app: None, until=lambda app: app.root.current == "materials", timeout=40),
+           scene_step("06-face-near", hardware, "face", timeout=60)] if face_guidance else []),
+        Step("07-materials", lambda app: None, until=_past_the_face, timeout=60),
         scene_step("08-document-scene", hardware, "document"),
         Step("08-capture", capture, until=lambda app: _screen(app, "materials").ids.preview.texture is not None),
         Step("09-review", review, until=lambda app: _screen(app, "materials").mode == "review", timeout=40),
