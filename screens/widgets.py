@@ -85,11 +85,14 @@ class TopBar(BoxLayout):
 
     def _relabel(self, *_args: object) -> None:
         app = App.get_running_app()
-        self.step_text = app.t("Step {n} of {total}").format(n=self.step, total=self.steps) if self.step else ""
+        if app is not None:  # a bar built outside the app (a tool, a test) has no language to follow
+            self.step_text = app.t("Step {n} of {total}").format(n=self.step, total=self.steps) if self.step else ""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        App.get_running_app().bind(lang=self._relabel)
+        app = App.get_running_app()
+        if app is not None:
+            app.bind(lang=self._relabel)
 
 
 # The application's steps as the resident counts them (第3步/共6步); submitting is still the confirm step.
