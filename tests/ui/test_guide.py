@@ -37,6 +37,8 @@ def guide(kiosk_app, hw):
     app.core.set_language("zh_CN")
     app.core.set_elder_mode(False)
     app.services.journey.wipe()
+    app.navigate("home")  # the next test taps the home screen's buttons
+    kiosk_app.tick(5)
 
 
 @pytest.mark.parametrize("size", [(1080, 1920), (1920, 1080)])
