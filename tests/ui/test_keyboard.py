@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.conftest import wait_until
+
 pytestmark = pytest.mark.ui
 
 ITEM = "330199000400620000"  # 居住证申领: phone, address (现居住地址), basis (choice), arrive_date (date)
@@ -123,7 +125,7 @@ def test_an_address_written_by_hand(kiosk_app, form) -> None:
     assert pad.width == pad.height > 300  # a square box for one character
     for character in ("中", "上", "工", "人"):
         _draw(ui, pad, STROKES[character])
-        assert character in keyboard.cands[:3], keyboard.cands
+        assert wait_until(ui, lambda c=character: c in keyboard.cands[:3], 20), keyboard.cands  # may lag a frame
         ui.tap(_candidate(keyboard, character))
         assert pad.stroke_count == 0 and keyboard.cands == []  # the box is clear for the next character
     assert _value(form, "address") == "中上工人"
