@@ -28,6 +28,8 @@ from kiosk.applications.routing import Route
 from kiosk.catalog import Bundle, FormField, Item, validate_field
 from kiosk.platform.answers import Certificate
 
+AGENT_NOT_ALLOWED = "本事项须申请人本人办理，不能代办。"
+
 
 class NotReady(Exception):
     """Submitting an application that is not complete; ``readiness`` says what is missing."""
@@ -227,6 +229,8 @@ def build_application(
             raise ValueError("代办时被代办人不能是代办人本人。")
         if principal.id_type == "resident" and not id_number_valid(principal.id_number.upper()):
             raise ValueError("被代办人的身份证号码不正确，请核对。")
+        if not all(item.agent_allowed for item in items):
+            raise ValueError(AGENT_NOT_ALLOWED)
     shared: tuple[str, ...] = ()
     if bundle is not None:
         everything = bundle.merged_materials().materials
