@@ -62,6 +62,7 @@ def count(counter: Counter) -> None:
     import screens.demo as demo
     from screens.evaluate import EvaluateScreen
     from screens.form import FormScreen
+    from screens.keyboard import ChineseKeyboard
     from screens.materials import MaterialsScreen
     from screens.search import SearchScreen
 
@@ -78,9 +79,9 @@ def count(counter: Counter) -> None:
     wrap(demo, "_sign", "signature")
     wrap(SearchScreen, "on_key", "search key", lambda _self, key: int(len(key) == 1))
     wrap(SearchScreen, "choose", "result row")
-    wrap(FormScreen, "on_letter", "form key", lambda _self, key: int(len(key) == 1))
+    wrap(ChineseKeyboard, "on_letter", "form key", lambda _self, key: int(len(key) == 1))
     wrap(FormScreen, "on_digit", "digit key", lambda _self, key: int(len(key) == 1))
-    wrap(FormScreen, "pick", "candidate")
+    wrap(ChineseKeyboard, "pick", "candidate")
     wrap(FormScreen, "focus", "field")
     entering = FormScreen.on_pre_enter
 
