@@ -100,7 +100,7 @@ class EvaluateScreen(KioskScreen):
         comment in portrait."""
         keyboard, left, right = self.ids.keyboard, self.ids.left, self.ids.right
         target = left if self.landscape else right
-        if keyboard.parent is not target:
+        if keyboard.parent != target:  # ids are weak proxies: compare by equality, not identity
             keyboard.parent.remove_widget(keyboard)
             # Kivy counts the index from the last child: above the column's filler (left), under the comment (right)
             target.add_widget(keyboard, index=1 if self.landscape else 3)

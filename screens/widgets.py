@@ -84,7 +84,7 @@ class TopBar(BoxLayout):
             return
         button, actions, below = self.ids.call_staff, self.ids.actions, self.ids.below
         target = actions if self.call_inline else below
-        if button.parent is target:
+        if button.parent == target:  # ids are weak proxies: compare by equality, not identity
             return
         button.parent.remove_widget(button)
         # actions: 返回 · title · [呼叫工作人员] · 静音 · 结束办理 (Kivy counts the index from the last child)

@@ -189,7 +189,7 @@ def test_call_staff_from_home_and_every_step(kiosk_app, hw):
             bar = ui.screen("identify").ids.bar
             button = bar.ids.call_staff
             assert wait_until(ui, lambda b=bar, e=elder: b.call_inline is (not e) and b.height > 0, 10)
-            assert button.parent is (bar.ids.below if elder else bar.ids.actions)
+            assert button.parent == (bar.ids.below if elder else bar.ids.actions)
             x, y = button.to_window(*button.pos)
             assert x >= 0 and x + button.width <= Window.width and y + button.height <= Window.height
             assert layout_problems(ui.screen("identify")) == []
