@@ -18,6 +18,7 @@ import hashlib
 import html
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -58,6 +59,8 @@ def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]
             if isinstance(item, dict) and isinstance(item.get("promised_days"), int):
                 days[str(item.get("code"))] = item["promised_days"]
     return days
+
+
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
 PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
                "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
@@ -320,7 +323,21 @@ class PlatformSimulator:
         return day.isoformat()
 
     def handling_org(self, region: str) -> str:
-        return self.regions.get(region, f"{region} 政务服务中心")
+        """The office's name, as the real platform answers it: the simulated world's offices, else the county
+        named from the national division table (python-stdnum cn/loc) — never the bare division code."""
+        if region in self.regions:
+            return self.regions[region]
+        try:
+            from stdnum import numdb
+
+            info = numdb.get("cn/loc").info(region)
+        except (ImportError, OSError):
+            info = []
+        if len(info) > 1 and info[1][1].get("county"):
+            province = info[0][1].get("province", "")
+            county = re.sub(r"\[[^\]]*\]", "", info[1][1]["county"]).strip()
+            return (county if county.startswith(province) else province + county) + "政务服务中心"
+        return "县级政务服务中心"  # a code no table knows: a generic name, still not a number
 
 
 def _mask_name(name: str) -> str:
