@@ -122,7 +122,8 @@ def test_an_address_written_by_hand(kiosk_app, form) -> None:
     keyboard = form.ids.keyboard
     ui.tap(keyboard.ids.mode_handwriting)
     pad = keyboard.ids.pad
-    assert pad.width == pad.height > 300  # a square box for one character
+    # a square box for one character (laid out in the frames after the mode key: wait, a busy machine lags)
+    assert wait_until(ui, lambda: pad.width == pad.height > 300, 20), pad.size
     for character in ("中", "上", "工", "人"):
         _draw(ui, pad, STROKES[character])
         assert wait_until(ui, lambda c=character: c in keyboard.cands[:3], 20), keyboard.cands  # may lag a frame
