@@ -261,8 +261,12 @@ class Alternative(Section):
 
     place: Label  # 城南街道便民服务中心 / Chengnan Sub-district Service Centre
     address: Label
-    hours: Label | None = None
-    distance: str = Field("", max_length=20)  # "约800米" / "800 m": shown as written
+    hours: Label | None = None  # as written: 周一至周五 9:00–17:00
+    distance: str = Field("", max_length=20)  # "800 m" / "2.3 km" / "约800米": shown as 约800米 / about 800 m
+    # when it is open, for "明天 9:00 开门" (kiosk.opening): official working days (holidays and 调休 from
+    # chinese-calendar and config/holidays), those and Saturdays, or every day
+    days: Literal["workdays", "workdays_and_saturday", "every_day"] = "workdays"
+    open_hours: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
 class ServiceSection(Section):
