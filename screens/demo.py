@@ -413,7 +413,7 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
     def evaluate(app):
         _press(_screen(app, "receipt").ids.done)
         _screen(app, "evaluate").pick(2)
-        _screen(app, "evaluate").toggle_reason("efficiency")
+        _screen(app, "evaluate").toggle_reason("service_efficiency")
 
     def wiped(app):
         hardware.sims.idcard.remove()  # the resident takes the card …

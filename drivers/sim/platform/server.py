@@ -64,9 +64,10 @@ def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
 PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
                "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
-# 好差评 reasons as the national evaluation dimensions (服务态度, 办事效率, 办理流程, 指南与信息, 设备与环境, 其他):
-# the platform takes these codes, never a label in some language.
-EVALUATION_REASONS = ("attitude", "efficiency", "process", "guide_info", "facility", "other")
+# 好差评 reasons as the national level-two indicators (服务效率, 服务水平, 服务态度, 办事指南精确度, 办事便捷度,
+# 平台操作性; sources in kiosk/evaluation_codes.py, which drivers may not import): codes, never a label.
+EVALUATION_REASONS = ("operability", "guide_accuracy", "convenience", "service_efficiency", "service_level",
+                      "service_attitude")
 EVALUATED_SERVICES = ("application", "guide", "progress")
 PROGRESS_PAGE = "/progress"  # the page a receipt QR opens (the kiosk's platform.progress_url points here)
 
