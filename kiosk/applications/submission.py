@@ -74,7 +74,7 @@ class Submission:
     def delivered(self, application_no: str, handling_org: str | None, promised_by: str | None) -> None:
         with self._lock:
             self.application_no, self.state = application_no, "delivered"
-            if is_office_name(handling_org):
+            if handling_org is not None and is_office_name(handling_org):
                 self.office = handling_org
             if promised_by:
                 self.platform_promised_by = dt.date.fromisoformat(promised_by)
