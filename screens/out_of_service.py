@@ -29,24 +29,25 @@ def _holiday_tables(core) -> Tables:
 
 
 def alternatives_markup(lang: str) -> str:
-    """The configured nearby places, nearest first: the name and how far (约50米), when it opens next (明天
-    9:00 开门, from its opening days and hours), then its address and hours indented beneath it."""
+    """The configured nearby places, nearest first: the name, then on short indented lines how far and when it
+    opens next (约50米 · 明天 9:00 开门, from its opening days and hours), its address and its hours. Short lines:
+    a wrapped continuation would lose the indent that groups them under the name."""
     app = App.get_running_app()
     places = []
     now = clock.now()
     tables = None
-    nb = "\u00a0"
     for alt in app.core.settings.service.alternatives:
-        distance = f" {distance_words(alt.distance, lang)}" if alt.distance else ""
-        head = getattr(alt.place, lang) + distance
-        lines = [f"[b]{escape_markup(head)}[/b]"]
+        facts = [distance_words(alt.distance, lang)] if alt.distance else []
         if alt.open_hours:
             tables = _holiday_tables(app.core) if tables is None else tables
-            opening = next_opening(now, alt.days, alt.open_hours, tables)
-            lines.append(f"    [b]{escape_markup(opening_words(opening, now, lang))}[/b]")
-        hours = getattr(alt.hours, lang).replace(" ", nb) if alt.hours else ""  # 周一至周五 9:00–17:00 stays whole
-        lines.append("    " + escape_markup(getattr(alt.address, lang) + (f" · {hours}" if hours else "")))
-        places.append("\n".join(lines))
+            facts.append(opening_words(next_opening(now, alt.days, alt.open_hours, tables), now, lang))
+        lines = [f"[b]{escape_markup(getattr(alt.place, lang))}[/b]"]
+        if facts:
+            lines.append("[b]" + escape_markup(" · ".join(facts)) + "[/b]")
+        lines.append(escape_markup(getattr(alt.address, lang)))
+        if alt.hours:
+            lines.append(escape_markup(getattr(alt.hours, lang).replace(" ", "\u00a0")))  # one line: 周一至周五 9:00
+        places.append("\n    ".join(lines))
     return "\n\n".join(places)  # a blank line between places: the name and its address belong together
 
 
