@@ -169,14 +169,20 @@ class Service:
         except sqlite3.Error:
             return []
 
-    def wait_heartbeat(self, timeout: float = START_TIMEOUT_S) -> dict[str, object]:
-        """The first heartbeat the platform stored (the staff desk sends one as soon as the hardware is attached)."""
+    def heartbeat_ids(self) -> set[str]:
+        """The kiosk ids the platform stored heartbeats under."""
+        with sqlite3.connect(self.data_dir / "sim" / "platform.sqlite3", timeout=5) as db:
+            return {kiosk_id for (kiosk_id,) in db.execute("SELECT DISTINCT kiosk_id FROM heartbeats")}
+
+    def wait_heartbeat(self, timeout: float = START_TIMEOUT_S, after: int = 0) -> dict[str, object]:
+        """The first heartbeat the platform stored (the staff desk sends one as soon as the hardware is attached),
+        or the first after the ``after`` already stored (an earlier start's)."""
         deadline = time.monotonic() + timeout
-        while not (beats := self.heartbeats()):
+        while len(beats := self.heartbeats()) <= after:
             assert time.monotonic() < deadline, f"no heartbeat within {timeout:.0f} s\n{self.stderr()[-3000:]}"
             assert self.main is not None and self.main.poll() is None, self.stderr()[-3000:]
             time.sleep(0.2)
-        return beats[0]
+        return beats[after]
 
     def stderr(self) -> str:
         return self.log.read_text("utf-8", errors="replace")
