@@ -32,6 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
@@ -184,7 +185,8 @@ class Journey:
     and outbox, or a function that returns the current one (the core's: it is replaced when the hardware restarts);
     None before the hardware started: every platform step then says the platform is unavailable.
     ``deliver_wait_s``: after the outbox commit, how long the receipt waits for the platform's number before
-    it carries the local reference.
+    it carries the local reference. ``gate`` is held while a session starts: the core holds it from its "no
+    session" check to the end of a configuration change, so no session starts in between.
     """
 
     def __init__(
@@ -197,7 +199,9 @@ class Journey:
         deliver_wait_s: float = 8.0,
         clock: Callable[[], float] = time.monotonic,
         run_async: Callable[[Callable[[], None]], None] | None = None,
+        gate: AbstractContextManager[object] | None = None,
     ) -> None:
+        self._gate: AbstractContextManager[object] = gate if gate is not None else nullcontext()
         self._office: Callable[[], ApplicationOffice | None] = apps if callable(apps) else (lambda: apps)
         self.deliver_wait_s = deliver_wait_s
         self._emit = emit
@@ -236,10 +240,12 @@ class Journey:
 
     def begin(self, how: str) -> None:
         """A resident began (``touch`` past home, ``card``, ``qr``, ``service``); nothing if a session runs."""
-        if self.session.started_by is None:
+        with self._gate:  # waits for a configuration change being applied (the core's gate)
+            if self.session.started_by is not None:
+                return
             self.session.started_by = how
-            log.info("session started (%s)", how)
-            self.session_changed.fire(True)
+        log.info("session started (%s)", how)
+        self.session_changed.fire(True)
 
     # -- devices -------------------------------------------------------------------------------------
     def attach(self, devices: Mapping[str, Device]) -> None:

@@ -280,7 +280,9 @@ def _sign(pad) -> None:
     touch.touch_up()
 
 
-def _fill_form(app, phone: str) -> None:
+def _fill_form(app, phone: str, number: str = "3") -> None:
+    """What the resident enters, field by field, as a finger does: `number` on the digit pad (a phone: `phone`),
+    the first of a choice, a date, the ID card's address, a name or address in pinyin."""
     form = _screen(app, "form")
     values = {"phone": phone, "date": "2024-03-01"}
     for spec in form._fields():
@@ -291,7 +293,7 @@ def _fill_form(app, phone: str) -> None:
         if form.keyboard == "options":
             _press(form.ids.options.children[-1])
         elif form.keyboard == "digits":
-            for ch in values.get(str(spec.type), "3"):
+            for ch in values.get(str(spec.type), number):
                 form.on_digit(ch)
         elif form.keyboard == "date":
             form.choose(values["date"])

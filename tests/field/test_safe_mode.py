@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -141,5 +142,29 @@ def test_what_cannot_be_worked_around_is_out_of_service_with_the_reason_in_the_h
     assert beat["in_service"] is False and beat["service_reason"].startswith(f"{code}: ")
     assert beat["last_start_fault"]["code"] == code
     service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
+
+
+def test_a_bundle_the_hardware_does_not_start_on_at_boot_is_reverted_not_safe_mode(service: Service) -> None:
+    """Applied while the kiosk was stopped (``kiosk config pull --once``), never started on: reverted at boot as a
+    running kiosk reverts it, audited, in the heartbeat, and the kiosk serves on the last good configuration."""
+    bundle = service.data_dir / "fleet" / "bundles" / "1-test"
+    bundle.mkdir(parents=True)
+    (bundle / "bundle.toml").write_text('version = 1\nnote = "new printer"\n[settings.devices.printer]\n'
+                                        'uri = "bogus://printer"\n', "utf-8")  # fmt: skip
+    (service.data_dir / "fleet" / "current").symlink_to(bundle)
+    site = service.tmp / "kiosk.toml"  # a fleet repository that does not answer: the revert needs none
+    site.write_text('[fleet]\nrepo_url = "http://127.0.0.1:9/fleet"\npoll_interval_s = 3600\n', "utf-8")
+    service.start(config=site)
+    assert status_of(service) == "home screen shown"
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is True and beat["config_version"] == "local", beat
+    revert = beat["fleet"]["last_revert"]
+    assert revert["version"] == 1 and "bogus://printer" in revert["reason"], revert
+    with sqlite3.connect(service.data_dir / "audit.sqlite3") as db:
+        kinds = [json.loads(body)["kind"] for (body,) in db.execute("SELECT body FROM audit ORDER BY seq")]
+    assert "fleet.health_failed" in kinds and "fleet.reverted" in kinds, kinds
+    assert not any(m.fields.get("STATUS", "").startswith("out of service") for m in service.notify.received)
     assert service.stop() == 0, service.stderr()
     assert service.leftovers() == {}
