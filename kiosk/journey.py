@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from drivers.contract import Command, Completion, Device, DeviceEvent, DeviceState
 from drivers.identity import Identity, Source
@@ -61,6 +61,18 @@ log = logging.getLogger(__name__)
 READY_STATES = (DeviceState.ONLINE, DeviceState.BUSY)
 CARD_READERS = ("idcard", "sscard")
 Dispatch = Callable[[Callable[[], None]], None]
+
+
+@runtime_checkable
+class CardReader(Protocol):
+    """A card reader that can report the card lying on it once more (drivers.idcard, drivers.sscard)."""
+
+    def read_again(self, timeout: float | None = 5.0) -> Command: ...
+
+
+def _log_failed_reread(completion: Completion) -> None:
+    if not completion.ok:  # the card was taken away meanwhile, or could not be read: it counts when put down
+        log.info("a lying card was not read again: %s", completion.code)
 
 
 class Step(enum.StrEnum):
@@ -247,6 +259,18 @@ class Journey:
         for role, device in self._devices.items():
             self._detach.append(device.subscribe(self._listener(role)))
         self.emit("devices")
+
+    def read_lying_cards(self) -> None:
+        """A screen began taking cards (``card_roles``): a card already lying on one of those readers was
+        reported once, when nobody listened (put down on the home screen, or left there after an earlier
+        step), and a reader reports a card once per placement. It is read again and counts as placed now,
+        so a resident need not lift it and put it back."""
+        for role in CARD_READERS:
+            device = self._devices.get(role)
+            if role not in self.card_roles or not isinstance(device, CardReader) or not self.ready(role):
+                continue
+            if device.status().fields.get("card_present"):
+                device.read_again().add_done_callback(_log_failed_reread)
 
     def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
         """Device events arrive on the device's thread: through ``dispatch``, like every completion."""

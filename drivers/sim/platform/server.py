@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from drivers.heartbeat_contract import required_errors
 from drivers.sim.platform import validate
 from drivers.sim.platform.faults import ENDPOINTS, Fault, FaultBook
 from drivers.sim.platform.store import Store
@@ -881,18 +882,7 @@ class _Handler(BaseHTTPRequestHandler):
         if params["kiosk_id"] != self.kiosk_id:
             raise Reject(403, "forbidden", "a kiosk reports only for itself")
         body = self._json(raw)
-        errors = validate.Errors()
-        validate.timestamp(errors, body.get("at"), "at")
-        errors.need_str(body, "software_version", "software_version", max_len=64)
-        errors.need_str(body, "config_version", "config_version", max_len=64)
-        devices = body.get("devices")
-        if not isinstance(devices, dict) or not all(
-            isinstance(d, dict) and isinstance(d.get("state"), str) for d in devices.values()
-        ):
-            errors["devices"] = "an object of {name: {state, …}}"
-        depth = body.get("outbox_depth")
-        if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0):
-            errors["outbox_depth"] = "an integer ≥ 0"
+        errors = validate.Errors(required_errors(body))
         validate.heartbeat_health(errors, body)
         if errors:
             raise Reject(422, "validation_failed", "invalid heartbeat", errors)
