@@ -143,7 +143,7 @@ def ecert_steps(hardware, card, record: dict) -> list:
 def measure() -> dict[str, dict]:
     from kiosk.launch import start_core
     from screens.bootstrap import configure
-    from screens.demo import DEMO_PHONE, DemoRunner, Step, demo_card, resident_steps
+    from screens.demo import DEMO_PHONE, DemoRunner, Step, demo_card, resident_steps, run_steps
 
     core = start_core(None, Path(tempfile.mkdtemp(prefix="tongban-bench-ux-")))
     hardware = core.start_hardware()
@@ -175,18 +175,7 @@ def measure() -> dict[str, dict]:
              start("ecert_only"), *ecert_steps(hardware, demo_card(), records["ecert_only"]),
              Step("stop", stop, shoot=False), Step("end", end_session, shoot=False)]
     runner = DemoRunner(app, None, steps, settle_s=0.0)
-
-    def begin(*_args: object) -> None:
-        from kivy.uix.screenmanager import NoTransition
-
-        app.root.transition = NoTransition()
-        runner.start()
-
-    app.bind(on_start=begin)
-    try:
-        app.run()
-    finally:
-        core.close()
+    run_steps(app, core, runner)
     if runner.journey["errors"]:
         raise SystemExit(f"journey failed: {runner.journey['errors']}")
     return {name: {"touches": t.touches, "characters": t.characters, "receipt": records[name].get("receipt"),

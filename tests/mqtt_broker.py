@@ -8,11 +8,12 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.polling import wait_for
 
 
 def _free_port() -> int:
@@ -40,10 +41,7 @@ def mosquitto(tmp_path: Path) -> Iterator[str]:
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", "utf-8")
     process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while not _accepts(port):
-            assert time.monotonic() < deadline, "mosquitto did not listen within 10 s"
-            time.sleep(0.05)
+        assert wait_for(lambda: _accepts(port), 10), "mosquitto did not listen within 10 s"
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()

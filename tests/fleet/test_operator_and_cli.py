@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import shutil
 import stat
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 
 from kiosk.cli import main
 from kiosk.fleet import FleetRepo, FleetRepoError, FleetUpdater, current_layer
+from tests.polling import wait_for
 
 
 def run(capsys, *argv):
@@ -136,15 +136,6 @@ def test_fleet_settings_are_validated(tmp_path):
     site.write_text('[fleet]\nrepo_url = "ftp://x"\ngroup = "Pilot"\npoll_interval_s = 1\n', "utf-8")
     errors = " ".join(load_settings(site_file=site).errors)
     assert "fleet.repo_url" in errors and "fleet.group" in errors and "fleet.poll_interval_s" in errors
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_mqtt_nudge_makes_the_kiosk_poll_at_once(fleet, mosquitto, capsys):

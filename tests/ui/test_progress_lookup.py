@@ -125,16 +125,19 @@ def test_a_guide_and_a_lookup_are_rated_with_reason_codes(kiosk_app, hw):
     assert app.root.current == "evaluate" and evaluate.ids.rated.text == "评价对象：您查看的办事指南"
     ui.tap(evaluate.ids.face1)
     reasons = {t.reason: t for t in evaluate.ids.reasons.children}
-    assert set(reasons) == {"attitude", "efficiency", "process", "guide_info", "facility", "other"}
-    ui.tap(reasons["guide_info"])
-    assert reasons["guide_info"].text.startswith("✓ ")
+    assert set(reasons) == {"operability", "guide_accuracy", "convenience", "service_efficiency", "service_level",
+                            "service_attitude"}  # the national level-two indicators (kiosk.evaluation_codes)
+    ui.tap(reasons["guide_accuracy"])
+    assert reasons["guide_accuracy"].text.startswith("✓ ")
     assert layout_problems(evaluate) == []
     ui.tap(evaluate.ids.send)
     assert app.root.current == "goodbye"
     assert wait_until(ui, lambda: len(platform.service_evaluations()) > before, 20)
     rated = platform.service_evaluations()[-1]
     assert (rated["service"], rated["item_code"], rated["level"], rated["reasons"]) == (
-        "guide", "330199000101020000", 1, ["guide_info"])
+        "guide", "330199000101020000", 1, ["guide_accuracy"])
+    take = ui.screen("goodbye").ids.take.text  # a guide read on the screen: no card, no receipt to take
+    assert "证件" not in take and "回执" not in take and "清除" in take
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home" and evaluate.service == "application"  # the wipe resets what is rated
 
