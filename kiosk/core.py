@@ -44,12 +44,13 @@ SITE_FILE_CHECK_S = 5.0  # how often the running kiosk looks at its site file fo
 
 
 class Kiosk:
-    def __init__(self, config: LoadedConfig, data_dir: Path, site_file: Path | None = None) -> None:
+    def __init__(self, config: LoadedConfig, data_dir: Path, site_file: Path | None = None,
+                 health: Health | None = None) -> None:  # fmt: skip
         self.config = config
         self.data_dir = data_dir
         self.site_file = site_file
         clock.configure(self.settings.kiosk.time_zone)
-        self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
+        self.health = health or Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
         self.assistance = Assistance(self.settings.service.counter_hours)  # 呼叫工作人员 calls for the heartbeat
         self.language: str = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
@@ -156,7 +157,8 @@ class Kiosk:
             if self.site_file is not None and self._site_watch is None:
                 self._site_watch = threading.Thread(target=self._watch_site_file, name="site-file", daemon=True)
                 self._site_watch.start()
-            hardware = Hardware.start(self.settings, self.data_dir, audit=audit)
+            hardware = Hardware.start(self.settings, self.data_dir, audit=audit, devices=self.health.devices_allowed,
+                                      outbox=self.health.devices_allowed)  # fmt: skip
             for code, detail in hardware.faults:  # worked around (a quarantined database): the heartbeat says so
                 self.health.fault(code, detail)
             self._use_hardware(hardware)
@@ -253,7 +255,9 @@ class Kiosk:
                 return  # not started (or closing): the next start reads the new settings
             log.info("device or platform settings changed: restarting the hardware")
             self._stop_hardware()
-            self._use_hardware(Hardware.start(self.settings, self.data_dir, audit=self._open_audit()))
+            self._use_hardware(Hardware.start(self.settings, self.data_dir, audit=self._open_audit(),
+                                              devices=self.health.devices_allowed,
+                                              outbox=self.health.devices_allowed))  # fmt: skip
 
     # -- configuration changes --------------------------------------------------------------
     def _start_fleet(self) -> None:
@@ -334,6 +338,9 @@ class Kiosk:
         from kiosk.config import load_settings
         from kiosk.fleet.applied import current_layer
 
+        if not self.health.devices_allowed:  # safe mode on salvaged settings (a refused site file): start again
+            self.config_changed.fire(self.config)
+            return
         old = self.settings
         self.config = load_settings(site_file=self.site_file, remote=current_layer(self.data_dir),
                                     state_dir=self.data_dir / "state")  # fmt: skip

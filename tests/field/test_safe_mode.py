@@ -38,14 +38,23 @@ def test_a_refused_site_file_on_a_new_data_folder_is_out_of_service_until_it_is_
     service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
     second = service.notify.wait_for(ping, service.watchdog_s, "a second WATCHDOG=1: the watchdog stays fed")
     assert second.pid == service.kiosk_pid
-    assert not (service.data_dir / "sim").exists()  # no simulator, no platform, no K0001 pretending to serve
+    # the operator still sees the kiosk: a heartbeat under the id the refused file names, on the platform the
+    # defaults name (here the bundled simulator), saying why it is out of service
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is False and str(beat["service_reason"]).startswith("site_file_refused: "), beat
+    assert "devices.printer.paper" in str(beat["service_reason"]) and beat["devices"] == {}
+    assert service.heartbeat_ids() == {"K0042"}  # never K0001 speaking for another kiosk
+    sims = {p.name for p in (service.data_dir / "sim").iterdir()}
+    assert not sims & {"printer", "camera"}, sims  # no device simulator: nothing serves a resident
+    assert not (service.data_dir / "outbox.sqlite3").exists()  # queued applications wait for the real settings
     assert "site_file_refused" in log_lines(service)
 
     site.write_text('[kiosk]\nid = "K0042"\n', "utf-8")  # the technician fixes the file
     assert service.main is not None and service.main.wait(60) == 75, service.stderr()  # restart, not a crash
+    earlier = len(service.heartbeats())
     service.start(config=site)  # what systemd does after RestartSec
     assert status_of(service) == "home screen shown"
-    beat = service.wait_heartbeat()
+    beat = service.wait_heartbeat(after=earlier)
     assert beat["in_service"] is True and beat["restarts"] == 1
     assert beat["last_start_fault"]["code"] == "site_file_refused"
     assert service.stop() == 0, service.stderr()
