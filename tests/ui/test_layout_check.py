@@ -60,12 +60,22 @@ def _mode(mode: str) -> Callable[[object], None]:
     return apply
 
 
+def _held(screen) -> None:  # a full disk at submit: the application kept until it can be saved (kiosk.journey)
+    from kivy.app import App
+
+    screen.error_text = App.get_running_app().core.t(
+        "This kiosk's storage is full. Your application is kept and will be saved as soon as there is room. "
+        "Please wait here."
+    )
+
+
 # Extra states of a screen beyond "entered" (its on_pre_enter): (state name, what puts the screen in it).
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search)],
     "browse": [("listed", _browse)],
     "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good)],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
+    "submitting": [("held", _held)],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
 
