@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from drivers.contract import Command, Completion, Device, DeviceEvent, DeviceState
-from drivers.identity import Identity
+from drivers.identity import Identity, Source
 from kiosk.applications import (
     Application,
     MaterialSlot,
@@ -162,6 +162,7 @@ class Session:
     card_removed_at: float | None = None
     visited: list[str] = field(default_factory=list)
     started_by: str | None = None  # how the resident began (touch, card, qr, service); None: no session
+    printed: set[str] = field(default_factory=set)  # what came out of the printer: "receipt", "sample"
 
     @property
     def materials(self) -> list[MaterialSlot]:
@@ -455,9 +456,23 @@ class Journey:
         def work() -> None:
             outcome = apps.print_receipt(sub)
             if generation == self._generation:
+                if outcome.printed:
+                    self.note_printed("receipt")
                 self.emit("printed", ok=outcome.printed, code=outcome.code)
 
         self._run_async(work)
+
+    def note_printed(self, what: str) -> None:
+        """Something of this session came out of the printer ("receipt", "sample"): goodbye asks to take it."""
+        self.session.printed.add(what)
+
+    def take_away(self) -> tuple[bool, str | None]:
+        """What the resident must not leave behind: (a card was read from a reader, what was printed: "receipt",
+        "sample" or None). A QR identity, a receipt shown on the screen, a guide only read leave nothing."""
+        identity = self.session.identity
+        card = identity is not None and identity.source in (Source.ID_CARD, Source.SOCIAL_SECURITY_CARD)
+        printed = self.session.printed
+        return card, "receipt" if "receipt" in printed else "sample" if printed else None
 
     # -- choosing ------------------------------------------------------------------------------------
     def choose(self, target: Target) -> None:

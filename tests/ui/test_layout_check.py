@@ -53,6 +53,15 @@ def _evaluate_good(screen) -> None:
     screen.pick(5)
 
 
+def _evaluate_commenting(screen) -> None:
+    screen.pick(2)
+    screen.toggle_comment()  # the comment keyboard open
+
+
+def _scanning(screen) -> None:
+    screen.scanning = True  # the receipt-QR picture in place of the timeline
+
+
 def _mode(mode: str) -> Callable[[object], None]:
     def apply(screen) -> None:
         screen.mode = mode
@@ -73,7 +82,8 @@ def _held(screen) -> None:  # a full disk at submit: the application kept until 
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search)],
     "browse": [("listed", _browse)],
-    "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good)],
+    "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good), ("commenting", _evaluate_commenting)],
+    "progress": [("scanning", _scanning)],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
     "submitting": [("held", _held)],
 }

@@ -18,6 +18,7 @@ import hashlib
 import html
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -59,12 +60,15 @@ def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]
             if isinstance(item, dict) and isinstance(item.get("promised_days"), int):
                 days[str(item.get("code"))] = item["promised_days"]
     return days
+
+
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
 PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
                "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
-# 好差评 reasons as the national evaluation dimensions (服务态度, 办事效率, 办理流程, 指南与信息, 设备与环境, 其他):
-# the platform takes these codes, never a label in some language.
-EVALUATION_REASONS = ("attitude", "efficiency", "process", "guide_info", "facility", "other")
+# 好差评 reasons as the national level-two indicators (服务效率, 服务水平, 服务态度, 办事指南精确度, 办事便捷度,
+# 平台操作性; sources in kiosk/evaluation_codes.py, which drivers may not import): codes, never a label.
+EVALUATION_REASONS = ("operability", "guide_accuracy", "convenience", "service_efficiency", "service_level",
+                      "service_attitude")
 EVALUATED_SERVICES = ("application", "guide", "progress")
 PROGRESS_PAGE = "/progress"  # the page a receipt QR opens (the kiosk's platform.progress_url points here)
 
@@ -321,7 +325,21 @@ class PlatformSimulator:
         return day.isoformat()
 
     def handling_org(self, region: str) -> str:
-        return self.regions.get(region, f"{region} 政务服务中心")
+        """The office's name, as the real platform answers it: the simulated world's offices, else the county
+        named from the national division table (python-stdnum cn/loc) — never the bare division code."""
+        if region in self.regions:
+            return self.regions[region]
+        try:
+            from stdnum import numdb
+
+            info = numdb.get("cn/loc").info(region)
+        except (ImportError, OSError):
+            info = []
+        if len(info) > 1 and info[1][1].get("county"):
+            province = info[0][1].get("province", "")
+            county = re.sub(r"\[[^\]]*\]", "", info[1][1]["county"]).strip()
+            return (county if county.startswith(province) else province + county) + "政务服务中心"
+        return "县级政务服务中心"  # a code no table knows: a generic name, still not a number
 
 
 def _mask_name(name: str) -> str:
