@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import wait_until, walk
 
 pytestmark = pytest.mark.ui
 
@@ -61,7 +61,8 @@ def test_an_address_typed_by_pinyin_on_qwerty(kiosk_app, form) -> None:
     keyboard = form.ids.keyboard
     assert form.keyboard == "chinese"
     ui.tap(keyboard.ids.mode_pinyin)
-    assert [len(row.children) for row in reversed(keyboard.ids.qwerty.children)] == [10, 11, 8]  # QWERTY rows
+    # QWERTY rows (the shorter ones centred by half-key margins), no 删除 among the letters
+    assert [len(row.children) for row in reversed(keyboard.ids.qwerty.children)] == [10, 11, 9]
     _type(ui, keyboard, "renmin")
     assert keyboard.preedit == "ren min" and keyboard.cands[0] == "人民"
     assert len(keyboard.cands) == 6  # six large candidates a page
@@ -175,3 +176,43 @@ def test_phone_on_the_digit_pad(kiosk_app, form) -> None:
     for ch in "13800138000":
         ui.tap(keys[ch])
     assert _value(form, "phone") == "13800138000" and not form._rows["phone"].error
+
+
+def _shown(widget) -> bool:
+    return widget.opacity > 0 and widget.width > 0 and widget.height > 0
+
+
+def _on_screen(keyboard, widget) -> bool:
+    x, y = widget.to_window(widget.x, widget.y)
+    left, bottom = keyboard.to_window(keyboard.x, keyboard.y)
+    return left - 1 <= x and x + widget.width <= left + keyboard.width + 1 and bottom - 1 <= y
+
+
+def test_the_candidate_bar_shows_only_candidates_and_one_delete(kiosk_app, form) -> None:
+    ui = kiosk_app
+    ui.tap(form._rows["address"])
+    keyboard = form.ids.keyboard
+    ui.tap(keyboard.ids.mode_pinyin)
+    deletes = [w for w in walk(keyboard) if getattr(w, "text", "") == form.app.core.t("Delete")]
+    assert deletes == [keyboard.ids.delete]  # one 删除 for every mode, not one more at the end of the letters
+
+    def cells() -> list:
+        return [b for b in keyboard.ids.candidates.children if _shown(b)]
+
+    _type(ui, keyboard, "shi")  # many candidates: a full page and 下一页 beside it, no 上一页 on page 1
+    assert wait_until(ui, lambda: len(cells()) == 6 and _shown(keyboard.ids.more)), keyboard.cands
+    assert not _shown(keyboard.ids.previous) and all(_on_screen(keyboard, b) for b in [*cells(), keyboard.ids.more])
+    ui.tap(keyboard.ids.more)
+    assert wait_until(ui, lambda: _shown(keyboard.ids.previous) and _shown(keyboard.ids.more))
+    ui.tap(keyboard.ids.mode_handwriting)  # the same bar under the writing box: what to do until a character is
+    assert wait_until(ui, lambda: not cells() and not _shown(keyboard.ids.arrows) and _shown(keyboard.ids.hint))
+    pad = keyboard.ids.pad
+    assert wait_until(ui, lambda: pad.width == pad.height > 300, 20), pad.size
+    _draw(ui, pad, STROKES["中"])
+    assert wait_until(ui, lambda: len(cells()) == len(keyboard.cands) > 0 and not _shown(keyboard.ids.hint), 20)
+    while keyboard.has_more:  # the last page: 上一页 alone, a cell for each candidate there is, all of them whole
+        ui.tap(keyboard.ids.more)
+    assert wait_until(ui, lambda: _shown(keyboard.ids.previous) and not _shown(keyboard.ids.more))
+    assert len(cells()) == len(keyboard.cands) and all(_on_screen(keyboard, b) and b.text for b in cells())
+    ui.tap(keyboard.ids.delete)  # the false start goes: the bar says what to do again
+    assert wait_until(ui, lambda: not cells() and not _shown(keyboard.ids.arrows) and _shown(keyboard.ids.hint))
