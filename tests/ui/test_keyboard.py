@@ -216,3 +216,57 @@ def test_the_candidate_bar_shows_only_candidates_and_one_delete(kiosk_app, form)
     assert len(cells()) == len(keyboard.cands) and all(_on_screen(keyboard, b) and b.text for b in cells())
     ui.tap(keyboard.ids.delete)  # the false start goes: the bar says what to do again
     assert wait_until(ui, lambda: not cells() and not _shown(keyboard.ids.arrows) and _shown(keyboard.ids.hint))
+
+
+def test_a_service_found_by_its_name_written_by_hand(kiosk_app) -> None:
+    """The search screen's keyboard is the form's: initials on QWERTY, or the name written a character at a time,
+    the results following each character picked."""
+    from tests.ui.conftest import settled_tap
+
+    app = kiosk_app.app
+    ui = settled_tap(kiosk_app)
+    app.navigate("search")
+    assert wait_until(ui, lambda: app.root.current == "search" and not app.root.transition.is_active)
+    search = ui.screen("search")
+    keyboard = search.ids.keyboard
+    assert keyboard.mode == "letters" and _shown(keyboard.ids.mode_handwriting)
+    assert not _shown(keyboard.ids.mode_pinyin) and not _shown(keyboard.ids.mode_digits)
+    _type(ui, keyboard, "gs")  # initials as before (工伤…)
+    assert search.query == "gs" and search.ids.results.data
+    ui.tap(keyboard.ids.erase)
+    assert search.query == "" and not search.ids.results.data
+    ui.tap(keyboard.ids.mode_handwriting)
+    pad = keyboard.ids.pad
+    assert wait_until(ui, lambda: pad.width == pad.height > 300, 20), pad.size
+    _draw(ui, pad, STROKES["工"])
+    assert wait_until(ui, lambda: "工" in keyboard.cands[:3], 20), keyboard.cands
+    ui.tap(_candidate(keyboard, "工"))
+    rows = search.ids.results.data
+    assert search.query == "工" and rows and all("工" in row["text"] or row["kind"] == "bundle" for row in rows[:3])
+    assert search.ids.query.text == "工"
+    ui.tap(keyboard.ids.delete)  # the one 删除 takes the character back
+    assert search.query == "" and not search.ids.results.data
+    app.navigate("home")
+    assert wait_until(ui, lambda: app.root.current == "home" and not app.root.transition.is_active)
+
+
+def test_elder_mode_opens_handwriting(kiosk_app, form) -> None:
+    """Many elderly residents cannot type pinyin: in elder mode the form's Chinese fields and the search open the
+    writing box, the other modes one labelled touch away."""
+    app = kiosk_app.app
+    app.core.set_elder_mode(True)
+    try:
+        assert wait_until(kiosk_app, lambda: app.elder)
+        form.on_pre_enter()
+        form.focus("address")
+        keyboard = form.ids.keyboard
+        assert form.keyboard == "chinese" and keyboard.mode == "handwriting"
+        assert keyboard.ids.mode_handwriting.text.endswith("手写") and keyboard.ids.mode_handwriting.chosen
+        assert keyboard.ids.mode_pinyin.text == "拼音" and _shown(keyboard.ids.mode_pinyin)
+        assert wait_until(kiosk_app, lambda: _shown(keyboard.ids.pad) and keyboard.ids.hint.text == "在方框里写一个字")
+        search = app.screen("search")
+        search.dispatch("on_pre_enter")
+        assert search.ids.keyboard.mode == "handwriting"
+    finally:
+        app.core.set_elder_mode(False)
+        wait_until(kiosk_app, lambda: not app.elder)
