@@ -11,7 +11,6 @@ Run: PYTHONPATH=. python bench/console_ingest.py [--kiosks 2000] [--seconds 10] 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness.figures import report  # noqa: E402
 from kiosk.console import fleet_sim  # noqa: E402
 from kiosk.console.store import Store  # noqa: E402
 
@@ -85,11 +85,7 @@ def main() -> int:
     )
     print(f"{accepted} heartbeats stored in {elapsed:.1f} s from {args.kiosks} kiosks over {args.connections} "
           f"connections (other answers: {others or 'none'}); {rows} rows in the database incl. warm-up")  # fmt: skip
-    for figure in figures:
-        print(f"{figure['name']}: {figure['value']} {figure['unit']} (target {figure['target']})")
-    if args.json:
-        args.json.write_text(json.dumps({f["name"]: f for f in figures}, indent=2))
-    return 0
+    return report(figures, args.json)
 
 
 if __name__ == "__main__":

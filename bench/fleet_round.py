@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import json
 import re
 import shutil
 import statistics
@@ -22,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness.figures import report
 from kiosk.fleet import FleetRepo, FleetUpdater, pack
 from kiosk.paths import config_dir
 
@@ -98,11 +98,7 @@ def main() -> int:
         {"name": "fleet_publish_median", "value": round(statistics.median(publish_s), 3), "unit": "s", "target": 2.0},
         {"name": "fleet_bundle_size", "value": size, "unit": "bytes", "target": None},
     ]
-    for figure in figures:
-        print(f"{figure['name']}: {figure['value']} {figure['unit']} (target {figure['target']})")
-    if args.json:
-        args.json.write_text(json.dumps({f["name"]: f for f in figures}, indent=2))
-    return 0
+    return report(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ def count(counter: Counter) -> None:
     import screens.demo as demo
     from screens.evaluate import EvaluateScreen
     from screens.form import FormScreen
+    from screens.keyboard import ChineseKeyboard
     from screens.materials import MaterialsScreen
     from screens.search import SearchScreen
 
@@ -78,9 +79,9 @@ def count(counter: Counter) -> None:
     wrap(demo, "_sign", "signature")
     wrap(SearchScreen, "on_key", "search key", lambda _self, key: int(len(key) == 1))
     wrap(SearchScreen, "choose", "result row")
-    wrap(FormScreen, "on_letter", "form key", lambda _self, key: int(len(key) == 1))
+    wrap(ChineseKeyboard, "on_letter", "form key", lambda _self, key: int(len(key) == 1))
     wrap(FormScreen, "on_digit", "digit key", lambda _self, key: int(len(key) == 1))
-    wrap(FormScreen, "pick", "candidate")
+    wrap(ChineseKeyboard, "pick", "candidate")
     wrap(FormScreen, "focus", "field")
     entering = FormScreen.on_pre_enter
 
@@ -100,7 +101,7 @@ def count(counter: Counter) -> None:
 def ecert_steps(hardware, card, record: dict) -> list:
     """Home → search by initials → the item → guide → ID card → face → materials (all e-certificates) → form
     (the year) → confirm → receipt."""
-    from screens.demo import Step, _press, _screen, scene_step
+    from screens.demo import Step, _fill_form, _press, _screen, scene_step
 
     def search(app):
         _press(_screen(app, "home").ids.search)
@@ -116,18 +117,8 @@ def ecert_steps(hardware, card, record: dict) -> list:
         """What the resident enters: the year on the digit pad (2024), a phone if asked, the first of a choice."""
         if app.root.current != "form":
             return
-        form = _screen(app, "form")
-        for spec in form._fields():
-            if form.journey.session.form.get(spec.key):
-                continue
-            if form.focus_key != spec.key:  # the form opened on its first empty field itself
-                form.focus(spec.key)
-            if form.keyboard == "options":
-                _press(form.ids.options.children[-1])
-            else:
-                for ch in "13800138000" if str(spec.type) == "phone" else "2024":
-                    form.on_digit(ch)
-        _press(form.ids.next)
+        _fill_form(app, "13800138000", number="2024")
+        _press(_screen(app, "form").ids.next)
 
     def received(app) -> bool:
         receipt = _screen(app, "receipt")
@@ -152,7 +143,7 @@ def ecert_steps(hardware, card, record: dict) -> list:
 def measure() -> dict[str, dict]:
     from kiosk.launch import start_core
     from screens.bootstrap import configure
-    from screens.demo import DEMO_PHONE, DemoRunner, Step, demo_card, resident_steps
+    from screens.demo import DEMO_PHONE, DemoRunner, Step, demo_card, resident_steps, run_steps
 
     core = start_core(None, Path(tempfile.mkdtemp(prefix="tongban-bench-ux-")))
     hardware = core.start_hardware()
@@ -184,18 +175,7 @@ def measure() -> dict[str, dict]:
              start("ecert_only"), *ecert_steps(hardware, demo_card(), records["ecert_only"]),
              Step("stop", stop, shoot=False), Step("end", end_session, shoot=False)]
     runner = DemoRunner(app, None, steps, settle_s=0.0)
-
-    def begin(*_args: object) -> None:
-        from kivy.uix.screenmanager import NoTransition
-
-        app.root.transition = NoTransition()
-        runner.start()
-
-    app.bind(on_start=begin)
-    try:
-        app.run()
-    finally:
-        core.close()
+    run_steps(app, core, runner)
     if runner.journey["errors"]:
         raise SystemExit(f"journey failed: {runner.journey['errors']}")
     return {name: {"touches": t.touches, "characters": t.characters, "receipt": records[name].get("receipt"),

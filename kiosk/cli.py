@@ -15,8 +15,10 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import tomllib
 from collections.abc import Callable, Sequence
 from importlib import metadata
+from pathlib import Path
 
 from kiosk import commands
 
@@ -51,11 +53,26 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 ENTRY_POINT_GROUP = "tongban.commands"
 
 
+def command_entry_points() -> list[metadata.EntryPoint]:
+    """The ``tongban.commands`` entry points: the installed ones, and in a source checkout also those its
+    pyproject.toml declares — a checkout run without ``pip install`` (``python -m kiosk``), or a virtualenv
+    installed before an entry point was added, would otherwise lose ``kiosk run`` and ``kiosk demo`` from
+    ``kiosk --help`` (``make install`` reinstalls when pyproject.toml changes, a hand-made venv does not)."""
+    found = {entry.name: entry for entry in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    if pyproject.is_file():
+        project = tomllib.loads(pyproject.read_text("utf-8")).get("project", {})
+        declared: dict[str, str] = project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {})
+        for name, value in declared.items():
+            found.setdefault(name, metadata.EntryPoint(name, value, ENTRY_POINT_GROUP))
+    return [found[name] for name in sorted(found)]
+
+
 def build() -> Cli:
     cli = Cli()
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         importlib.import_module(f"{commands.__name__}.{module.name}").register(cli)
-    for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+    for entry in command_entry_points():
         loaded = entry.load()
         register: Callable[[Cli], None] = getattr(loaded, "register", loaded)
         register(cli)

@@ -44,12 +44,13 @@ SITE_FILE_CHECK_S = 5.0  # how often the running kiosk looks at its site file fo
 
 
 class Kiosk:
-    def __init__(self, config: LoadedConfig, data_dir: Path, site_file: Path | None = None) -> None:
+    def __init__(self, config: LoadedConfig, data_dir: Path, site_file: Path | None = None,
+                 health: Health | None = None) -> None:  # fmt: skip
         self.config = config
         self.data_dir = data_dir
         self.site_file = site_file
         clock.configure(self.settings.kiosk.time_zone)
-        self.health = Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
+        self.health = health or Health(data_dir)  # start-up faults, safe mode, the heartbeat's health fields
         self.assistance = Assistance(self.settings.service.counter_hours)  # 呼叫工作人员 calls for the heartbeat
         self.language: str = self.settings.kiosk.language
         self.elder_mode = self.settings.elder.default_on
@@ -71,8 +72,11 @@ class Kiosk:
         self._lock = threading.Lock()
         self._hardware_lock = threading.RLock()  # start, restart and close of the hardware, one at a time
         self._config_lock = threading.RLock()  # one reload at a time (the fleet's thread, a session's end)
+        # A session's start and a configuration change's activation, one at a time: nothing starts between the
+        # "no session" check and the change applying (a resident touching then waits for it, a second or two).
+        self._session_gate = threading.RLock()
         self.journey = Journey(lambda: self._office, self.emit, kiosk_id=self.settings.kiosk.id,
-                               card_grace_s=self._card_grace_s())  # fmt: skip
+                               card_grace_s=self._card_grace_s(), gate=self._session_gate)  # fmt: skip
         self.journey.session_changed.connect(self._on_session_changed)
         self._apply_elder_timeouts()
 
@@ -125,10 +129,27 @@ class Kiosk:
     def start_hardware(self) -> Hardware:
         """Audit trail, fleet updates (when a repository is configured), then devices, simulators, platform and
         outbox. The fleet updater does not depend on the hardware: when the devices do not start, a bundle that
-        fixes their settings can still arrive."""
+        fixes their settings can still arrive. Running hardware is returned as it is (never replaced). When the
+        hardware does not start on a fleet bundle it never started on (applied by ``kiosk config pull --once``, or
+        while the kiosk was stopped), the bundle is reverted as a running kiosk reverts it, and the last good
+        configuration started; raises when that does not start either (safe mode)."""
+        try:
+            return self._start_hardware()
+        except Exception as error:
+            if self._fleet is None or not self._fleet.revert_unstarted(f"hardware start: {error}"):
+                raise
+        with self._session_gate, self._config_lock:
+            self._reload()  # the last good configuration: restarts the hardware on it
+        if self._hardware is None:
+            raise RuntimeError("the hardware did not start on the last good configuration either")
+        return self._hardware
+
+    def _start_hardware(self) -> Hardware:
         from kiosk.hardware import Hardware
 
         with self._hardware_lock:
+            if self._hardware is not None:
+                return self._hardware  # a second caller gets the running hardware, not a second set of devices
             self._hardware_wanted = True
             audit = self._open_audit()
             if self.settings.fleet.repo_url and self._fleet is None:
@@ -136,7 +157,8 @@ class Kiosk:
             if self.site_file is not None and self._site_watch is None:
                 self._site_watch = threading.Thread(target=self._watch_site_file, name="site-file", daemon=True)
                 self._site_watch.start()
-            hardware = Hardware.start(self.settings, self.data_dir, audit=audit)
+            hardware = Hardware.start(self.settings, self.data_dir, audit=audit, devices=self.health.devices_allowed,
+                                      outbox=self.health.devices_allowed)  # fmt: skip
             for code, detail in hardware.faults:  # worked around (a quarantined database): the heartbeat says so
                 self.health.fault(code, detail)
             self._use_hardware(hardware)
@@ -194,15 +216,25 @@ class Kiosk:
         return self._audit
 
     def _use_hardware(self, hardware: Hardware) -> None:
+        """Make started hardware the running one; when that fails, it is stopped (never left running unowned)."""
         from kiosk.safe_mode import CatalogUnavailable
 
         try:
-            office = office_for(self.settings, self.catalog, hardware)
-        except CatalogUnavailable:  # safe mode: no applications, but the heartbeat and fleet updates still run
-            office = None
-        self._hardware, self._office = hardware, office
-        self.journey.attach(hardware.devices)
-        self.hardware_changed.fire(hardware)
+            try:
+                office = office_for(self.settings, self.catalog, hardware)
+            except CatalogUnavailable:  # safe mode: no applications, but the heartbeat and fleet updates still run
+                office = None
+            self._hardware, self._office = hardware, office
+            self.journey.attach(hardware.devices)
+            self.hardware_changed.fire(hardware)
+        except BaseException:
+            if self._hardware is hardware:
+                self._stop_hardware()
+            else:
+                hardware.stop()
+            raise
+        if self._fleet is not None:
+            self._fleet.hardware_started()  # the applied bundle runs: a later boot failure is not its fault
 
     def _stop_hardware(self) -> None:
         """Every consumer lets go first (the event), then the devices, simulators and outbox stop."""
@@ -223,7 +255,9 @@ class Kiosk:
                 return  # not started (or closing): the next start reads the new settings
             log.info("device or platform settings changed: restarting the hardware")
             self._stop_hardware()
-            self._use_hardware(Hardware.start(self.settings, self.data_dir, audit=self._open_audit()))
+            self._use_hardware(Hardware.start(self.settings, self.data_dir, audit=self._open_audit(),
+                                              devices=self.health.devices_allowed,
+                                              outbox=self.health.devices_allowed))  # fmt: skip
 
     # -- configuration changes --------------------------------------------------------------
     def _start_fleet(self) -> None:
@@ -234,6 +268,7 @@ class Kiosk:
             self.data_dir,
             site_file=self.site_file,
             session_active=lambda: self.session_active,
+            gate=self._session_gate,
             audit=trail_audit(lambda: self._audit),
             platform_check=lambda url: platform_answers(self.site_file, self.data_dir, url),
             on_applied=self.activate_bundle,
@@ -291,7 +326,7 @@ class Kiosk:
     def reload_config(self) -> None:
         """Re-read every layer (an applied fleet bundle, an edited site file); restart the hardware when the
         device or platform settings changed. While a resident session is active this waits for it to end."""
-        with self._config_lock:
+        with self._session_gate, self._config_lock:
             if self.session_active:
                 log.info("configuration change waits for the resident session to end")
                 self._reload_waiting = True
@@ -303,6 +338,9 @@ class Kiosk:
         from kiosk.config import load_settings
         from kiosk.fleet.applied import current_layer
 
+        if not self.health.devices_allowed:  # safe mode on salvaged settings (a refused site file): start again
+            self.config_changed.fire(self.config)
+            return
         old = self.settings
         self.config = load_settings(site_file=self.site_file, remote=current_layer(self.data_dir),
                                     state_dir=self.data_dir / "state")  # fmt: skip
@@ -316,6 +354,8 @@ class Kiosk:
             self._restart_hardware()
         elif self._hardware is not None:  # same devices: the office takes the new settings and catalog
             self._office = office_for(new, self.catalog, self._hardware)
+            if self._fleet is not None:
+                self._fleet.hardware_started()
         elif self._hardware_wanted:  # the last start failed: these settings may fix it
             self._restart_hardware()
         self.config_changed.fire(self.config)

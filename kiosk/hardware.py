@@ -66,16 +66,17 @@ class Hardware:
 
     @classmethod
     def start(cls, settings: Settings, data_dir: Path, *, devices: bool = True, delivery: bool = True,
-              audit: AuditTrail | None = None) -> Hardware:  # fmt: skip
+              outbox: bool = True, audit: AuditTrail | None = None) -> Hardware:  # fmt: skip
         """``audit``: the trail its owner keeps open across restarts (``kiosk.core``); without one the hardware
-        opens its own and closes it on ``stop()``."""
+        opens its own and closes it on ``stop()``. ``outbox=False``: the platform client only (safe mode's
+        heartbeat on settings that may not be the site's: queued applications wait for the real ones)."""
         hardware = cls(settings, Path(data_dir))
         try:
             hardware._start_audit(audit)
             if devices:
                 hardware._start_devices()
             if delivery:
-                hardware._start_platform()
+                hardware._start_platform(outbox)
         except BaseException:
             hardware.stop()
             raise
@@ -221,7 +222,7 @@ class Hardware:
         return SocialSecurityCardReader(reader_pattern=pattern)
 
     # -- platform and delivery ------------------------------------------------------------------
-    def _start_platform(self) -> None:
+    def _start_platform(self, outbox: bool = True) -> None:
         from kiosk.platform import PlatformClient
         from kiosk.platform.outbox import DB_NAME, Outbox
 
@@ -237,6 +238,8 @@ class Hardware:
             url = self.sims.platform.url
         kiosk_id = self.settings.kiosk.id
         self.client = PlatformClient(url, token, kiosk_id, ca_bundle=platform.ca_bundle or None)
+        if not outbox:
+            return
         moved = self._set_aside_if_corrupt(self.data_dir / DB_NAME, "outbox_quarantined")
         if moved is not None and self.audit is not None:  # the alarm: the audit trail, the heartbeat, the log
             self.audit.record("outbox.quarantined", "system", kept=str(moved))

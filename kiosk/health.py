@@ -71,6 +71,7 @@ class Health:
         self.unserviceable: str | None = None  # safe mode: why the kiosk cannot serve residents
         self.reason_code = ""  # safe mode's fault code, shown small on the out-of-service screen
         self.hardware_allowed = True  # False: safe mode starts no devices, platform or fleet updater
+        self.devices_allowed = True  # False: safe mode starts only the platform client (heartbeat) and fleet updater
         self._lock = threading.Lock()
         self._state = self._read()
         saved = self._state.get("last_start_fault")
@@ -105,14 +106,29 @@ class Health:
             self._write()
         return fault
 
-    def out_of_service(self, code: str, detail: str, *, hardware: bool = True) -> None:
+    def out_of_service(self, code: str, detail: str, *, hardware: bool = True, devices: bool = True) -> None:
         """Safe mode: the kiosk cannot serve; it stays up (watchdog fed, fleet updates running) and says why.
-        ``hardware=False`` when starting the configured parts would pretend to serve (a refused site file: the
-        packaged defaults are simulators as K0001)."""
+        ``hardware=False`` when nothing can start (no data folder); ``devices=False`` when starting the configured
+        devices and outbox would pretend to serve (a refused site file: the packaged defaults are simulators as
+        K0001) — only the platform client for the heartbeat and the fleet updater start."""
         self.fault(code, detail)
         self.unserviceable = f"{code}: {detail}"[:500]
         self.reason_code = code
         self.hardware_allowed = self.hardware_allowed and hardware
+        self.devices_allowed = self.devices_allowed and devices
+
+    @property
+    def known_kiosk_id(self) -> str | None:
+        """The kiosk id this data folder last ran as on an accepted site file (``remember_kiosk_id``)."""
+        known = self._state.get("kiosk_id")
+        return known if isinstance(known, str) else None
+
+    def remember_kiosk_id(self, kiosk_id: str) -> None:
+        """Kept so a later start whose site file is refused still heartbeats under the kiosk's own id."""
+        if self._state.get("kiosk_id") != kiosk_id:
+            with self._lock:
+                self._state["kiosk_id"] = kiosk_id
+                self._write()
 
     def back_in_service(self) -> None:
         """The fault cleared (the hardware started on a retry)."""

@@ -95,7 +95,8 @@ class Heartbeat:
             interval_s=core.settings.service.heartbeat_interval_s,
             config_version=lambda: config_version_of(core.data_dir),
             health=lambda: {**core.health.report(hardware, staff_closed=staff_closed()),
-                            **core.assistance.heartbeat_fields()},  # a resident's 呼叫工作人员
+                            **core.assistance.heartbeat_fields(),  # a resident's 呼叫工作人员
+                            "applications_held": core.journey.held},  # kept in memory on a full disk
             mirror=mirror,
         )  # fmt: skip
 

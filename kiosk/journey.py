@@ -26,17 +26,20 @@ wait for the end.
 from __future__ import annotations
 
 import enum
+import errno
 import gc
 import logging
+import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from drivers.contract import Command, Completion, Device, DeviceEvent, DeviceState
-from drivers.identity import Identity
+from drivers.identity import Identity, Source
 from kiosk.applications import (
     Application,
     MaterialSlot,
@@ -56,10 +59,37 @@ if TYPE_CHECKING:
     from kiosk.applications import ApplicationOffice, Lookup
 
 log = logging.getLogger(__name__)
+STORAGE_RETRY_S = 3.0  # a full disk: how often a kept application tries to be saved again
+
+
+def storage_full(error: BaseException) -> bool:
+    """The data disk is full (the outbox's files or SQLite), here or in what caused ``error``."""
+    seen: BaseException | None = error
+    for _depth in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(seen, sqlite3.OperationalError) and "full" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 READY_STATES = (DeviceState.ONLINE, DeviceState.BUSY)
 CARD_READERS = ("idcard", "sscard")
 Dispatch = Callable[[Callable[[], None]], None]
+
+
+@runtime_checkable
+class CardReader(Protocol):
+    """A card reader that can report the card lying on it once more (drivers.idcard, drivers.sscard)."""
+
+    def read_again(self, timeout: float | None = 5.0) -> Command: ...
+
+
+def _log_failed_reread(completion: Completion) -> None:
+    if not completion.ok:  # the card was taken away meanwhile, or could not be read: it counts when put down
+        log.info("a lying card was not read again: %s", completion.code)
 
 
 class Step(enum.StrEnum):
@@ -132,6 +162,7 @@ class Session:
     card_removed_at: float | None = None
     visited: list[str] = field(default_factory=list)
     started_by: str | None = None  # how the resident began (touch, card, qr, service); None: no session
+    printed: set[str] = field(default_factory=set)  # what came out of the printer: "receipt", "sample"
 
     @property
     def materials(self) -> list[MaterialSlot]:
@@ -172,7 +203,8 @@ class Journey:
     and outbox, or a function that returns the current one (the core's: it is replaced when the hardware restarts);
     None before the hardware started: every platform step then says the platform is unavailable.
     ``deliver_wait_s``: after the outbox commit, how long the receipt waits for the platform's number before
-    it carries the local reference.
+    it carries the local reference. ``gate`` is held while a session starts: the core holds it from its "no
+    session" check to the end of a configuration change, so no session starts in between.
     """
 
     def __init__(
@@ -185,7 +217,9 @@ class Journey:
         deliver_wait_s: float = 8.0,
         clock: Callable[[], float] = time.monotonic,
         run_async: Callable[[Callable[[], None]], None] | None = None,
+        gate: AbstractContextManager[object] | None = None,
     ) -> None:
+        self._gate: AbstractContextManager[object] = gate if gate is not None else nullcontext()
         self._office: Callable[[], ApplicationOffice | None] = apps if callable(apps) else (lambda: apps)
         self.deliver_wait_s = deliver_wait_s
         self._emit = emit
@@ -203,6 +237,8 @@ class Journey:
         self._command: Command | None = None  # the camera command in progress
         self._purpose = ""  # what it is for
         self._generation = 0  # bumps on wipe: late answers for a wiped session are dropped
+        self.held = 0  # applications kept in memory while the disk is full (the heartbeat's applications_held)
+        self._held_lock = threading.Lock()
         self._wipe_listeners: list[Callable[[], None]] = []
 
     @property
@@ -224,10 +260,12 @@ class Journey:
 
     def begin(self, how: str) -> None:
         """A resident began (``touch`` past home, ``card``, ``qr``, ``service``); nothing if a session runs."""
-        if self.session.started_by is None:
+        with self._gate:  # waits for a configuration change being applied (the core's gate)
+            if self.session.started_by is not None:
+                return
             self.session.started_by = how
-            log.info("session started (%s)", how)
-            self.session_changed.fire(True)
+        log.info("session started (%s)", how)
+        self.session_changed.fire(True)
 
     # -- devices -------------------------------------------------------------------------------------
     def attach(self, devices: Mapping[str, Device]) -> None:
@@ -240,6 +278,18 @@ class Journey:
         for role, device in self._devices.items():
             self._detach.append(device.subscribe(self._listener(role)))
         self.emit("devices")
+
+    def read_lying_cards(self) -> None:
+        """A screen began taking cards (``card_roles``): a card already lying on one of those readers was
+        reported once, when nobody listened (put down on the home screen, or left there after an earlier
+        step), and a reader reports a card once per placement. It is read again and counts as placed now,
+        so a resident need not lift it and put it back."""
+        for role in CARD_READERS:
+            device = self._devices.get(role)
+            if role not in self.card_roles or not isinstance(device, CardReader) or not self.ready(role):
+                continue
+            if device.status().fields.get("card_present"):
+                device.read_again().add_done_callback(_log_failed_reread)
 
     def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
         """Device events arrive on the device's thread: through ``dispatch``, like every completion."""
@@ -406,9 +456,23 @@ class Journey:
         def work() -> None:
             outcome = apps.print_receipt(sub)
             if generation == self._generation:
+                if outcome.printed:
+                    self.note_printed("receipt")
                 self.emit("printed", ok=outcome.printed, code=outcome.code)
 
         self._run_async(work)
+
+    def note_printed(self, what: str) -> None:
+        """Something of this session came out of the printer ("receipt", "sample"): goodbye asks to take it."""
+        self.session.printed.add(what)
+
+    def take_away(self) -> tuple[bool, str | None]:
+        """What the resident must not leave behind: (a card was read from a reader, what was printed: "receipt",
+        "sample" or None). A QR identity, a receipt shown on the screen, a guide only read leave nothing."""
+        identity = self.session.identity
+        card = identity is not None and identity.source in (Source.ID_CARD, Source.SOCIAL_SECURITY_CARD)
+        printed = self.session.printed
+        return card, "receipt" if "receipt" in printed else "sample" if printed else None
 
     # -- choosing ------------------------------------------------------------------------------------
     def choose(self, target: Target) -> None:
@@ -666,7 +730,7 @@ class Journey:
         def work() -> None:
             try:
                 app.set_form(form)
-                submission = resident.submit(app)
+                submission = self._store(generation, lambda: resident.submit(app))
             except NotReady as refused:
                 log.info("application not ready: %s", refused.readiness.missing_names)
                 self._submit_failed(generation, refused.readiness.message, "not_ready")
@@ -688,6 +752,34 @@ class Journey:
             self.emit("submitted", number=submission.number, queued=queued)
 
         self._run_async(work)
+
+    def _store(self, generation: int, submit: Callable[[], Submission]) -> Submission:
+        """``submit`` (the outbox stores the application); on a full disk the application is kept in memory — the
+        resident told so, the heartbeat counting it — and stored as soon as there is room, even after the resident
+        has gone (it is then delivered like any other)."""
+        held = False
+        try:
+            while True:
+                try:
+                    return submit()
+                except Exception as error:
+                    if not storage_full(error):
+                        raise
+                    if not held:
+                        held = True
+                        with self._held_lock:
+                            self.held += 1
+                        log.error("disk full: the application is kept in memory until it can be saved (%s)", error)
+                        if generation == self._generation:
+                            self.session.error = N_("This kiosk's storage is full. Your application is kept and "
+                                                    "will be saved as soon as there is room. Please wait here.")
+                            self.emit("submit_held")
+                    time.sleep(STORAGE_RETRY_S)
+        finally:
+            if held:
+                with self._held_lock:
+                    self.held -= 1
+                log.info("the application kept in memory is saved")
 
     def _submit_failed(self, generation: int, message: str, detail: str) -> None:
         if generation == self._generation:

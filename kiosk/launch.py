@@ -9,7 +9,8 @@ from pathlib import Path
 from kiosk import clock, logs
 from kiosk.config import LoadedConfig, Settings, load_settings
 from kiosk.core import Kiosk
-from kiosk.safe_mode import site_refusal
+from kiosk.health import Health
+from kiosk.safe_mode import beacon_settings, site_refusal
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,18 @@ def start_core(config_file: Path | None, data_dir: Path | None) -> Kiosk:
                 "; ".join(outcome.errors),
                 "its last good copy" if outcome.fallback else "the layers below it",
             )
-    core = Kiosk(loaded, chosen, config_file)
-    core.health.record_start()
+    health = Health(chosen)
     refusal = site_refusal(loaded)
+    if unusable is None and refusal is not None:  # the heartbeat's settings: what can be known (kiosk.safe_mode)
+        loaded = LoadedConfig(beacon_settings(loaded, health.known_kiosk_id), loaded.outcomes)
+    elif unusable is None and any(o.name == "site" for o in loaded.outcomes):
+        health.remember_kiosk_id(loaded.settings.kiosk.id)
+    core = Kiosk(loaded, chosen, config_file, health=health)
+    core.health.record_start()
     if unusable is not None:  # nowhere to keep applications or the audit trail: nothing may start
         core.health.out_of_service("data_dir_unusable", unusable, hardware=False)
     elif refusal is not None:  # never packaged defaults (simulators, K0001) in place of a site's configuration
-        core.health.out_of_service("site_file_refused", refusal, hardware=False)
+        core.health.out_of_service("site_file_refused", refusal, devices=False)
     elif any(o.name == "site" and o.fallback for o in loaded.outcomes):
         core.health.fault("site_file_fallback", "the site file is refused; running on its last good copy")
     return core

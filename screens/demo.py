@@ -159,6 +159,19 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     app.demo_record = {}
     app.muted = True  # the demo runs unattended; prompts are still synthesised and cached
     runner = DemoRunner(app, out, steps if steps is not None else journey_steps(core.hardware, out))
+    run_steps(app, core, runner)
+    runner.journey.update(app.demo_record)
+    runner.journey["orientation"] = orientation
+    runner.journey["elder"] = elder
+    if app.demo_record.get("personal_data_left_after_wipe"):
+        runner.journey["errors"].append({"step": "wipe", "error": "personal data left after the wipe"})
+    (out / "journey.json").write_text(json.dumps(runner.journey, ensure_ascii=False, indent=2), "utf-8")
+    return runner.journey
+
+
+def run_steps(app, core, runner: DemoRunner) -> None:
+    """Run the app until the runner's steps are done, then close the core (the demo and bench/ux.py)."""
+
     def start(*_args: object) -> None:
         from kivy.uix.screenmanager import NoTransition
 
@@ -170,13 +183,6 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
         app.run()
     finally:
         core.close()
-    runner.journey.update(app.demo_record)
-    runner.journey["orientation"] = orientation
-    runner.journey["elder"] = elder
-    if app.demo_record.get("personal_data_left_after_wipe"):
-        runner.journey["errors"].append({"step": "wipe", "error": "personal data left after the wipe"})
-    (out / "journey.json").write_text(json.dumps(runner.journey, ensure_ascii=False, indent=2), "utf-8")
-    return runner.journey
 
 
 # 法律援助申请, which this kiosk accepts for a resident registered in Beijing (社区通办): ID card by e-certificate,
@@ -280,7 +286,9 @@ def _sign(pad) -> None:
     touch.touch_up()
 
 
-def _fill_form(app, phone: str) -> None:
+def _fill_form(app, phone: str, number: str = "3") -> None:
+    """What the resident enters, field by field, as a finger does: `number` on the digit pad (a phone: `phone`),
+    the first of a choice, a date, the ID card's address, a name or address in pinyin."""
     form = _screen(app, "form")
     values = {"phone": phone, "date": "2024-03-01"}
     for spec in form._fields():
@@ -291,7 +299,7 @@ def _fill_form(app, phone: str) -> None:
         if form.keyboard == "options":
             _press(form.ids.options.children[-1])
         elif form.keyboard == "digits":
-            for ch in values.get(str(spec.type), "3"):
+            for ch in values.get(str(spec.type), number):
                 form.on_digit(ch)
         elif form.keyboard == "date":
             form.choose(values["date"])
@@ -413,7 +421,7 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
     def evaluate(app):
         _press(_screen(app, "receipt").ids.done)
         _screen(app, "evaluate").pick(2)
-        _screen(app, "evaluate").toggle_reason("efficiency")
+        _screen(app, "evaluate").toggle_reason("service_efficiency")
 
     def wiped(app):
         hardware.sims.idcard.remove()  # the resident takes the card …

@@ -1,6 +1,7 @@
 """Evaluation (好差评) after every service: a submission, a guide consulted, a progress lookup. Five faces from
 非常满意 to 非常不满意; the two lowest need at least one reason (configured ``evaluation.reasons``, shown in the
-resident's language, sent as the national dimension codes); an optional comment typed on the keyboard."""
+resident's language through gettext, sent as the national indicator codes of kiosk.evaluation_codes); an
+optional comment typed on the keyboard."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.applications.progress import evaluation_problem
+from kiosk.evaluation_codes import reason_label
 from kiosk.i18n import N_
 from screens.widgets import KGhostButton, KioskScreen
 
@@ -67,9 +69,9 @@ class EvaluateScreen(KioskScreen):
         """One toggle per configured reason, labelled in the resident's language."""
         box = self.ids.reasons
         box.clear_widgets()
-        for reason in self.app.core.settings.evaluation.reasons:
-            toggle = Factory.ReasonToggle(reason=reason.code, label=getattr(reason.label, self.app.lang))
-            toggle.chosen = reason.code in self.reasons
+        for code in self.app.core.settings.evaluation.reasons:
+            toggle = Factory.ReasonToggle(reason=code, label=self.app.core.t(reason_label(code)))
+            toggle.chosen = code in self.reasons
             toggle.bind(on_release=lambda b: self.toggle_reason(b.reason))
             box.add_widget(toggle)
 

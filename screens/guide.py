@@ -227,9 +227,15 @@ class GuideScreen(KioskScreen):
             receipt = Receipt(title=f"{name}（样表）", logo=picture.copy(), footer=[t("Sample only: fill in your own")])
         dialog.status = t("Printing…")
         job = printer.print_receipt(receipt, timeout=30)
-        job.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: setattr(
-            dialog, "status", t("Printed. Please take it from the printer") if done.ok else
-            t("The printer cannot print now. Please photograph the sample on the screen"))))
+        session = self.journey.session
+
+        def done_printing(done) -> None:
+            if done.ok and self.journey.session is session:
+                self.journey.note_printed("sample")  # goodbye asks to take it
+            dialog.status = (t("Printed. Please take it from the printer") if done.ok else
+                             t("The printer cannot print now. Please photograph the sample on the screen"))
+
+        job.add_done_callback(lambda done: Clock.schedule_once(lambda _dt: done_printing(done)))
 
     def apply_here(self) -> None:
         self.app.navigate("identify")

@@ -106,7 +106,7 @@ class HomeScreen(Screen):
 
     def open_tile(self, button: TileButton) -> None:
         app = App.get_running_app()
-        app.core.emit("home_tile", tile=button.tile.kind, target=button.tile.target, key=button.tile.key)
+        app.core.emit("home_tile", tile_kind=button.tile.kind, target=button.tile.target, key=button.tile.key)
         if button.tile.kind == "progress":
             app.navigate("progress")
             return

@@ -10,7 +10,11 @@ The rules (after the W3C "Requirements for Chinese Text Layout" (clreq) and Unic
 - a line may break between two Han characters, at a space, or after a hyphen or slash inside Latin text;
 - never before closing punctuation (，。、；：？！）】》」』”’ … and their ASCII forms), never after opening
   punctuation (（【《「『“‘);
-- a run of Latin letters or digits (a word, a number, an ID or a date like 2026-12-10) stays whole;
+- a run of Latin letters or digits (a word, a number, an ID or a date like 2026-12-10) stays whole, and so does
+  one joined by ``:``, ``.``, ``,`` or a dash between two of them: a time (08:30), a range (9:00–17:30), a
+  decimal (2.3), Mon–Fri;
+- a no-break space (U+00A0, U+202F) or word joiner (U+2060) holds its neighbours together (约 50 米 written
+  with one stays on one line), and a list number at a paragraph's start ("1. ") stays with what follows;
 - a short Han run (≤ 6 characters between punctuation or spaces: 删除, 结束办理, 身份核验) is one word and
   stays whole — a term on a button or a field name is read as one unit.
 Only a unit wider than the whole line is cut, character by character (and the layout check reports it).
@@ -24,6 +28,9 @@ from collections.abc import Callable
 CLOSING = set("，。、；：？！）］｝】》〉」』”’…‥·・%‰℃,.;:?!)]}>」〕〗〙〛﹚﹜﹞～ー々〻ゝゞ")
 OPENING = set("（［｛【《〈「『“‘([{<〔〖〘〚﹙﹛﹝")
 SHORT_HAN_WORD = 6
+JOINERS = set(":.,–—")  # between two letters or digits they are part of one unit: 08:30, 2.3, 9:00–17:30
+NO_BREAK = set("\u00a0\u202f\u2060")  # no-break spaces and the word joiner glue their neighbours
+_LIST_NUMBER = re.compile(r"^[(（]?[0-9]{1,2}[.、)）]$")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 _LATIN = re.compile(r"[0-9A-Za-z\u00c0-\u024f_@#&*+=$€¥￥'’\-/]")
@@ -46,8 +53,13 @@ def units(text: str) -> list[str]:
         ch = text[i]
         if is_latin(ch):
             j = i
-            while j < len(text) and is_latin(text[j]):
-                j += 1
+            while j < len(text):
+                if is_latin(text[j]):
+                    j += 1
+                elif text[j] in JOINERS and j + 1 < len(text) and text[j - 1].isalnum() and text[j + 1].isalnum():
+                    j += 1  # a time, a decimal or a range: one unit
+                else:
+                    break
             raw.append(text[i:j])
             i = j
         elif is_han(ch):
@@ -62,13 +74,24 @@ def units(text: str) -> list[str]:
             i += 1
     glued: list[str] = []
     pending_open = ""
+    join_next = False
     for unit in raw:
-        if unit in OPENING or (len(unit) == 1 and unit in OPENING):
+        if unit in NO_BREAK:
+            if glued and not pending_open:
+                glued[-1] += unit
+                join_next = True
+            else:
+                pending_open += unit
+            continue
+        if unit in OPENING:
             pending_open += unit
             continue
         if pending_open:
             unit, pending_open = pending_open + unit, ""
-        if glued and unit[0] in CLOSING and not glued[-1].isspace():
+        if join_next:
+            glued[-1] += unit
+            join_next = False
+        elif glued and unit[0] in CLOSING and glued[-1] != " ":
             glued[-1] += unit  # closing punctuation never starts a line
         elif glued and unit[0] == "." and glued[-1] and glued[-1][-1].isalnum():
             glued[-1] += unit
@@ -76,6 +99,8 @@ def units(text: str) -> list[str]:
             glued.append(unit)
     if pending_open:
         glued.append(pending_open)
+    if len(glued) > 2 and _LIST_NUMBER.match(glued[0]) and glued[1] == " ":
+        glued[:3] = ["".join(glued[:3])]  # "1." never stands alone above its text
     return glued
 
 
@@ -94,44 +119,50 @@ def _break_paragraph(paragraph: str, width: float, measure: Callable[[str], floa
     line = ""
     for unit in units(paragraph):
         candidate = line + unit
-        if not line or measure(candidate.rstrip()) <= width:
+        if not line or measure(candidate.rstrip(" ")) <= width:
             line = candidate
-            if measure(line.rstrip()) > width and not line.isspace():
+            if measure(line.rstrip(" ")) > width and line != " ":
                 # a single unit wider than the line: cut it (the only break that splits a unit)
                 lines.extend(_cut(line, width, measure)[:-1])
                 line = _cut(line, width, measure)[-1]
             continue
-        lines.append(line.rstrip())
-        line = "" if unit.isspace() else unit
+        lines.append(line.rstrip(" "))
+        line = "" if unit == " " else unit
         if measure(line) > width:
             pieces = _cut(line, width, measure)
             lines.extend(pieces[:-1])
             line = pieces[-1]
-    if line.strip():
-        lines.append(line.rstrip())
+    if line.strip(" "):
+        lines.append(line.rstrip(" "))
     return lines
 
 
 def _cut(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """A unit wider than the line, cut where it hurts least: never before closing punctuation, after a dash or
+    slash if there is one (08:30- | 17:30), else between a letter or digit and something else, else anywhere."""
     pieces: list[str] = []
     current = ""
     for ch in text:
         if current and measure(current + ch) > width:
-            keep = len(current)
-            if ch in CLOSING:  # even a forced cut keeps 。）… off a line's start: they go with the character before
-                while keep > 1 and current[keep - 1] in CLOSING:
-                    keep -= 1
-                keep = max(1, keep - 1) if keep > 1 else len(current)
-            if keep < len(current):
-                pieces.append(current[:keep])
-                current = current[keep:] + ch
-            else:
-                pieces.append(current)
-                current = ch
+            keep = _cut_point(current + ch)
+            pieces.append(current[:keep])
+            current = current[keep:] + ch
         else:
             current += ch
     pieces.append(current)
     return pieces
+
+
+def _cut_point(text: str) -> int:
+    """Where to cut ``text`` (its last character no longer fits): an index in 1..len(text) - 1."""
+    allowed = [k for k in range(1, len(text)) if text[k] not in CLOSING and text[k - 1] not in OPENING]
+    if not allowed:
+        return len(text) - 1
+    for prefer in (lambda k: text[k - 1] in "-–—/", lambda k: not (is_latin(text[k - 1]) and is_latin(text[k]))):
+        good = [k for k in allowed if prefer(k) and 2 * k >= len(text)]  # not at the cost of a stub line
+        if good:
+            return good[-1]
+    return allowed[-1]
 
 
 def bad_breaks(text: str, lines: list[str]) -> list[str]:

@@ -5,6 +5,7 @@ applications. The answer is a timeline with the promised date, and why it moved 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from kivy.factory import Factory
@@ -51,10 +52,12 @@ class ProgressScreen(KioskScreen):
         super().__init__(prompt="Type the number on your receipt, show its QR code, or put your ID card on the reader",
                          **kwargs)  # fmt: skip
         self._looked_up: str | None = None  # the application number of the last answer (rated with the lookup)
+        self._asked = 0  # counts the questions (typed, scanned, by card): only the last one's answer is shown
 
     def on_pre_enter(self, *_args: object) -> None:
         self.can_scan = self.journey.ready("camera", "qr")
         self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card lists its holder's applications
+        self.journey.read_lying_cards()  # one put down before (on the home screen) counts too
         apps = self.journey.apps  # None until the hardware (and the outbox) started
         self.kiosk_prefix = (apps.reference_prefix if apps is not None else self.app.core.settings.kiosk.id) + "-"
 
@@ -84,9 +87,19 @@ class ProgressScreen(KioskScreen):
             self.message = self.app.core.t("Please type the whole number")
             return
         self.message = self.app.core.t("Looking it up…")
-        self.found = False
+        self.found = self.reading_card = False
         self.ids.timeline.clear_widgets()
-        self.journey.lookup(number, lambda lookup: self.app.on_ui_thread(lambda: self.show(number, lookup)))
+        asked = self._ask()
+        self.journey.lookup(number, lambda lookup: self._answered(asked, lambda: self.show(number, lookup)))
+
+    def _ask(self) -> int:
+        self._asked += 1
+        return self._asked
+
+    def _answered(self, asked: int, show: Callable[[], None]) -> None:
+        """From a worker thread: shown on the UI thread unless another question was asked since (a number typed
+        while a card's applications were being fetched, or the other way round) or the screen was wiped."""
+        self.app.on_ui_thread(lambda: show() if asked == self._asked else None)
 
     def show(self, number: str, lookup) -> None:
         """A ``kiosk.applications.Lookup``: a timeline from the platform, or why there is none (its message)."""
@@ -144,7 +157,8 @@ class ProgressScreen(KioskScreen):
         self.reading_card, self.found, self.digits, self._looked_up = True, False, "", None
         self.ids.timeline.clear_widgets()
         self.message = self.app.core.t("Card read. Looking up your applications…")
-        self.journey.my_applications(lambda result: self.app.on_ui_thread(lambda: self.show_mine(result)))
+        asked = self._ask()
+        self.journey.my_applications(lambda result: self._answered(asked, lambda: self.show_mine(result)))
 
     def show_mine(self, result) -> None:
         t = self.app.core.t
@@ -211,4 +225,5 @@ class ProgressScreen(KioskScreen):
         self.digits = ""
         self.message = ""
         self.found = self.reading_card = False
+        self._ask()  # an answer still on its way is for nobody now
         self.ids.timeline.clear_widgets()

@@ -78,21 +78,14 @@ class SearchScreen(KioskScreen):
 
 def item_row(item, t) -> dict:
     """The RecycleView row of an item: name, department, and whether it can be done here."""
-    return {
-        "text": item.name,
-        "detail": f"{item.department} · {t('Immediate') if item.promised_days == 0 else t('Promised')}",
-        "badge": t("Do it here") if item.at_terminal else "",
-        "key": item.code,
-        "kind": "item",
-    }
+    speed = t("Immediate") if item.promised_days == 0 else t("Promised")
+    return _row("item", item.code, item.name, f"{item.department} · {speed}", item.at_terminal, t)
 
 
 def bundle_row(bundle, t) -> dict:
     """The row of a 一件事 bundle among search results: marked as one, with where it can be done."""
-    return {
-        "text": bundle.name,
-        "detail": f"{t('Life event')} · {bundle.description}",
-        "badge": t("Do it here") if bundle.at_terminal else "",
-        "key": bundle.code,
-        "kind": "bundle",
-    }
+    return _row("bundle", bundle.code, bundle.name, f"{t('Life event')} · {bundle.description}", bundle.at_terminal, t)
+
+
+def _row(kind: str, key: str, text: str, detail: str, at_terminal: bool, t) -> dict:
+    return {"text": text, "detail": detail, "badge": t("Do it here") if at_terminal else "", "key": key, "kind": kind}

@@ -23,7 +23,7 @@ class SubmittingScreen(KioskScreen):
         what = payload.get("what")
         if what == "submitted":
             self.app.navigate("receipt")
-        elif what == "submit_failed":
+        elif what in ("submit_failed", "submit_held"):  # held: a full disk, the application kept until saved
             self.error_text = self.app.core.t(self.journey.session.error or "")
 
     def wipe(self) -> None:

@@ -130,6 +130,12 @@ class IdCardReader(Device):
         """Find, select and read the card on the reader now; the completion's value is the Identity."""
         return self.submit("read_card", self._read_now, timeout)
 
+    def read_again(self, timeout: float | None = 5.0) -> Command:
+        """The card lying on the reader since an earlier poll read it is read and reported (``identity_read``)
+        once more, as if just placed: for a screen that starts taking cards while one already lies there (the
+        poller reports a card once per placement). Value: whether a card was reported."""
+        return self.submit("read_again", self._read_again, timeout)
+
     def sam_status(self, timeout: float | None = 1.0) -> Command:
         """SAM status (11 FF): value "ok", or a completion with the failure code."""
         return self.submit("sam_status", self._sam_status, timeout)
@@ -236,6 +242,12 @@ class IdCardReader(Device):
         identity = self._read_identity(token)
         self._read_done(identity)
         return identity
+
+    def _read_again(self, token: CancelToken) -> bool:
+        if not (self._card.present and self._card.read_done):
+            return False  # no card, or one the poller has yet to read (and report) itself
+        self._read_done(self._read_identity(token))  # select + read: also on readers quiet after a read
+        return True
 
     def _find(self, token: CancelToken) -> bool:
         reply = self._transact(codec.FIND_CARD, self.find_timeout, token, lambda r: len(r.data) in (0, 4))

@@ -63,6 +63,11 @@ class SocialSecurityCardReader(Device):
         """Wait for a card (or take the one present) and complete with its Identity."""
         return self.submit("read_identity", self._read_command, timeout)
 
+    def read_again(self, timeout: float | None = 5.0) -> Command:
+        """The card read earlier and still in the slot is reported (``identity_read``) once more, as if just
+        inserted: for a screen that starts taking cards while one is already in. Value: whether it was."""
+        return self.submit("read_again", self._read_again, timeout)
+
     def read_sync(self, timeout: float = 30.0) -> Completion:
         return self.read(timeout).result(timeout + 5.0)
 
@@ -185,6 +190,14 @@ class SocialSecurityCardReader(Device):
             self._emit("error", code=str(outcome.code), detail=outcome.detail)
 
     # -- commands --------------------------------------------------------------------
+    def _read_again(self, token: CancelToken) -> bool:
+        earlier = self._outcome
+        self._watch(token)  # a card taken out or swapped meanwhile is reported as such, not again
+        if not (self._present and isinstance(earlier, Identity) and self._outcome is earlier):
+            return False
+        self._emit("identity_read", identity=earlier)
+        return True
+
     def _read_command(self, token: CancelToken) -> Identity:
         while True:
             self._watch(token)

@@ -136,7 +136,7 @@ class ApplicationOffice:
                  application_no: str | None = None, reference: str | None = None, service: str = "application",
                  item_code: str | None = None) -> str:  # fmt: skip
         """好差评; reasons are codes of ``evaluation.reasons`` (the national dimensions), never labels."""
-        known = tuple(r.code for r in self.settings.evaluation.reasons)
+        known = self.settings.evaluation.reasons
         return progress.evaluate(
             self.outbox, level, reasons, comment, application_no=application_no, reference=reference,
             service=service, item_code=item_code, known_reasons=known,

@@ -7,11 +7,20 @@ the "done" screen). The outbox's delivery callback fills in the platform's appli
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kiosk.applications.progress_qr import format_progress_qr
+
+_DIVISION_CODE = re.compile(r"\d{6}")
+
+
+def is_office_name(handling_org: str | None) -> bool:
+    """Whether the platform's ``handling_org`` names an office a resident can find. A bare division code
+    ("330199 政务服务中心") is not one: the routed office's name stays on the receipt and the screen."""
+    return bool(handling_org and handling_org.strip() and not _DIVISION_CODE.search(handling_org))
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ class Submission:
     def delivered(self, application_no: str, handling_org: str | None, promised_by: str | None) -> None:
         with self._lock:
             self.application_no, self.state = application_no, "delivered"
-            if handling_org:
+            if handling_org is not None and is_office_name(handling_org):
                 self.office = handling_org
             if promised_by:
                 self.platform_promised_by = dt.date.fromisoformat(promised_by)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from kiosk.evaluation_codes import FORMER_CODES, REASONS
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -261,8 +263,12 @@ class Alternative(Section):
 
     place: Label  # 城南街道便民服务中心 / Chengnan Sub-district Service Centre
     address: Label
-    hours: Label | None = None
-    distance: str = Field("", max_length=20)  # "约800米" / "800 m": shown as written
+    hours: Label | None = None  # as written: 周一至周五 9:00–17:00
+    distance: str = Field("", max_length=20)  # "800 m" / "2.3 km" / "约800米": shown as 约800米 / about 800 m
+    # when it is open, for "明天 9:00 开门" (kiosk.opening): official working days (holidays and 调休 from
+    # chinese-calendar and config/holidays), those and Saturdays, or every day
+    days: Literal["workdays", "workdays_and_saturday", "every_day"] = "workdays"
+    open_hours: str | None = Field(None, pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
 class ServiceSection(Section):
@@ -273,33 +279,28 @@ class ServiceSection(Section):
     counter_hours: str = Field("08:30-17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
 
-class EvaluationReason(Section):
-    code: str = Field(pattern=r"^[a-z0-9_]{1,32}$")  # what the platform receives
-    label: Label  # what the resident touches
-
-
-# The national 好差评 evaluation dimensions (服务态度, 办事效率, 办理流程, 指南与信息, 设备与环境, 其他) as codes.
-NATIONAL_REASONS = (
-    EvaluationReason(code="attitude", label=Label(zh_CN="服务态度不好", en="Poor service attitude")),
-    EvaluationReason(code="efficiency", label=Label(zh_CN="办事效率低，等得久", en="Took too long")),
-    EvaluationReason(code="process", label=Label(zh_CN="流程复杂，步骤太多", en="Too many steps")),
-    EvaluationReason(code="guide_info", label=Label(zh_CN="指南或材料要求不清楚", en="Unclear guide or materials")),
-    EvaluationReason(code="facility", label=Label(zh_CN="设备故障或不好用", en="The machine did not work properly")),
-    EvaluationReason(code="other", label=Label(zh_CN="其他原因", en="Other")),
-)
-
-
 class EvaluationSection(Section):
-    """好差评: the reasons a poor rating offers, sent as their codes."""
+    """好差评: the reasons a poor rating offers, in this order, as national indicator codes
+    (``kiosk.evaluation_codes``: sent as the code, shown through gettext)."""
 
-    reasons: tuple[EvaluationReason, ...] = Field(NATIONAL_REASONS, min_length=1, max_length=12)
+    reasons: tuple[str, ...] = Field(tuple(REASONS), min_length=1, max_length=12)
+
+    @field_validator("reasons", mode="before")
+    @classmethod
+    def _codes(cls, reasons: object) -> object:
+        """Codes; an older configuration's ``{code, label}`` tables and project codes are read as the national codes
+        (their labels now come from the catalogs); a reason with no national indicator (``other``) is dropped."""
+        if not isinstance(reasons, list | tuple):
+            return reasons
+        codes = [str(r.get("code")) if isinstance(r, dict) else str(r) for r in reasons]
+        return tuple(dict.fromkeys(FORMER_CODES.get(c, c) for c in codes if c != "other"))
 
     @field_validator("reasons")
     @classmethod
-    def _unique_codes(cls, reasons: tuple[EvaluationReason, ...]) -> tuple[EvaluationReason, ...]:
-        codes = [r.code for r in reasons]
-        if len(set(codes)) != len(codes):
-            raise ValueError("duplicate reason code")
+    def _national(cls, reasons: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [r for r in reasons if r not in REASONS]
+        if unknown:
+            raise ValueError(f"not a national 好差评 reason code: {unknown[0]} (codes: {', '.join(REASONS)})")
         return reasons
 
 

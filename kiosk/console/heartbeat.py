@@ -1,15 +1,17 @@
 """The heartbeat a kiosk sends (docs/platform-api.yaml ``Heartbeat``): validation and the facts the console reads.
 
-The required fields are checked exactly as the platform checks them; every other field is optional and kept as
-sent (kiosks of a newer release add fields; an older console must still take them). ``facts`` reads the
-operator-relevant values tolerantly: a value of the wrong type is treated as absent, never as an error.
+The required fields are checked exactly as the platform checks them, by the one check both share
+(drivers/heartbeat_contract.py); every other field is optional and kept as sent (kiosks of a newer release add
+fields; an older console must still take them). ``facts`` reads the operator-relevant values tolerantly: a value
+of the wrong type is treated as absent, never as an error.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+
+from drivers.heartbeat_contract import required_errors
 
 MAX_BODY = 1024 * 1024
 LOST_STATES = frozenset({"offline", "no_device", "hardware_error"})
@@ -19,29 +21,7 @@ def validate(body: Any) -> dict[str, str]:
     """The 422 ``fields`` for a heartbeat body (empty when it is valid)."""
     if not isinstance(body, dict):
         return {"": "the body must be a JSON object"}
-    errors: dict[str, str] = {}
-    at = body.get("at")
-    try:
-        parsed = dt.datetime.fromisoformat(at) if isinstance(at, str) else None
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        errors["at"] = "an ISO 8601 time with offset"
-    for key in ("software_version", "config_version"):
-        value = body.get(key)
-        if not isinstance(value, str) or not value.strip():
-            errors[key] = "required, a non-empty string"
-        elif len(value) > 64:
-            errors[key] = "at most 64 characters"
-    devices = body.get("devices")
-    if not isinstance(devices, dict) or not all(
-        isinstance(d, dict) and isinstance(d.get("state"), str) for d in devices.values()
-    ):
-        errors["devices"] = "an object of {name: {state, …}}"
-    depth = body.get("outbox_depth")
-    if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0):
-        errors["outbox_depth"] = "an integer ≥ 0"
-    return errors
+    return required_errors(body)
 
 
 def _int(value: Any) -> int | None:

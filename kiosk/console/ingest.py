@@ -12,12 +12,12 @@ import concurrent.futures
 import json
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from kiosk.console.store import AlertEvent, Store
+from kiosk.console.worker import QueueWorker
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class Busy(Exception):
     """The queue is full: the kiosk should retry later."""
 
 
-class Ingest:
+class Ingest(QueueWorker[_Item]):
     def __init__(
         self,
         store: Store,
@@ -55,8 +55,7 @@ class Ingest:
         self.retention_s = retention_s
         self.notify = notify
         self.sweep_every_s = sweep_every_s
-        self._queue: queue.Queue[_Item | None] = queue.Queue(QUEUE_LIMIT)
-        self._thread: threading.Thread | None = None
+        super().__init__("console-ingest", QUEUE_LIMIT)
         self.committed = 0
 
     def submit(self, kiosk_id: str, body: dict[str, Any], raw: str = "") -> concurrent.futures.Future[None]:
@@ -79,14 +78,7 @@ class Ingest:
 
     def start(self) -> None:
         self.store.refresh_registrations()
-        self._thread = threading.Thread(target=self._run, name="console-ingest", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
+        super().start()
 
     def _run(self) -> None:
         next_sweep = next_prune = next_refresh = time.monotonic()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ import requests
 
 from kiosk.console.alerts import alert_payload
 from kiosk.console.store import AlertEvent
+from kiosk.console.worker import QueueWorker
 
 log = logging.getLogger("kiosk.console.alerts")
 
@@ -40,7 +40,7 @@ def parse_webhooks(specs: list[str]) -> dict[str, str]:
     return hooks
 
 
-class Notifier:
+class Notifier(QueueWorker[tuple[str, dict[str, Any]]]):
     def __init__(
         self,
         hooks: dict[str, str],
@@ -57,8 +57,7 @@ class Notifier:
         self._sent: dict[str, list[float]] = {}
         self._suppressed: dict[str, int] = {}
         self._announced: set[int] = set()  # alerts whose opening went out (their closing goes out too)
-        self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue(1000)
-        self._thread: threading.Thread | None = None
+        super().__init__("console-webhooks", 1000)
         self.delivered = 0
 
     def __call__(self, event: AlertEvent) -> None:
@@ -90,16 +89,6 @@ class Notifier:
             self._queue.put_nowait((url, payload))
         except queue.Full:
             log.error("webhook queue full: alert %s for kiosk %s not sent", alert["rule"], alert["kiosk_id"])
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="console-webhooks", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout)
-            self._thread = None
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:

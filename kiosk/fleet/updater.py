@@ -22,6 +22,7 @@ import random
 import shutil
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -128,7 +129,8 @@ def describe_error(error: BaseException) -> str:
 class FleetUpdater:
     """One kiosk's follower of its group's bundle.
 
-    ``session_active`` says whether a resident is being served (updates wait); ``audit(kind, **fields)`` records
+    ``session_active`` says whether a resident is being served (updates wait); ``gate`` is held from that check
+    to the end of the activation (the core's: no session starts in between); ``audit(kind, **fields)`` records
     each step; ``platform_check(url)`` must return truthy when the platform at ``url`` answers (called only when a
     bundle changes the endpoint); ``config_check`` and ``catalog_check`` take the applied bundle and raise on
     failure (defaults: the settings load with this kiosk's site file; the catalog validates);
@@ -146,6 +148,7 @@ class FleetUpdater:
         *,
         site_file: Path | None = None,
         session_active: Callable[[], bool] = lambda: False,
+        gate: AbstractContextManager[object] | None = None,
         audit: Audit = log_audit,
         config_check: Callable[[Bundle], object] | None = None,
         catalog_check: Callable[[Bundle], object] | None = None,
@@ -169,6 +172,7 @@ class FleetUpdater:
         self.trusted_root = Path(trusted_root)
         self.site_file = site_file
         self.session_active = session_active
+        self.gate: AbstractContextManager[object] = gate if gate is not None else nullcontext()
         self.audit = audit
         self.config_check = config_check or self._config_loads
         self.catalog_check = catalog_check or _catalog_loads
@@ -228,10 +232,11 @@ class FleetUpdater:
             pending = self._pending()
             if pending is None:
                 return None
-            if self.session_active():
-                running = applied_version(self.data_dir)
-                return PullResult("deferred", running, "resident session active", pending.version)
-            result = self._apply(pending)
+            with self.gate:
+                if self.session_active():
+                    running = applied_version(self.data_dir)
+                    return PullResult("deferred", running, "resident session active", pending.version)
+                result = self._apply(pending)
             self._finish(result)
             return result
 
@@ -241,6 +246,42 @@ class FleetUpdater:
             self._wake.set()
         else:
             self.apply_pending()
+
+    def hardware_started(self) -> None:
+        """The kiosk's hardware runs on the applied bundle: from now on a hardware start that fails is not the
+        bundle's fault (a device gone), and a boot does not revert it. Its own file: no lock (the core calls this
+        while it may hold the hardware, which an activation under this updater's lock waits for)."""
+        version = applied_version(self.data_dir)
+        started = self.dir / "started.json"
+        if version is None:
+            started.unlink(missing_ok=True)
+        elif self._read_json("started.json").get("version") != version:
+            self._write_json("started.json", {"version": version})
+
+    def revert_unstarted(self, reason: str) -> bool:
+        """The hardware did not start at boot on an applied bundle it never started on (applied by ``kiosk config
+        pull --once``, or while the kiosk was stopped): revert it to the configuration before it, refuse it for good,
+        audit it and report it in the heartbeat, as a running kiosk does when its activation fails. False when there
+        is nothing to revert (no bundle, or one the hardware ran on before)."""
+        with self._lock:
+            bundle = current_bundle(self.data_dir)
+            if bundle is None or self._read_json("started.json").get("version") == bundle.version:
+                return False
+            saved = self._state().get("previous")
+            previous = Path(saved) if isinstance(saved, str) and Path(saved).is_dir() else None
+            previous = None if previous is not None and previous.resolve() == bundle.root.resolve() else previous
+            self._restore(previous)
+            state = self._state()
+            state["previous"] = None  # one step back only: the one before it is not known
+            self._write_json("state.json", state)
+            failure = f"activation: {reason}"
+            running = applied_version(self.data_dir)
+            self.audit("fleet.health_failed", version=bundle.version, check="activation", reason=reason)
+            self.audit("fleet.reverted", version=bundle.version, reason=failure, running=running)
+            self._remember_refusal(bundle.version, failure)
+            self._finish(PullResult("reverted", running, f"health check failed: {failure}", bundle.version))
+            log.error("fleet bundle v%s reverted: the hardware did not start on it", bundle.version)
+            return True
 
     def nudge(self) -> None:
         """Poll at once (an MQTT "new version exists" message): content still comes only through TUF."""
@@ -328,11 +369,12 @@ class FleetUpdater:
             if isinstance(bundle_or_result, PullResult):
                 return bundle_or_result
             bundle = bundle_or_result
-        if self.session_active():
-            self._link("pending", bundle.root)
-            self.audit("fleet.deferred", version=offered, reason="resident session active")
-            return PullResult("deferred", running, "resident session active", offered)
-        return self._apply(bundle)
+        with self.gate:
+            if self.session_active():
+                self._link("pending", bundle.root)
+                self.audit("fleet.deferred", version=offered, reason="resident session active")
+                return PullResult("deferred", running, "resident session active", offered)
+            return self._apply(bundle)
 
     def _fetch(self, updater: Any, info: Any, running: int | None, offered: int) -> Bundle | PullResult:
         download = self.dir / "download"
@@ -392,6 +434,9 @@ class FleetUpdater:
                     log.exception("the last good configuration did not start again either")
             return PullResult("reverted", previous_version, f"health check failed: {failure}", bundle.version)
         self._forget_trial()
+        state = self._state()
+        state["previous"] = str(previous) if previous is not None else None  # where a boot-time revert goes back to
+        self._write_json("state.json", state)
         self.audit("fleet.applied", version=bundle.version, previous=previous_version, note=bundle.note)
         self._prune(keep={bundle.root, previous})
         return PullResult("applied", bundle.version, bundle.note, bundle.version)
@@ -465,10 +510,14 @@ class FleetUpdater:
         self._write_json("state.json", state)
 
     def _state(self) -> dict[str, Any]:
+        return self._read_json("state.json")
+
+    def _read_json(self, name: str) -> dict[str, Any]:
         try:
-            return json.loads((self.dir / "state.json").read_text("utf-8"))
+            data = json.loads((self.dir / name).read_text("utf-8"))
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
 
     def _write_json(self, name: str, data: dict[str, Any]) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,16 @@
 
 from __future__ import annotations
 
+import ctypes
+
 
 class ImeUnavailable(RuntimeError):
     """An input engine's library or data is missing or failed to start."""
+
+
+def load_library(soname: str, package: str) -> ctypes.CDLL:
+    """Open an input engine's shared library; a missing one names the Debian package that brings it."""
+    try:
+        return ctypes.CDLL(soname)
+    except OSError as exc:
+        raise ImeUnavailable(f"{soname} is not installed (Debian package {package}): {exc}") from exc

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.ime import ImeUnavailable
+from kiosk.ime import ImeUnavailable, load_library
 
 MODEL = Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model")
 CANVAS = 1000
@@ -71,10 +71,7 @@ class Guess:
 
 class _Zinnia:
     def __init__(self) -> None:
-        try:
-            lib = ctypes.CDLL("libzinnia.so.0")
-        except OSError as exc:
-            raise ImeUnavailable(f"zinnia is not installed (Debian package libzinnia0): {exc}") from exc
+        lib = load_library("libzinnia.so.0", "libzinnia0")
         vp, sz = ctypes.c_void_p, ctypes.c_size_t
         for name, restype, argtypes in (
             ("zinnia_recognizer_new", vp, ()),

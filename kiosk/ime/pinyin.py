@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.ime import ImeUnavailable
+from kiosk.ime import ImeUnavailable, load_library
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,7 @@ class _Functions:
     """The RimeApi members the kiosk uses, typed for ctypes."""
 
     def __init__(self) -> None:
-        try:
-            lib = ctypes.CDLL("librime.so.1")
-        except OSError as exc:
-            raise ImeUnavailable(f"librime is not installed (Debian package librime1): {exc}") from exc
+        lib = load_library("librime.so.1", "librime1")
         lib.rime_get_api.restype = _P(_RimeApi)
         table = lib.rime_get_api().contents
         needed = _RimeApi.candidate_list_from_index.offset + ctypes.sizeof(ctypes.c_void_p)

@@ -57,20 +57,20 @@ def test_submit_then_delivery_fills_the_number(zhang, services, outbox, sim, h):
 
     with pytest.raises(EvaluationRefused):  # a label is not a reason code
         services.evaluate(1, ["办理时间长"], "太慢", application_no=sub.application_no)
-    services.evaluate(1, ["efficiency"], "太慢", application_no=sub.application_no)
+    services.evaluate(1, ["service_efficiency"], "太慢", application_no=sub.application_no)
     assert outbox.wait_idle(10)
-    assert sim.evaluations()[0]["level"] == 1 and sim.evaluations()[0]["reasons"] == ["efficiency"]
+    assert sim.evaluations()[0]["level"] == 1 and sim.evaluations()[0]["reasons"] == ["service_efficiency"]
 
 
 def test_a_guide_and_a_lookup_are_rated_too(services, outbox, sim):
     services.evaluate(4, [], "写得清楚", service="guide", item_code=TEMP_RELIEF)
-    services.evaluate(2, ["process", "other"], service="progress", application_no="TB202603020000001")
+    services.evaluate(2, ["convenience", "service_level"], service="progress", application_no="TB202603020000001")
     services.evaluate(5, service="progress")
     outbox.start()
     assert outbox.wait_idle(10)
     rated = sim.service_evaluations()
     assert [(e["service"], e["level"], e["reasons"]) for e in rated] == [
-        ("guide", 4, []), ("progress", 2, ["process", "other"]), ("progress", 5, [])]
+        ("guide", 4, []), ("progress", 2, ["convenience", "service_level"]), ("progress", 5, [])]
     assert rated[0]["item_code"] == TEMP_RELIEF and rated[0]["comment"] == "写得清楚"
     assert rated[1]["application_no"] == "TB202603020000001" and sim.evaluations() == []
 

@@ -182,3 +182,21 @@ def test_agent_and_bundle_lines(services, submitted):
     )  # fmt: skip
     text = text_of(services, bundle_like)
     assert "一件事：失业一件事" in text and "· 失业登记" in text and "代办人：周*国  330199********0021" in text
+
+
+def test_the_office_is_a_name_never_a_division_code(services, submitted, sim):
+    """The receipt once read "办理机构 330199 政务服务中心": the platform simulator named an office it did not know
+    by its code. It now answers a name (its own list, else the national division table), and the kiosk keeps
+    the routed office's name when a platform answers a code anyway."""
+    from kiosk.applications.submission import is_office_name
+
+    routed = submitted.office
+    assert is_office_name(routed)
+    submitted.delivered("TB202603020000001", "330199 政务服务中心", None)
+    assert submitted.office == routed and f"办理机构：{routed}" in text_of(services, submitted)
+    submitted.delivered("TB202603020000001", "示例县行政服务中心", None)
+    assert "办理机构：示例县行政服务中心" in text_of(services, submitted)
+    assert sim.handling_org("330199") == "示例县行政服务中心"
+    assert sim.handling_org("110105") == "北京市朝阳区政务服务中心"
+    assert sim.handling_org("330109") == "浙江省萧山区政务服务中心"  # as the kiosk names it (routing.division_name)
+    assert not any(ch.isdigit() for ch in sim.handling_org("990101"))

@@ -10,7 +10,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from kiosk.console import fleet_sim
 from kiosk.console.alerts import Thresholds
 from kiosk.console.auth import hash_password
 from kiosk.console.server import ConsoleService, Options
+from tests.mqtt_broker import mosquitto  # noqa: F401  (a fixture offered to the console tests)
 
 PASSWORD = "correct horse battery"
 
@@ -31,15 +31,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def wait_for(condition: Any, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 # -- PostgreSQL: a private instance in a temporary folder, on a loopback port ---------------------------------
@@ -163,28 +154,3 @@ def console(tmp_path: Path) -> Iterator[Harness]:
         yield Harness(service)
     finally:
         service.stop()
-
-
-@pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(binary).exists():
-        pytest.skip("mosquitto broker not installed (Debian package mosquitto)")
-    port = free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", "utf-8")
-    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        assert wait_for(lambda: _accepts(port), 10)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False

@@ -14,7 +14,8 @@ import requests
 
 from kiosk.console import fleet_sim
 from kiosk.console.alerts import Thresholds
-from tests.console.conftest import PASSWORD, Harness, start_console, wait_for
+from tests.console.conftest import PASSWORD, Harness, start_console
+from tests.polling import wait_for
 
 
 def test_the_heartbeat_contract_of_the_platform(console):

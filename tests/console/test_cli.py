@@ -11,7 +11,8 @@ from pathlib import Path
 import requests
 
 from kiosk.console import fleet_sim, i18n
-from tests.console.conftest import PASSWORD, wait_for
+from tests.console.conftest import PASSWORD
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

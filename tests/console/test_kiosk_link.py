@@ -14,7 +14,8 @@ from kiosk.console import fleet_sim
 from kiosk.fleet.console_link import ConsoleLink, ConsoleLinkError
 from kiosk.heartbeat import Heartbeat
 from kiosk.platform.client import PlatformClient
-from tests.console.conftest import Harness, start_console, wait_for
+from tests.console.conftest import Harness, start_console
+from tests.polling import wait_for
 
 
 def site_file(tmp_path, console_url: str, token: str, kiosk_id: str = "K0042"):

@@ -7,8 +7,9 @@ import os
 
 import pytest
 
-from tests.console.conftest import Harness, wait_for
+from tests.console.conftest import Harness
 from tests.field.harness import START_TIMEOUT_S, Service
+from tests.polling import wait_for
 
 
 @pytest.mark.slow

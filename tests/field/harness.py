@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -124,11 +125,16 @@ class Service:
         self.watchdog_s = unit_watchdog_s()
         self.main: subprocess.Popen[bytes] | None = None
         self.log = tmp_path / "kiosk.stderr"
+        self.starts = 0
+        self.drive_socket = self.notify.folder / "drive"
 
-    def start(self, *, config: Path | None = None, freezable: bool = False, fault: str = "",
+    def start(self, *, config: Path | None = None, freezable: bool = False, fault: str = "", drivable: bool = False,
               env: dict[str, str] | None = None) -> None:  # fmt: skip
         """``freezable``: SIGUSR1/SIGUSR2 freeze and thaw the UI loop (freeze/); ``fault``: no_font or no_catalog
-        (faults/), what the machine itself cannot be made to lack."""
+        (faults/), what the machine itself cannot be made to lack; ``drivable``: ``drive()`` runs steps on the UI
+        thread (drive/), as a touch would. One of the three at a time (each is a sitecustomize)."""
+        self.starts += 1
+        self.drive_socket = self.notify.folder / f"drive-{self.starts}"
         environment = {
             **os.environ,
             "NOTIFY_SOCKET": str(self.notify.path),
@@ -140,8 +146,9 @@ class Service:
             "KIVY_NO_CONSOLELOG": "1",
             "KIVY_NO_ARGS": "1",
             "PYTHONPATH": os.pathsep.join([str(HERE / "freeze")] * freezable + [str(HERE / "faults")] * bool(fault)
-                                          + [str(ROOT)]),
+                                          + [str(HERE / "drive")] * drivable + [str(ROOT)]),
             "TONGBAN_TEST_FAULT": fault,
+            "TONGBAN_TEST_DRIVE": str(self.drive_socket) if drivable else "",
             **(env or {}),
         }
         kiosk = [sys.executable, "-m", "kiosk", "run", "--windowed", "--data-dir", str(self.data_dir)]
@@ -169,14 +176,42 @@ class Service:
         except sqlite3.Error:
             return []
 
-    def wait_heartbeat(self, timeout: float = START_TIMEOUT_S) -> dict[str, object]:
-        """The first heartbeat the platform stored (the staff desk sends one as soon as the hardware is attached)."""
+    def drive(self, code: str) -> Any:
+        """Run ``code`` on the kiosk's UI thread (``start(drivable=True)``; tests/field/drive/): its ``result``."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self.drive_socket.exists():  # bound once the app runs
+            assert time.monotonic() < deadline and self.main is not None and self.main.poll() is None, self.stderr()
+            time.sleep(0.1)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(90)
+            sock.connect(str(self.drive_socket))
+            sock.sendall(json.dumps({"code": code}).encode() + b"\n")
+            answer = json.loads(sock.makefile("rb").readline())
+        assert answer["ok"], answer["error"]
+        return answer["result"]
+
+    def drive_until(self, code: str, timeout: float = 60.0, what: str = "") -> Any:
+        """``drive(code)`` again until its result is truthy (a PIN checked off the UI thread, a screen shown)."""
         deadline = time.monotonic() + timeout
-        while not (beats := self.heartbeats()):
+        while not (result := self.drive(code)):
+            assert time.monotonic() < deadline, f"not within {timeout:.0f} s: {what or code}"
+            time.sleep(0.2)
+        return result
+
+    def heartbeat_ids(self) -> set[str]:
+        """The kiosk ids the platform stored heartbeats under."""
+        with sqlite3.connect(self.data_dir / "sim" / "platform.sqlite3", timeout=5) as db:
+            return {kiosk_id for (kiosk_id,) in db.execute("SELECT DISTINCT kiosk_id FROM heartbeats")}
+
+    def wait_heartbeat(self, timeout: float = START_TIMEOUT_S, after: int = 0) -> dict[str, object]:
+        """The first heartbeat the platform stored (the staff desk sends one as soon as the hardware is attached),
+        or the first after the ``after`` already stored (an earlier start's)."""
+        deadline = time.monotonic() + timeout
+        while len(beats := self.heartbeats()) <= after:
             assert time.monotonic() < deadline, f"no heartbeat within {timeout:.0f} s\n{self.stderr()[-3000:]}"
             assert self.main is not None and self.main.poll() is None, self.stderr()[-3000:]
             time.sleep(0.2)
-        return beats[0]
+        return beats[after]
 
     def stderr(self) -> str:
         return self.log.read_text("utf-8", errors="replace")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,23 @@ def test_a_refused_site_file_on_a_new_data_folder_is_out_of_service_until_it_is_
     service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
     second = service.notify.wait_for(ping, service.watchdog_s, "a second WATCHDOG=1: the watchdog stays fed")
     assert second.pid == service.kiosk_pid
-    assert not (service.data_dir / "sim").exists()  # no simulator, no platform, no K0001 pretending to serve
+    # the operator still sees the kiosk: a heartbeat under the id the refused file names, on the platform the
+    # defaults name (here the bundled simulator), saying why it is out of service
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is False and str(beat["service_reason"]).startswith("site_file_refused: "), beat
+    assert "devices.printer.paper" in str(beat["service_reason"]) and beat["devices"] == {}
+    assert service.heartbeat_ids() == {"K0042"}  # never K0001 speaking for another kiosk
+    sims = {p.name for p in (service.data_dir / "sim").iterdir()}
+    assert not sims & {"printer", "camera"}, sims  # no device simulator: nothing serves a resident
+    assert not (service.data_dir / "outbox.sqlite3").exists()  # queued applications wait for the real settings
     assert "site_file_refused" in log_lines(service)
 
     site.write_text('[kiosk]\nid = "K0042"\n', "utf-8")  # the technician fixes the file
     assert service.main is not None and service.main.wait(60) == 75, service.stderr()  # restart, not a crash
+    earlier = len(service.heartbeats())
     service.start(config=site)  # what systemd does after RestartSec
     assert status_of(service) == "home screen shown"
-    beat = service.wait_heartbeat()
+    beat = service.wait_heartbeat(after=earlier)
     assert beat["in_service"] is True and beat["restarts"] == 1
     assert beat["last_start_fault"]["code"] == "site_file_refused"
     assert service.stop() == 0, service.stderr()
@@ -141,5 +151,29 @@ def test_what_cannot_be_worked_around_is_out_of_service_with_the_reason_in_the_h
     assert beat["in_service"] is False and beat["service_reason"].startswith(f"{code}: ")
     assert beat["last_start_fault"]["code"] == code
     service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
+    assert service.stop() == 0, service.stderr()
+    assert service.leftovers() == {}
+
+
+def test_a_bundle_the_hardware_does_not_start_on_at_boot_is_reverted_not_safe_mode(service: Service) -> None:
+    """Applied while the kiosk was stopped (``kiosk config pull --once``), never started on: reverted at boot as a
+    running kiosk reverts it, audited, in the heartbeat, and the kiosk serves on the last good configuration."""
+    bundle = service.data_dir / "fleet" / "bundles" / "1-test"
+    bundle.mkdir(parents=True)
+    (bundle / "bundle.toml").write_text('version = 1\nnote = "new printer"\n[settings.devices.printer]\n'
+                                        'uri = "bogus://printer"\n', "utf-8")  # fmt: skip
+    (service.data_dir / "fleet" / "current").symlink_to(bundle)
+    site = service.tmp / "kiosk.toml"  # a fleet repository that does not answer: the revert needs none
+    site.write_text('[fleet]\nrepo_url = "http://127.0.0.1:9/fleet"\npoll_interval_s = 3600\n', "utf-8")
+    service.start(config=site)
+    assert status_of(service) == "home screen shown"
+    beat = service.wait_heartbeat()
+    assert beat["in_service"] is True and beat["config_version"] == "local", beat
+    revert = beat["fleet"]["last_revert"]
+    assert revert["version"] == 1 and "bogus://printer" in revert["reason"], revert
+    with sqlite3.connect(service.data_dir / "audit.sqlite3") as db:
+        kinds = [json.loads(body)["kind"] for (body,) in db.execute("SELECT body FROM audit ORDER BY seq")]
+    assert "fleet.health_failed" in kinds and "fleet.reverted" in kinds, kinds
+    assert not any(m.fields.get("STATUS", "").startswith("out of service") for m in service.notify.received)
     assert service.stop() == 0, service.stderr()
     assert service.leftovers() == {}

@@ -15,6 +15,7 @@ import pytest
 
 from kiosk.fleet import FleetRepo, FleetUpdater, current_layer, pack
 from kiosk.fleet import bundle as bundle_module
+from tests.mqtt_broker import mosquitto  # noqa: F401  (a fixture offered to the fleet tests)
 
 Fault = Callable[[http.server.BaseHTTPRequestHandler, bytes], bool]  # True: the fault answered the request
 

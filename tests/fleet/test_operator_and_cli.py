@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
-import socket
 import stat
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ from hypothesis import strategies as st
 
 from kiosk.cli import main
 from kiosk.fleet import FleetRepo, FleetRepoError, FleetUpdater, current_layer
+from tests.polling import wait_for
 
 
 def run(capsys, *argv):
@@ -138,44 +136,6 @@ def test_fleet_settings_are_validated(tmp_path):
     site.write_text('[fleet]\nrepo_url = "ftp://x"\ngroup = "Pilot"\npoll_interval_s = 1\n', "utf-8")
     errors = " ".join(load_settings(site_file=site).errors)
     assert "fleet.repo_url" in errors and "fleet.group" in errors and "fleet.poll_interval_s" in errors
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def mosquitto(tmp_path):
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    if not Path(binary).exists():
-        pytest.skip("mosquitto broker not installed (Debian package mosquitto)")
-    port = _free_port()
-    conf = tmp_path / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", "utf-8")
-    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_mqtt_nudge_makes_the_kiosk_poll_at_once(fleet, mosquitto, capsys):

@@ -96,3 +96,17 @@ def test_read_toml_raises_config_error(tmp_path):
 
 def test_deep_merge_merges_tables_and_replaces_lists():
     assert deep_merge({"a": {"b": 1, "c": [1]}, "d": 1}, {"a": {"c": [2]}}) == {"a": {"b": 1, "c": [2]}, "d": 1}
+
+
+def test_evaluation_reasons_are_the_national_indicator_codes():
+    """好差评 reasons are codes of the national level-two indicators (kiosk.evaluation_codes), labels from gettext;
+    an older site file's {code, label} tables and project codes still load, mapped to them."""
+    from kiosk.config.schema import EvaluationSection
+    from kiosk.evaluation_codes import REASONS
+
+    assert EvaluationSection().reasons == tuple(REASONS)
+    old = [{"code": "attitude", "label": {"zh_CN": "态度", "en": "Attitude"}}, {"code": "other", "label": {
+        "zh_CN": "其他", "en": "Other"}}, "guide_info"]
+    assert EvaluationSection(reasons=old).reasons == ("service_attitude", "guide_accuracy")
+    with pytest.raises(ValueError, match="national"):
+        EvaluationSection(reasons=["Took too long"])

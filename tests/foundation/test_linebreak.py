@@ -49,3 +49,58 @@ def test_breaking_keeps_every_character_and_obeys_its_own_rules(text, width):
     assert all(width_of(line) <= width for line in lines)
     if all(width_of(unit.strip()) <= width for unit in units(text)):  # nothing had to be cut: the judge is content
         assert bad_breaks(text, lines) == [], lines
+
+
+def test_times_ranges_and_decimals_stay_whole():
+    """Help broke "08:/30": a time, an opening-hours range and a distance are one unit each."""
+    assert "08:30-17:30" in units("周一至周六 08:30-17:30 开放")
+    assert "9:00–17:00" in units("周一至周五 9:00–17:00")
+    assert "约2.3公里" in "".join(break_lines("约2.3公里", 5, width_of))
+    for width in range(6, 30):
+        lines = break_lines("服务窗口（现在办公，周一至周六 08:30-17:30），或拨打12345。", width, width_of)
+        assert not any(line.endswith(("08:", "08")) for line in lines), lines
+        assert all(line[:1] not in CLOSING for line in lines), lines
+
+
+def test_a_no_break_space_and_a_list_number_hold_their_neighbours():
+    hours = "周一至周五\u00a09:00–17:00"
+    assert break_lines(f"营业时间 {hours}", 22, width_of) == ["营业时间", hours]
+    lines = break_lines("1. 找事项：输入拼音首字母搜索，或按类别选择。", 20, width_of)
+    assert lines[0].startswith("1. 找事项"), lines
+
+
+def test_a_unit_wider_than_the_line_is_cut_after_its_dash():
+    assert break_lines("08:30-17:30", 7, width_of) == ["08:30-", "17:30"]
+
+
+_NUMBERS = st.from_regex(
+    r"[0-2][0-9]:[0-5][0-9](-[0-2][0-9]:[0-5][0-9])?|[0-9]{1,3}\.[0-9]|20[0-9]{2}-[01][0-9]-[0-3][0-9]", fullmatch=True
+)
+_PIECE = st.one_of(
+    st.text(alphabet=st.sampled_from(list("办理材料申请人身份证回执窗口开放时间扫码进度")), min_size=1, max_size=9),
+    st.sampled_from([*"，。、；：？！）”", "（", "“", " ", "\u00a0"]),
+    st.sampled_from(["Available", "here", "Mon–Fri", "ID", "QR", "12345"]),
+    _NUMBERS,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECE, min_size=1, max_size=14), st.integers(min_value=12, max_value=50))
+def test_kinsoku_holds_for_every_text(pieces, width):
+    """The property behind the help and receipt bugs: whatever the text, no line starts with closing punctuation
+    (unless the paragraph itself does), none ends with opening punctuation, and a time, number or date that fits
+    on a line is never split across two."""
+    text = "".join(pieces).strip(" ")
+    if not text:
+        return
+    lines = break_lines(text, width, width_of)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert all(width_of(line) <= width for line in lines)
+    for line in lines[1:]:
+        assert line[:1] not in CLOSING, lines
+    for line in lines[:-1]:
+        assert line[-1:] not in OPENING or all(ch in OPENING for ch in line), lines
+    for number in (p for p in pieces if any(c.isdigit() for c in p) and width_of(p) + 4 <= width):
+        if number in text and all(number not in line for line in lines):
+            # a number is split only when it is glued to a wider unit (e.g. "2.3）" or "12345。")
+            assert any(width_of(u) > width for u in units(text) if number in u), (number, lines)

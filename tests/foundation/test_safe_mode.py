@@ -46,3 +46,22 @@ def test_a_refused_site_file_without_a_good_copy_is_named(tmp_path):
     assert site_refusal(load_settings(site_file=site, state_dir=tmp_path / "state")) is None
     site.write_text("[kiosk]\nidd = 1\n", "utf-8")  # refused again, but a good copy now stands in
     assert site_refusal(load_settings(site_file=site, state_dir=tmp_path / "state")) is None
+
+
+def test_safe_mode_heartbeats_on_what_can_be_known_of_a_refused_site_file(tmp_path, monkeypatch):
+    site = tmp_path / "kiosk.toml"
+    site.write_text('[kiosk]\nid = "K0042"\n[platform]\nurl = "https://gw.example.gov.cn"\n'
+                    'credentials_file = "/etc/tongban/token"\n[fleet]\nrepo_url = "ftp://wrong"\n'
+                    '[devices.printer]\npaper = "wide"\n', "utf-8")  # fmt: skip
+    loaded = load_settings(site_file=site, state_dir=tmp_path / "state")
+    beacon = safe_mode.beacon_settings(loaded, known_kiosk_id=None)
+    assert beacon.kiosk.id == "K0042"  # the refused file's own id
+    assert beacon.platform.url == "https://gw.example.gov.cn" and beacon.platform.credentials_file  # validates alone
+    assert beacon.fleet.repo_url == ""  # [fleet] does not validate on its own: the defaults'
+    assert safe_mode.beacon_settings(loaded, known_kiosk_id="K0007").kiosk.id == "K0007"  # the id it last ran as
+
+    site.write_text("[kiosk\nid = 'K0042'\n", "utf-8")  # not even TOML: the machine names the kiosk
+    monkeypatch.setattr(safe_mode, "MACHINE_ID", tmp_path / "machine-id")
+    (tmp_path / "machine-id").write_text("0123456789abcdef0123456789abcdef\n", "ascii")
+    beacon = safe_mode.beacon_settings(load_settings(site_file=site), known_kiosk_id=None)
+    assert beacon.kiosk.id == "machine-0123456789ab" and beacon.platform.url == "sim"

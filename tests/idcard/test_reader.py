@@ -97,6 +97,22 @@ def test_readers_that_go_quiet_after_a_read_still_see_the_card(make_reader, sim)
     events.next("card_removed")
 
 
+def test_a_card_lying_on_the_reader_is_read_again_on_request(make_reader, sim):
+    """For a screen that starts taking cards while one already lies there (kiosk.journey.read_lying_cards)."""
+    sim.quiet_after_read = True  # the card is selected and read again even where find no longer sees it
+    reader, events = make_reader()
+    assert reader.read_again(timeout=3).result(5).value is False  # no card: nothing to report
+    sim.place("resident-li")
+    events.next("identity_read")
+    reads = sim.counts["read"]
+    assert reader.read_again(timeout=3).result(5).value is True
+    assert events.next("identity_read").payload["identity"].id_number == EXPECTED["resident-li"][1]
+    assert sim.counts["read"] == reads + 1 and events.kinds() == ["card_placed", "identity_read", "identity_read"]
+    sim.remove()
+    events.next("card_removed")
+    assert reader.read_again(timeout=3).result(5).value is False
+
+
 def test_fingerprint_reads_use_30_10(sim, make_reader):
     reader, _ = make_reader(poll_interval=None, fingerprint=True)
     sim.place(0)

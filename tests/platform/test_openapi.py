@@ -37,6 +37,23 @@ def test_every_route_of_the_simulator_is_documented(spec):
     }
 
 
+def test_the_heartbeat_check_of_both_receivers_follows_the_document(spec):
+    """drivers/heartbeat_contract.py (the simulator's and the console's one check) holds the spec's required fields."""
+    from drivers.heartbeat_contract import REQUIRED, VERSION_MAX, required_errors
+
+    schema = spec["components"]["schemas"]["Heartbeat"]
+    assert set(REQUIRED) == set(schema["required"])
+    assert schema["properties"]["software_version"]["maxLength"] == VERSION_MAX
+    checker = jsonschema.Draft202012Validator({**schema, "components": spec["components"]})
+    good = {"at": "2026-12-07T03:00:00+08:00", "software_version": "1.0", "config_version": "7",
+            "devices": {"printer": {"state": "ready"}}, "outbox_depth": 0}  # fmt: skip
+    assert required_errors(good) == {} and checker.is_valid(good)
+    for key, bad in (*((key, None) for key in REQUIRED), ("software_version", "v" * 65), ("outbox_depth", -1),
+                     ("devices", {"printer": {}})):  # fmt: skip
+        body = {k: v for k, v in {**good, key: bad}.items() if v is not None}
+        assert key in required_errors(body) and not checker.is_valid(body), key
+
+
 @pytest.fixture
 def conforms(spec):
     def check(path: str, method: str, answer: requests.Response) -> None:

@@ -189,14 +189,14 @@ def test_backoff_grows_with_jitter_and_cap(make_outbox):
 def test_evaluation_waits_for_its_application(make_outbox, sim, verification, h):
     outbox = make_outbox()
     reference = outbox.enqueue_application([(h.JPEG, "image/jpeg")], h.application(verification.verification_id))
-    evaluation = outbox.enqueue_evaluation(1, ["guide_info"], "说明不清", local_reference=reference)
+    evaluation = outbox.enqueue_evaluation(1, ["guide_accuracy"], "说明不清", local_reference=reference)
     assert evaluation == f"K0001-{outbox.instance}-E000001"
     sim.set_faults("evaluations", drop_after=0.5)
     outbox.start()
     assert outbox.wait_idle(10)
     (rated,) = sim.evaluations()
     assert rated["application_no"] == sim.applications()[0]["application_no"]
-    assert rated["level"] == 1 and rated["reasons"] == ["guide_info"]
+    assert rated["level"] == 1 and rated["reasons"] == ["guide_accuracy"]
     later = outbox.enqueue_evaluation(5, application_no=rated["application_no"])
     assert outbox.wait_idle(10)
     assert "409" in outbox.lookup(later).last_error  # one evaluation per application: kept, not dropped

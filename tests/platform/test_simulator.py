@@ -314,7 +314,7 @@ def test_evaluations(http, h, sim):
     label = {"application_no": number, "level": 2, "reasons": ["等待时间长"], "comment": ""}
     refused = http("POST", "/v1/evaluations", json=label, headers={"Idempotency-Key": "e0"})
     assert refused.status_code == 422 and "reasons" in refused.json()["error"]["fields"]  # codes, never labels
-    body = {"application_no": number, "level": 2, "reasons": ["efficiency"], "comment": ""}
+    body = {"application_no": number, "level": 2, "reasons": ["service_efficiency"], "comment": ""}
     first = http("POST", "/v1/evaluations", json=body, headers={"Idempotency-Key": "e1"})
     assert first.status_code == 201
     assert http("POST", "/v1/evaluations", json=body, headers={"Idempotency-Key": "e1"}).json() == first.json()

@@ -89,6 +89,19 @@ def test_card_left_in_during_restart_is_reread(env, reader):
     assert kinds(reader) == ["card_inserted", "identity_read", "card_removed", "card_inserted", "identity_read"]
 
 
+def test_a_card_in_the_slot_is_reported_again_on_request(env, reader):
+    """For a screen that starts taking cards while one is already in (kiosk.journey.read_lying_cards)."""
+    wait_for(lambda: reader.status().state is DeviceState.ONLINE)
+    assert reader.read_again().result(5).value is False  # no card: nothing to report
+    env.insert("beijing-chained")
+    wait_for(lambda: "identity_read" in kinds(reader))
+    assert reader.read_again().result(5).value is True
+    assert kinds(reader) == ["card_inserted", "identity_read", "identity_read"]
+    env.remove()
+    assert reader.read_again().result(5).value is False  # taken out meanwhile: reported as such, not again
+    assert kinds(reader) == ["card_inserted", "identity_read", "identity_read", "card_removed"]
+
+
 def test_read_waits_for_a_card_and_times_out_or_cancels(env, reader):
     wait_for(lambda: reader.status().state is DeviceState.ONLINE)
     assert reader.read(timeout=0.3).result(5).code is Code.TIMEOUT

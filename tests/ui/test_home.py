@@ -25,6 +25,13 @@ def test_tiles_come_from_configuration(kiosk_app):
     configured = [tile.label.zh_CN for tile in kiosk_app.app.core.settings.home.tiles]
     shown = [button.text for button in reversed(home.ids.tiles.children)]
     assert shown == configured
+    # touching a tile opens it (its event once raised TypeError: two values for emit's ``kind``)
+    tile = next(b for b in home.ids.tiles.children if b.tile.kind == "at_terminal")
+    home.open_tile(tile)
+    kiosk_app.tick(2)
+    assert kiosk_app.app.root.current != "home"
+    kiosk_app.app.go_home()
+    kiosk_app.tick(2)
 
 
 def test_home_shows_the_24_hour_service_and_site_name(kiosk_app):

@@ -98,7 +98,7 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(evaluate.ids.face2)
     assert evaluate.ids.send.disabled  # the two lowest need a reason
     first_reason = evaluate.ids.reasons.children[-1]
-    assert first_reason.text == "服务态度不好"  # in the resident's language, sent as the national code
+    assert first_reason.text == "机器不好用或出故障"  # in the resident's language, sent as the national code
     ui.tap(first_reason)
     ui.tap(evaluate.ids.comment_toggle)  # an optional comment typed in pinyin ("hao"), its first candidate taken
     ui.tick(3)
@@ -114,7 +114,8 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     assert app.root.current == "goodbye"
     assert wait_until(ui, lambda: hw.sims.platform.evaluations(), 20)
     sent = hw.sims.platform.evaluations()[0]
-    assert sent["level"] == 2 and sent["reasons"] == ["attitude"] and sent["comment"] == first
+    assert sent["level"] == 2 and sent["reasons"] == ["operability"] and sent["comment"] == first
+    assert ui.screen("goodbye").ids.take.text.startswith("请取走您的证件和回执。")  # an ID card read, a receipt printed
     ui.tap(ui.screen("goodbye").ids.finish)
     assert app.root.current == "home"
     assert not journey.active

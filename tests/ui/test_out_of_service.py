@@ -52,10 +52,16 @@ def test_the_out_of_service_screen_says_what_to_do(kiosk_app, size, elder, langu
         shown = texts(screen)
         hotline = core.settings.routing.hotline
         assert hotline in shown and "site_file_refused" in shown
+        plain = shown.replace("\u00a0", " ")
         if language == "zh_CN":
             assert "暂停服务" in shown and "服务热线" in shown and "示例县政务服务中心" in shown
+            # how far, as said aloud, and when each place opens next (kiosk.opening), never a bare "(50 m)"
+            assert "约50米" in shown and "约2.3公里" in shown and "(50 m)" not in shown
+            assert "开门" in plain or "现在开放" in plain
         else:
             assert "Out of service" in shown and "hotline" in shown and "County Government Service Centre" in shown
+            assert "about 50 m" in plain and "out of service for now" in plain
+            assert "Opens " in plain or "Open now" in plain
         assert "…" not in shown
         folder = os.environ.get("TONGBAN_LAYOUT_PNG")
         if folder:

@@ -18,6 +18,7 @@ import hashlib
 import html
 import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from drivers.heartbeat_contract import required_errors
 from drivers.sim.platform import validate
 from drivers.sim.platform.faults import ENDPOINTS, Fault, FaultBook
 from drivers.sim.platform.store import Store
@@ -58,12 +60,15 @@ def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]
             if isinstance(item, dict) and isinstance(item.get("promised_days"), int):
                 days[str(item.get("code"))] = item["promised_days"]
     return days
+
+
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
 PAGE_STATUS = {"accepted": "已受理", "in_review": "审核中", "need_more": "需补充材料", "approved": "已批准",
                "rejected": "不予批准", "completed": "已办结"}  # fmt: skip
-# 好差评 reasons as the national evaluation dimensions (服务态度, 办事效率, 办理流程, 指南与信息, 设备与环境, 其他):
-# the platform takes these codes, never a label in some language.
-EVALUATION_REASONS = ("attitude", "efficiency", "process", "guide_info", "facility", "other")
+# 好差评 reasons as the national level-two indicators (服务效率, 服务水平, 服务态度, 办事指南精确度, 办事便捷度,
+# 平台操作性; sources in kiosk/evaluation_codes.py, which drivers may not import): codes, never a label.
+EVALUATION_REASONS = ("operability", "guide_accuracy", "convenience", "service_efficiency", "service_level",
+                      "service_attitude")
 EVALUATED_SERVICES = ("application", "guide", "progress")
 PROGRESS_PAGE = "/progress"  # the page a receipt QR opens (the kiosk's platform.progress_url points here)
 
@@ -320,7 +325,21 @@ class PlatformSimulator:
         return day.isoformat()
 
     def handling_org(self, region: str) -> str:
-        return self.regions.get(region, f"{region} 政务服务中心")
+        """The office's name, as the real platform answers it: the simulated world's offices, else the county
+        named from the national division table (python-stdnum cn/loc) — never the bare division code."""
+        if region in self.regions:
+            return self.regions[region]
+        try:
+            from stdnum import numdb
+
+            info = numdb.get("cn/loc").info(region)
+        except (ImportError, OSError):
+            info = []
+        if len(info) > 1 and info[1][1].get("county"):
+            province = info[0][1].get("province", "")
+            county = re.sub(r"\[[^\]]*\]", "", info[1][1]["county"]).strip()
+            return (county if county.startswith(province) else province + county) + "政务服务中心"
+        return "县级政务服务中心"  # a code no table knows: a generic name, still not a number
 
 
 def _mask_name(name: str) -> str:
@@ -863,18 +882,7 @@ class _Handler(BaseHTTPRequestHandler):
         if params["kiosk_id"] != self.kiosk_id:
             raise Reject(403, "forbidden", "a kiosk reports only for itself")
         body = self._json(raw)
-        errors = validate.Errors()
-        validate.timestamp(errors, body.get("at"), "at")
-        errors.need_str(body, "software_version", "software_version", max_len=64)
-        errors.need_str(body, "config_version", "config_version", max_len=64)
-        devices = body.get("devices")
-        if not isinstance(devices, dict) or not all(
-            isinstance(d, dict) and isinstance(d.get("state"), str) for d in devices.values()
-        ):
-            errors["devices"] = "an object of {name: {state, …}}"
-        depth = body.get("outbox_depth")
-        if not (isinstance(depth, int) and not isinstance(depth, bool) and depth >= 0):
-            errors["outbox_depth"] = "an integer ≥ 0"
+        errors = validate.Errors(required_errors(body))
         validate.heartbeat_health(errors, body)
         if errors:
             raise Reject(422, "validation_failed", "invalid heartbeat", errors)
