@@ -74,8 +74,14 @@ def next_opening(now: dt.datetime, days: Days, hours: str, tables: Tables | None
     return None
 
 
-def _clock(moment: dt.datetime) -> str:
+def _clock(moment: dt.datetime | dt.time) -> str:
     return f"{moment.hour}:{moment.minute:02d}"
+
+
+def hours_words(hours: str) -> str:
+    """"08:30-17:30" as a sign on a door writes it: 8:30–17:30."""
+    opens, closes = parse_hours(hours)
+    return f"{_clock(opens)}–{_clock(closes)}"
 
 
 def opening_words(opening: Opening | None, now: dt.datetime, lang: str) -> str:

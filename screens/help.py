@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.properties import StringProperty
 
 from kiosk.i18n import N_
+from kiosk.opening import hours_words
 from screens.widgets import KioskScreen
 
 HELP_STEPS = (
@@ -27,7 +28,8 @@ class HelpScreen(KioskScreen):
         hotline = core.settings.routing.hotline
         if core.assistance.counter_open():
             text = core.t("Need a person? Touch Call staff, go to the service counter (open now, {hours}), "
-                          "or call {hotline}.").format(hours=core.settings.service.counter_hours, hotline=hotline)
+                          "or call {hotline}.").format(hours=hours_words(core.settings.service.counter_hours),
+                                                       hotline=hotline)
         else:
             text = core.t("Need a person? Touch Call staff: the staff on duty are told at once, day and night. "
                           "Or call {hotline}.").format(hotline=hotline)

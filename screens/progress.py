@@ -193,6 +193,7 @@ class ProgressScreen(KioskScreen):
             return
         self.scanning = True
         self.message = self.app.core.t("Hold the receipt's QR code in front of the camera")
+        self.app.say("Hold the receipt's QR code in front of the camera")
         self.journey.scan_receipt_qr()
 
     def on_journey(self, payload: dict[str, Any]) -> None:

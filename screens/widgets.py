@@ -76,6 +76,19 @@ class TopBar(BoxLayout):
     steps: int = NumericProperty(0)
     step_text: str = StringProperty("")
     compact: bool = BooleanProperty(False)  # title and step inside the actions row (set by the .kv from the room)
+    show_call: bool = BooleanProperty(True)  # 呼叫工作人员
+    call_inline: bool = BooleanProperty(True)  # the call button fits in the actions row (set by the .kv)
+
+    def on_call_inline(self, *_args: object) -> None:
+        if "call_staff" not in self.ids:  # the rule is still being applied
+            return
+        button, actions, below = self.ids.call_staff, self.ids.actions, self.ids.below
+        target = actions if self.call_inline else below
+        if button.parent == target:  # ids are weak proxies: compare by equality, not identity
+            return
+        button.parent.remove_widget(button)
+        # actions: 返回 · title · [呼叫工作人员] · 静音 · 结束办理 (Kivy counts the index from the last child)
+        target.add_widget(button, index=2 if self.call_inline else 0)
 
     def on_step(self, *_args: object) -> None:
         self._relabel()

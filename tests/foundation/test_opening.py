@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kiosk.opening import distance_words, next_opening, opening_words
+from kiosk.opening import distance_words, hours_words, next_opening, opening_words
 from kiosk.paths import config_dir
 from kiosk.workdays import load_tables
 
@@ -57,3 +57,7 @@ def test_distances_read_as_a_resident_says_them():
         "约50米", "约2.3公里", "约800米", "约1公里"]  # fmt: skip
     assert distance_words("2.3 km", "en") == "about\u00a02.3\u00a0km"
     assert distance_words("next door", "en") == "next door"  # not a distance: as written
+
+
+def test_counter_hours_read_as_on_a_door():
+    assert hours_words("08:30-17:30") == "8:30–17:30"

@@ -46,6 +46,8 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui.tap(identify.ids.idcard)
     hw.sims.idcard.place(demo_card())
     assert wait_until(ui, lambda: app.root.current == "face", 15), identify.error_text
+    picture = ui.screen("face").ids.picture  # the drawing of what to do, beside the live picture
+    assert picture.source.endswith("camera.png") and picture.texture is not None and picture.height > 0
     # face: the camera sees the simulated face; the platform checks it
     assert wait_until(ui, lambda: app.root.current == "materials", 30), ui.screen("face").error_text
     assert journey.session.verification.verified

@@ -83,13 +83,17 @@ def _form_keyboard(mode: str) -> Callable[[object], None]:
     return apply
 
 
-def _comment(screen) -> None:
-    screen.toggle_comment()
-    _keyboard_in("pinyin", screen.ids.keyboard)
-
-
 def _search_written(screen) -> None:
     _keyboard_in("handwriting", screen.ids.keyboard)
+
+
+def _evaluate_commenting(screen) -> None:
+    screen.pick(2)
+    screen.toggle_comment()  # the comment keyboard open
+
+
+def _scanning(screen) -> None:
+    screen.scanning = True  # the receipt-QR picture in place of the timeline
 
 
 def _mode(mode: str) -> Callable[[object], None]:
@@ -103,7 +107,8 @@ def _mode(mode: str) -> Callable[[object], None]:
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search), ("written", _search_written)],
     "browse": [("listed", _browse)],
-    "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good), ("comment", _comment)],
+    "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good), ("commenting", _evaluate_commenting)],
+    "progress": [("scanning", _scanning)],
     "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
 }
