@@ -111,7 +111,7 @@ class IdentifyScreen(KioskScreen):
             if payload.get("ok"):
                 self.app.navigate("materials")
             else:
-                self.error_text = payload.get("message") or t(self.journey.plain_reason(payload.get("reason")))
+                self.error_text = t(payload.get("message") or self.journey.plain_reason(payload.get("reason")))
 
     def _card_event(self, event: str, payload: dict[str, Any]) -> None:
         t = self.app.core.t

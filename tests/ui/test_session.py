@@ -221,7 +221,7 @@ def test_an_item_not_handled_here_for_this_resident_says_where_to_go_after_the_c
         journey.verify()
         assert wait_until(ui, lambda: any(e.get("what") == "verified" for e in events), 30)
         verdict = next(e for e in events if e.get("what") == "verified")
-        assert verdict["ok"] is False and verdict["reason"] == "not_here" and "请到" in verdict["message"]
+        assert verdict["ok"] is False and verdict["reason"] == "not_here" and "请到" in app.core.t(verdict["message"])
         assert journey.session.application is None
     finally:
         unsubscribe()
