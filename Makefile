@@ -7,8 +7,8 @@ PY          := $(VENV)/bin/python
 KIOSK       := $(VENV)/bin/kiosk
 STAMP       := $(VENV)/.installed
 OUT         ?= .run
-# The suite runs on every core (pytest-xdist); a module's tests stay in one worker (its fixtures are set up once).
-TEST_WORKERS ?= auto
+# The suite runs on every usable core (pytest-xdist; nproc honours CPU affinity); a module's tests stay in one worker (its fixtures are set up once).
+TEST_WORKERS ?= $(shell nproc)
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Kivy's SDL2/GL needs, the CJK font, pyscard's build headers, pcscd with the vpcd virtual reader
