@@ -51,6 +51,7 @@ class IdentifyScreen(KioskScreen):
         self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card placed without choosing counts too
         self.can_choose = self.journey.session.target is not None and not self.journey.verified
         self.for_other = self.journey.session.for_other
+        self.journey.read_lying_cards()  # and one put down before this screen asked for it
 
     def choose_applicant(self, for_other: bool) -> None:
         """本人办理 / 代他人办理: for someone else, the agent identifies first, then the principal's screen."""
@@ -129,7 +130,7 @@ class IdentifyScreen(KioskScreen):
             if payload.get("ok"):
                 self.app.navigate(self.journey.after_verified())
             else:
-                self.error_text = payload.get("message") or t(self.journey.plain_reason(payload.get("reason")))
+                self.error_text = t(payload.get("message") or self.journey.plain_reason(payload.get("reason")))
 
     def _card_event(self, event: str, payload: dict[str, Any]) -> None:
         t = self.app.core.t
