@@ -22,7 +22,7 @@ from kiosk.assistance import Assistance
 from kiosk.config import LoadedConfig, Settings
 from kiosk.events import Signal
 from kiosk.health import Health
-from kiosk.i18n import LANGUAGES, translator
+from kiosk.i18n import LANGUAGES, Message, render, translator
 from kiosk.idle import IdleTimer
 from kiosk.journey import Journey
 
@@ -360,9 +360,10 @@ class Kiosk:
             self._restart_hardware()
         self.config_changed.fire(self.config)
 
-    def t(self, message: str) -> str:
-        """Translate a UI message into the current language ("" stays "": gettext would return the header)."""
-        return translator(self.language)(message) if message else ""
+    def t(self, message: str | Message) -> str:
+        """Translate a UI message id, or a core ``Text`` with its arguments, into the current language ("" stays
+        "": gettext would return the header)."""
+        return render(message, translator(self.language))
 
     # -- events ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

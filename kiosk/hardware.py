@@ -19,7 +19,13 @@ from drivers.contract import Device
 from kiosk.config import Settings
 
 if TYPE_CHECKING:
+    from drivers.sim.idcard import IdCardSimulator
+    from drivers.sim.platform import PlatformSimulator
+    from drivers.sim.printer import PrinterEmulator
+    from drivers.sim.sscard import PcscEnvironment
     from kiosk.audit import AuditTrail
+    from kiosk.platform import PlatformClient
+    from kiosk.platform.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +41,11 @@ SIM_PHOTO_DECODER = "drivers.idcard.standin_photo:decode_standin"
 class Simulators:
     """Handles on the simulators this run started, for the demo, the staff self-tests and tests."""
 
-    idcard: Any = None  # drivers.sim.idcard.IdCardSimulator
-    sscard: Any = None  # drivers.sim.sscard.PcscEnvironment (private pcscd + virtual card)
-    printer: Any = None  # drivers.sim.printer.PrinterEmulator
+    idcard: IdCardSimulator | None = None
+    sscard: PcscEnvironment | None = None  # private pcscd + virtual card
+    printer: PrinterEmulator | None = None
     camera_dir: Path | None = None  # where drivers.sim.camera.scene_video keeps its videos
-    platform: Any = None  # drivers.sim.platform.PlatformSimulator
+    platform: PlatformSimulator | None = None
 
     def camera_scene(self, scene: str) -> Path:
         """The looping video of one simulated scene (face, document, qr …)."""
@@ -56,9 +62,9 @@ class Hardware:
     data_dir: Path
     devices: dict[str, Device] = field(default_factory=dict)
     sims: Simulators = field(default_factory=Simulators)
-    client: Any = None  # kiosk.platform.PlatformClient
+    client: PlatformClient | None = None
     token: str = ""  # the device token the client sends (a health check of a new gateway reuses it)
-    outbox: Any = None  # kiosk.platform.Outbox
+    outbox: Outbox | None = None
     audit: AuditTrail | None = None
     supervisor: Any = None  # kiosk.supervisor.Supervisor
     faults: list[tuple[str, str]] = field(default_factory=list)  # (code, detail) worked around while starting

@@ -15,9 +15,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kiosk import __version__, clock
+
+if TYPE_CHECKING:
+    from kiosk.core import Kiosk
+    from kiosk.hardware import Hardware
+    from kiosk.platform import PlatformClient
+    from kiosk.platform.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +37,7 @@ class HeartbeatResult:
     at: str = ""
 
 
-def config_version_of(data_dir: Any) -> str:
+def config_version_of(data_dir: Path) -> str:
     """The applied fleet bundle's version, or ``local`` when the kiosk runs on packaged and site files only."""
     from kiosk.fleet.applied import applied_version
 
@@ -41,9 +48,9 @@ def config_version_of(data_dir: Any) -> str:
 class Heartbeat:
     def __init__(
         self,
-        client: Any,  # kiosk.platform.PlatformClient
+        client: PlatformClient,
         supervisor: Any = None,  # kiosk.supervisor.Supervisor
-        outbox: Any = None,  # kiosk.platform.outbox.Outbox
+        outbox: Outbox | None = None,
         *,
         interval_s: float = 60.0,
         config_version: Callable[[], str] = lambda: "local",
@@ -87,9 +94,11 @@ class Heartbeat:
             return {}
 
     @classmethod
-    def for_core(cls, core: Any, hardware: Any, staff_closed: Callable[[], bool] = lambda: False,
+    def for_core(cls, core: Kiosk, hardware: Hardware, staff_closed: Callable[[], bool] = lambda: False,
                  mirror: Callable[[dict[str, Any]], object] | None = None) -> Heartbeat:  # fmt: skip
         """The running kiosk's heartbeat over ``hardware``'s platform client, with the core's health fields."""
+        if hardware.client is None:
+            raise ValueError("a heartbeat needs the hardware's platform client (started with delivery)")
         return cls(
             hardware.client, hardware.supervisor, hardware.outbox,
             interval_s=core.settings.service.heartbeat_interval_s,

@@ -10,8 +10,10 @@ import gettext
 import io
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Union
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -78,3 +80,68 @@ def catalog_messages(lang: str) -> dict[str, str]:
 def N_(message: str) -> str:
     """Marks a message id in a table; the screen translates it when it shows it."""
     return message
+
+
+LIST_SEPARATOR = N_(", ")  # between the names of a list argument (、 in Chinese)
+
+Arg = Union[str, "Text", tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message for the resident from the core: a message id with named arguments, translated where it is shown
+    (``Kiosk.t``, ``render``). Arguments are proper names kept as they are (an office, a place, a material),
+    nested ``Text``, or a tuple of names joined with the language's list separator."""
+
+    msgid: str
+    args: tuple[tuple[str, Arg], ...] = ()
+
+    @classmethod
+    def of(cls, msgid: str, **args: Arg) -> Text:
+        return cls(msgid, tuple(args.items()))
+
+    def render(self, t: Callable[[str], str]) -> str:
+        text = t(self.msgid)
+        return text.format(**{key: _render_arg(value, t) for key, value in self.args}) if self.args else text
+
+    def __str__(self) -> str:  # logs and exceptions: the message id, never translated
+        return self.render(lambda message: message)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Messages shown one per line (what stops an application: the route, the missing materials, the fields)."""
+
+    lines: tuple[Text, ...]
+
+    def render(self, t: Callable[[str], str]) -> str:
+        return "\n".join(line.render(t) for line in self.lines)
+
+    def __str__(self) -> str:
+        return self.render(lambda message: message)
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+Message = Text | Lines
+
+
+def _render_arg(value: Arg, t: Callable[[str], str]) -> str:
+    if isinstance(value, Text):
+        return value.render(t)
+    if isinstance(value, tuple):
+        return t(LIST_SEPARATOR).join(value)
+    return value
+
+
+def translate(message: str | Message, lang: str) -> str:
+    """A message id or a core ``Text`` in ``lang`` (the CLI's output; the screens use ``Kiosk.t``)."""
+    return render(message, translator(lang))
+
+
+def render(message: str | Message, t: Callable[[str], str]) -> str:
+    if isinstance(message, str):
+        return t(message) if message else ""
+    return message.render(t)
+

@@ -7,7 +7,8 @@ picture must not need translating): an arrow shows the movement, the screens say
 - ``card_reader``: a hand lays an ID card flat on the reader pad below the screen;
 - ``qr_scanner``: a phone showing a QR code held over the scanner window;
 - ``camera``: the camera above the screen, a face looking at it inside the oval;
-- ``printer_slot``: the receipt coming out of the slot below the screen, an arrow to take it.
+- ``printer_slot``: the receipt coming out of the slot below the screen, an arrow to take it;
+- ``receipt_qr``: the printed receipt held up to the camera above the screen, its QR code facing the lens.
 """
 
 from __future__ import annotations
@@ -117,6 +118,22 @@ def camera() -> Image.Image:
     return image
 
 
+def receipt_qr() -> Image.Image:
+    image, draw = _canvas()
+    draw.rounded_rectangle([120, 20, 680, 120], radius=24, fill=PANEL, outline=INK, width=W)  # top of the kiosk
+    draw.ellipse([360, 30, 440, 110], fill=DARK, outline=INK, width=W)  # the lens
+    draw.ellipse([385, 55, 415, 85], fill=BLUE)
+    draw.ellipse([386, 57, 398, 69], fill=PAPER)
+    # the receipt, held up with its QR code towards the lens
+    draw.rectangle([270, 200, 530, 560], fill=PAPER, outline=INK, width=W)
+    for row in range(3):
+        draw.line([(300, 240 + row * 30), (500 - (row % 2) * 60, 240 + row * 30)], fill=DARK, width=7)
+    _qr(draw, (325, 345, 475, 495))
+    _hand(draw, 400, 690)  # fingertips below the page edge: the hand holds it from underneath
+    _arrow(draw, 620, 420, 150, color=BLUE)
+    return image
+
+
 def printer_slot() -> Image.Image:
     image, draw = _canvas()
     draw.rounded_rectangle([60, 40, 740, 240], radius=24, fill=PANEL, outline=INK, width=W)  # the kiosk front
@@ -135,6 +152,7 @@ DRAWINGS: dict[str, Callable[[], Image.Image]] = {
     "qr_scanner": qr_scanner,
     "camera": camera,
     "printer_slot": printer_slot,
+    "receipt_qr": receipt_qr,
 }
 
 

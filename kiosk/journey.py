@@ -50,7 +50,7 @@ from kiosk.applications import (
     VerificationOutcome,
 )
 from kiosk.events import Signal
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Message
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ class Session:
     form_errors: dict[str, str] = field(default_factory=dict)
     submission: Submission | None = None
     evaluation: int | None = None
-    error: str | None = None  # the last error to show, in plain words (a message id)
+    error: str | Message | None = None  # the last error to show: a message id, or the core's message
     card_removed_at: float | None = None
     visited: list[str] = field(default_factory=list)
     started_by: str | None = None  # how the resident began (touch, card, qr, service); None: no session
@@ -289,7 +289,8 @@ class Journey:
             if role not in self.card_roles or not isinstance(device, CardReader) or not self.ready(role):
                 continue
             if device.status().fields.get("card_present"):
-                device.read_again().add_done_callback(_log_failed_reread)
+                # no deadline of its own: each exchange with the reader has its timeout (a loaded machine is slow)
+                device.read_again(timeout=None).add_done_callback(_log_failed_reread)
 
     def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
         """Device events arrive on the device's thread: through ``dispatch``, like every completion."""
@@ -561,7 +562,7 @@ class Journey:
             log.info("not accepted here: route %s", application.route.kind)
             if resident is not None:
                 resident.end()
-            self.emit("verified", ok=False, reason="not_here", message=application.route.message)
+            self.emit("verified", ok=False, reason="not_here", message=application.route.explanation)
             return
         self.session.resident, self.session.verification = resident, outcome
         if self.session.identity is None:  # a phone code: the platform says whose it is
@@ -781,7 +782,7 @@ class Journey:
                     self.held -= 1
                 log.info("the application kept in memory is saved")
 
-    def _submit_failed(self, generation: int, message: str, detail: str) -> None:
+    def _submit_failed(self, generation: int, message: str | Message, detail: str) -> None:
         if generation == self._generation:
             self.session.error = message
             self.emit("submit_failed", detail=detail)

@@ -20,7 +20,7 @@ from drivers.contract import Command, Completion
 from kiosk import watchdog
 from kiosk.core import Kiosk
 from kiosk.fonts import cjk_font_candidates
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Message
 from kiosk.idle import IdlePhase
 from kiosk.journey import EndReason
 from kiosk.services import ResidentDesk
@@ -104,7 +104,7 @@ class TongbanApp(App):
         # out of service: a fleet bundle or an edited site file starts the kiosk again on the new configuration
         core.config_changed.connect(lambda _config: self.on_ui_thread(self.safe_mode.config_changed))
 
-    def t(self, message: str, *_bindings: object) -> str:
+    def t(self, message: str | Message, *_bindings: object) -> str:
         """Translate; KV passes ``app.lang`` as an extra argument so the text rebinds on a language switch."""
         return self.core.t(message)
 

@@ -42,6 +42,8 @@ def register(cli: Cli) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--orientation", choices=("portrait", "landscape"), help="default: both, one process each")
     p.add_argument("--elder", action="store_true", help="start in elder mode")
+    p.add_argument("--language", choices=("zh_CN", "en"), default="zh_CN",
+                   help="the resident's language for every step (default zh_CN)")  # fmt: skip
     p.add_argument("--config", type=Path)
     p.set_defaults(func=_demo)
 
@@ -82,7 +84,7 @@ def _demo(args: argparse.Namespace) -> int:
         index: dict[str, object] = {}
         for orientation in ("portrait", "landscape"):
             command = [sys.executable, "-m", "kiosk", "demo", "--out", str(out / orientation)]
-            command += ["--orientation", orientation] + (["--elder"] if args.elder else [])
+            command += ["--orientation", orientation, "--language", args.language] + (["--elder"] if args.elder else [])
             command += ["--config", str(args.config)] if args.config else []
             env = {**os.environ, "SDL_VIDEODRIVER": os.environ.get("SDL_VIDEODRIVER", "offscreen")}
             status = subprocess.run(command, env=env, check=False).returncode
@@ -96,6 +98,6 @@ def _demo(args: argparse.Namespace) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     from screens.demo import run_demo
 
-    journey = run_demo(out, args.orientation, args.elder, args.config)
+    journey = run_demo(out, args.orientation, args.elder, args.config, language=args.language)
     print(out.resolve())
     return 1 if journey.get("errors") else 0

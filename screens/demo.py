@@ -144,7 +144,8 @@ class DemoRunner:
             self.journey["screens"].append(screen)
 
 
-def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, steps: list[Step] | None = None) -> dict:
+def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, steps: list[Step] | None = None,
+             language: str = "zh_CN") -> dict:  # fmt: skip
     from kiosk.launch import start_core
     from screens.bootstrap import configure
 
@@ -152,6 +153,7 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     core = start_core(config, out / "data")
     core.start_hardware()
     core.set_elder_mode(elder)
+    core.set_language(language)  # every step in the resident's language (``--language en``)
     configure((1080, 1920) if orientation == "portrait" else (1920, 1080), fullscreen=False)
     from screens.app import TongbanApp
 
@@ -163,6 +165,7 @@ def run_demo(out: Path, orientation: str, elder: bool, config: Path | None, step
     runner.journey.update(app.demo_record)
     runner.journey["orientation"] = orientation
     runner.journey["elder"] = elder
+    runner.journey["language"] = language
     if app.demo_record.get("personal_data_left_after_wipe"):
         runner.journey["errors"].append({"step": "wipe", "error": "personal data left after the wipe"})
     (out / "journey.json").write_text(json.dumps(runner.journey, ensure_ascii=False, indent=2), "utf-8")

@@ -97,6 +97,16 @@ class EvaluateScreen(KioskScreen):
     def on_reasons(self, *_args: object) -> None:
         self.sendable = self.can_send
 
+    def on_landscape(self, *_args: object) -> None:
+        """The keyboard goes under the reasons in landscape (the comment and the actions beside it), under the
+        comment in portrait."""
+        keyboard, left, right = self.ids.keyboard, self.ids.left, self.ids.right
+        target = left if self.landscape else right
+        if keyboard.parent != target:  # ids are weak proxies: compare by equality, not identity
+            keyboard.parent.remove_widget(keyboard)
+            # Kivy counts the index from the last child: above the column's filler (left), under the comment (right)
+            target.add_widget(keyboard, index=1 if self.landscape else 3)
+
     # -- the optional comment: on the Chinese keyboard (handwriting, pinyin, digits), as on the form --------
     def toggle_comment(self) -> None:
         self.commenting = not self.commenting

@@ -75,7 +75,7 @@ class FaceScreen(KioskScreen):
             self.app.navigate("materials")
         else:
             reason = self.journey.plain_reason(payload.get("reason"))
-            self.error_text = payload.get("message") or self.app.core.t(reason)
+            self.error_text = self.app.core.t(payload.get("message") or reason)
 
     def _cancel(self) -> None:
         self.journey.cancel_capture("face")

@@ -47,6 +47,7 @@ class IdentifyScreen(KioskScreen):
         self.status_text = ""
         self.error_text = ""
         self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card placed without choosing counts too
+        self.journey.read_lying_cards()  # and one put down before this screen asked for it
 
     def refresh_methods(self) -> None:
         journey = self.journey
@@ -111,7 +112,7 @@ class IdentifyScreen(KioskScreen):
             if payload.get("ok"):
                 self.app.navigate("materials")
             else:
-                self.error_text = payload.get("message") or t(self.journey.plain_reason(payload.get("reason")))
+                self.error_text = t(payload.get("message") or self.journey.plain_reason(payload.get("reason")))
 
     def _card_event(self, event: str, payload: dict[str, Any]) -> None:
         t = self.app.core.t

@@ -12,20 +12,12 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk import clock
-from kiosk.applications import ProgressQrError, parse_progress_qr
+from kiosk.applications import STATUS_LABELS, ProgressQrError, parse_progress_qr
 from kiosk.i18n import N_
 from screens.widgets import KioskScreen
 
 PLATFORM_PREFIX = "TB"  # platform application numbers: TB + date + sequence
-STATUS_WORDS = {
-    "accepted": N_("Accepted"),
-    "in_review": N_("In review"),
-    "need_more": N_("More materials needed"),
-    "approved": N_("Approved"),
-    "rejected": N_("Not approved"),
-    "completed": N_("Completed"),
-    "queued": N_("Waiting to be sent"),
-}
+STATUS_WORDS = {**STATUS_LABELS, "queued": N_("Waiting to be sent")}  # the platform's, and this kiosk's outbox
 
 
 def number_from_qr(text: str, page_url: str | None = None) -> str | None:
@@ -120,7 +112,7 @@ class ProgressScreen(KioskScreen):
             self.message = t("{number}: {status}").format(number=number, status=t(STATUS_WORDS["queued"]))
             return
         if lookup.progress is None:  # failed delivery (kept for staff): the lookup says it in words
-            self.message = lookup.message
+            self.message = t(lookup.message)
             return
         self._looked_up = lookup.progress.application_no
         self.message = t("{number}: {status}").format(number=lookup.progress.application_no,
@@ -171,7 +163,7 @@ class ProgressScreen(KioskScreen):
             elif result.state == "unavailable":
                 self.message = t("The service platform cannot be reached right now. Please try again later.")
             else:
-                self.message = result.message
+                self.message = t(result.message)
             return
         if not result:
             self.found = True
@@ -193,6 +185,7 @@ class ProgressScreen(KioskScreen):
             return
         self.scanning = True
         self.message = self.app.core.t("Hold the receipt's QR code in front of the camera")
+        self.app.say("Hold the receipt's QR code in front of the camera")
         self.journey.scan_receipt_qr()
 
     def on_journey(self, payload: dict[str, Any]) -> None:

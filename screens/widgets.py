@@ -76,6 +76,19 @@ class TopBar(BoxLayout):
     steps: int = NumericProperty(0)
     step_text: str = StringProperty("")
     compact: bool = BooleanProperty(False)  # title and step inside the actions row (set by the .kv from the room)
+    show_call: bool = BooleanProperty(True)  # 呼叫工作人员
+    call_inline: bool = BooleanProperty(True)  # the call button fits in the actions row (set by the .kv)
+
+    def on_call_inline(self, *_args: object) -> None:
+        if "call_staff" not in self.ids:  # the rule is still being applied
+            return
+        button, actions, below = self.ids.call_staff, self.ids.actions, self.ids.below
+        target = actions if self.call_inline else below
+        if button.parent == target:  # ids are weak proxies: compare by equality, not identity
+            return
+        button.parent.remove_widget(button)
+        # actions: 返回 · title · [呼叫工作人员] · 静音 · 结束办理 (Kivy counts the index from the last child)
+        target.add_widget(button, index=2 if self.call_inline else 0)
 
     def on_step(self, *_args: object) -> None:
         self._relabel()
@@ -187,6 +200,7 @@ class PinyinKeyboard(BoxLayout):
     __events__ = ("on_key",)
     ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
     key_height: float = NumericProperty(0)  # each row's height; widgets.kv makes it a touch target
+    backspace: bool = BooleanProperty(True)  # False inside the ChineseKeyboard, whose one 删除 serves every mode
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -199,14 +213,16 @@ class PinyinKeyboard(BoxLayout):
         for number, letters in enumerate(self.ROWS):
             row = Factory.KeyRow(height=self.key_height)
             self.bind(key_height=row.setter("height"))
-            if number == 1:
-                row.add_widget(Widget(size_hint_x=0.5))
+            # every key as wide as a top-row key: the shorter rows centred by half-key margins
+            margin = 0.5 if number == 1 else (1.5 if number == 2 and not self.backspace else 0)
+            if margin:
+                row.add_widget(Widget(size_hint_x=margin))
             for key in letters:
                 row.add_widget(KeyButton(key=key, text=key_label(key), size_hint_y=1,
                                          on_release=lambda b: self.press(b.key)))  # fmt: skip
-            if number == 1:
-                row.add_widget(Widget(size_hint_x=0.5))
-            if number == 2:
+            if margin:
+                row.add_widget(Widget(size_hint_x=margin))
+            if number == 2 and self.backspace:
                 row.add_widget(KeyButton(key="backspace", text=key_label("backspace"), size_hint_x=3, size_hint_y=1,
                                          on_release=lambda b: self.press(b.key)))  # fmt: skip
             self.add_widget(row)
@@ -226,6 +242,7 @@ class DigitPad(KeyBase):
     """Digits in the telephone layout, an optional extra key (X for ID numbers, "-" for dates), backspace, clear."""
 
     extra: str = StringProperty("")
+    editing: bool = BooleanProperty(True)  # False: digits only (the ChineseKeyboard has its own 删除 and 清空)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -236,7 +253,7 @@ class DigitPad(KeyBase):
 
     def _build(self) -> None:
         self.clear_widgets()
-        keys = [*"123456789", self.extra or "clear", "0", "backspace"]
+        keys = [*"123456789", self.extra or "clear", "0", "backspace"] if self.editing else [*"1234567890"]
         for key in keys:
             self.add_widget(KeyButton(key=key, text=key_label(key), on_release=lambda b: self.press(b.key)))
 

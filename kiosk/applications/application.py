@@ -26,6 +26,7 @@ from kiosk.applications.materials import (
 )
 from kiosk.applications.routing import Route
 from kiosk.catalog import Bundle, FormField, Item, validate_field
+from kiosk.i18n import N_, Lines, Text
 from kiosk.platform.answers import Certificate
 
 
@@ -33,8 +34,12 @@ class NotReady(Exception):
     """Submitting an application that is not complete; ``readiness`` says what is missing."""
 
     def __init__(self, readiness: Readiness) -> None:
-        super().__init__(readiness.message)
+        super().__init__(str(readiness.message))
         self.readiness = readiness
+
+
+class AgentRefused(ValueError):
+    """代办 refused (the principal is the agent, an invalid ID number); ``str()`` is the message id for the screen."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ class Readiness:
     missing: tuple[MaterialSlot, ...]  # required materials nobody provided
     field_errors: dict[str, str]  # form key → message for the resident
     route: Route
-    message: str  # plain words: what stops the application, or "" when ok
+    message: Lines  # what stops the application, a message per line (none when ok)
 
     @property
     def missing_names(self) -> list[str]:
@@ -137,17 +142,18 @@ class Application:
                 field_errors[form_field.key] = message
         self.errors = dict(field_errors)
         missing = tuple(slot for slot in self.materials if slot.blocking)
-        parts = []
+        parts: list[Text] = []
         if not self.route.accepted:
-            parts.append(self.route.message + ("" if not self.route.where_to_go else "；".join(self.route.where_to_go)))
+            parts += self.route.explanation.lines
         if missing:
-            parts.append("还缺少以下材料：" + "、".join(slot.name for slot in missing) + "。")
+            parts.append(Text.of(N_("Materials still missing: {materials}."), materials=tuple(s.name for s in missing)))
             if any(slot.material.identity for slot in missing) and self.identity_documents:
-                parts.append("本事项可用的身份证件：" + "、".join(self.identity_documents) + "。")
-        if field_errors:
-            labels = "、".join(f"{self.field(k).label}（{m}）" for k, m in field_errors.items())
-            parts.append("请检查以下填写项：" + labels + "。")
-        return Readiness(not parts, missing, field_errors, self.route, "\n".join(parts))
+                parts.append(Text.of(N_("Identity documents this service takes: {documents}."),
+                                     documents=tuple(self.identity_documents)))  # fmt: skip
+        for key, error in field_errors.items():
+            parts.append(Text.of(N_("Please check {field}: {problem}"), field=self.field(key).label,
+                                 problem=Text(error)))  # fmt: skip
+        return Readiness(not parts, missing, field_errors, self.route, Lines(tuple(parts)))
 
     # -- the contract body -----------------------------------------------------------------------------------
 
@@ -224,9 +230,9 @@ def build_application(
     """Materials (merged for a bundle), agent materials, 一证通办 and the combined form."""
     if principal is not None:
         if principal.id_number.upper() == resident.id_number.upper():
-            raise ValueError("代办时被代办人不能是代办人本人。")
+            raise AgentRefused(N_("The person you apply for cannot be yourself."))
         if principal.id_type == "resident" and not id_number_valid(principal.id_number.upper()):
-            raise ValueError("被代办人的身份证号码不正确，请核对。")
+            raise AgentRefused(N_("The ID number of the person you apply for is not right. Please check it."))
     shared: tuple[str, ...] = ()
     if bundle is not None:
         everything = bundle.merged_materials().materials

@@ -7,23 +7,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kiosk.applications.progress_qr import ProgressKey, ProgressQrError, parse_progress_qr
-from kiosk.i18n import N_
+from kiosk.i18n import N_, Text
 from kiosk.platform import PlatformClient, PlatformError
 from kiosk.platform.answers import Progress
 from kiosk.platform.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
+# Message ids (the screen and ``kiosk progress`` translate them).
 STATUS_LABELS = {
-    "accepted": "已受理",
-    "in_review": "审核中",
-    "need_more": "需补充材料",
-    "approved": "已批准",
-    "rejected": "不予批准",
-    "completed": "已办结",
+    "accepted": N_("Accepted"),
+    "in_review": N_("In review"),
+    "need_more": N_("More materials needed"),
+    "approved": N_("Approved"),
+    "rejected": N_("Not approved"),
+    "completed": N_("Completed"),
 }
-LEVELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-UNAVAILABLE = "暂时无法查询，请稍后再试。"
+LEVELS = {
+    5: N_("Very satisfied"),
+    4: N_("Satisfied"),
+    3: N_("Fairly satisfied"),
+    2: N_("Dissatisfied"),
+    1: N_("Very dissatisfied"),
+}
+UNAVAILABLE = N_("The service platform cannot be reached right now. Please try again later.")
+BAD_NUMBER = N_("This is not a receipt number. Please check it and type it again.")
+NOT_A_RECEIPT_CODE = N_("This is not a Tongban receipt code.")
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,7 @@ class Lookup:
     ``failed`` (kept for staff), ``not_found``, ``unavailable`` (platform unreachable) or ``invalid``."""
 
     state: str
-    message: str
+    message: str | Text  # a message id, or one with the status in it
     progress: Progress | None = None
     application_no: str | None = None
     reference: str | None = None
@@ -43,6 +52,7 @@ class Lookup:
 
     @property
     def status_label(self) -> str | None:
+        """The status's message id (None for one the platform added since)."""
         return STATUS_LABELS.get(self.progress.status) if self.progress else None
 
 
@@ -72,16 +82,18 @@ def evaluation_problem(level: object, reasons: Sequence[str] = (), comment: str 
 
 def _from_progress(progress: Progress | None, reference: str | None = None) -> Lookup:
     if progress is None:
-        return Lookup("not_found", "未查询到该申请，请核对编号。", reference=reference)
-    label = STATUS_LABELS.get(progress.status, progress.status)
-    return Lookup("platform", f"办理状态：{label}", progress, progress.application_no, reference)
+        return Lookup("not_found", N_("No application with this number. Please check it."), reference=reference)
+    label = STATUS_LABELS.get(progress.status)
+    status = Text(label) if label is not None else progress.status  # a status the platform added since: as sent
+    message = Text.of(N_("Status: {status}"), status=status)
+    return Lookup("platform", message, progress, progress.application_no, reference)
 
 
 def by_number(client: PlatformClient, application_no: str) -> Lookup:
     try:
         key = ProgressKey(application_no=application_no.strip().upper())
     except ProgressQrError:
-        return Lookup("invalid", "编号格式不正确，请核对。")
+        return Lookup("invalid", BAD_NUMBER)
     try:
         return _from_progress(client.progress(key.application_no or ""))
     except PlatformError as exc:
@@ -95,13 +107,15 @@ def by_reference(client: PlatformClient, outbox: Outbox | None, reference: str) 
     try:
         ProgressKey(reference=reference)
     except ProgressQrError:
-        return Lookup("invalid", "受理号格式不正确，请核对。")
+        return Lookup("invalid", BAD_NUMBER)
     job = outbox.lookup(reference) if outbox is not None else None
     if job is not None and job.kind == "application":
         if job.state == "pending":
-            return Lookup("queued", "申请已在本机保存，正在送达政务服务平台。", reference=reference)
+            message = N_("Your application is saved in this machine and is being sent to the service platform.")
+            return Lookup("queued", message, reference=reference)
         if job.state == "failed":
-            return Lookup("failed", "申请送达遇到问题，工作人员将尽快处理，请联系现场工作人员。", reference=reference)
+            message = N_("Your application could not be sent yet. The staff will see to it; please ask them.")
+            return Lookup("failed", message, reference=reference)
         if job.application_no:
             lookup = by_number(client, job.application_no)
             return Lookup(lookup.state, lookup.message, lookup.progress, job.application_no, reference)
@@ -137,7 +151,7 @@ def by_qr(client: PlatformClient, outbox: Outbox, text: str) -> Lookup:
     try:
         key = parse_progress_qr(text)
     except ProgressQrError:
-        return Lookup("invalid", "这不是通办回执上的二维码。")
+        return Lookup("invalid", NOT_A_RECEIPT_CODE)
     if key.application_no:
         return by_number(client, key.application_no)
     assert key.reference is not None

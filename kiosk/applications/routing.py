@@ -13,8 +13,9 @@ Each item says whose place decides (``Item.routing``, DOMAIN.md §4):
 
 Office names come from ``[routing.offices]`` (division-code prefix → office, longest wins); a region with
 no entry is named from the national division table (python-stdnum's ``cn/loc``) with the item's kind of
-office (``community.handling_office``) or 政务服务中心. Texts name the place and office once; the rule
-words are never pasted together.
+office (``community.handling_office``) or 政务服务中心. Office, place and document names are proper names (Chinese in
+both languages, as printed on the receipt); the sentences around them are message ids with arguments
+(``kiosk.i18n.Text``), translated where they are shown. Texts name the place and office once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from drivers.identity import CardType, Identity, Source
 from kiosk.catalog import Item
 from kiosk.catalog.model import RouteRule
 from kiosk.config.schema import RoutingSection
+from kiosk.i18n import N_, Lines, Text
+
+NO_MESSAGE = Text("")
 
 
 class RouteKind(StrEnum):
@@ -43,13 +47,22 @@ class Route:
     kind: RouteKind
     region_code: str  # handling_region_code sent to the platform (the home region, or this kiosk's)
     office: str  # handling office's name, for the receipt
-    message: str = ""  # plain words for the screen
-    where_to_go: tuple[str, ...] = ()  # when not accepted: the places that can take it
+    message: Text = NO_MESSAGE  # plain words for the screen
+    where_to_go: tuple[Text, ...] = ()  # when not accepted: the places that can take it ("item: office")
     refused_items: tuple[str, ...] = ()  # item codes that cannot be applied for here
 
     @property
     def accepted(self) -> bool:
         return self.kind in (RouteKind.LOCAL, RouteKind.COMMUNITY)
+
+    @property
+    def explanation(self) -> Lines:
+        """The message and, when not accepted here, each place to go on its own line."""
+        return Lines((self.message, *self.where_to_go))
+
+
+def _place(name: str, where: str) -> Text:
+    return Text.of(N_("{label}: {value}"), label=name, value=where)
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,9 @@ class ResidentPlace:
         return cls(identity.registration_region, insured, document)
 
 
+# Proper names of the field (the receipt and the platform use them as they are, in either language).
+SERVICE_CENTRE = "政务服务中心"  # the office kind when an item names none
+OFFICE_SEPARATOR = "、"  # between office names in the receipt's 办理机构
 _BRACKETS = re.compile(r"\[[^\]]*\]")
 
 
@@ -96,7 +112,7 @@ class Router:
     def __init__(self, settings: RoutingSection) -> None:
         self.settings = settings
 
-    def office_of(self, region: str, kind: str = "政务服务中心") -> str:
+    def office_of(self, region: str, kind: str = SERVICE_CENTRE) -> str:
         """The office of a region: the configured one (longest prefix), else named from the division table."""
         best = None
         for prefix, office in self.settings.offices:
@@ -128,12 +144,13 @@ class Router:
             resident = ResidentPlace(resident, resident)
         off_terminal = [i for i in items if not i.at_terminal]
         if off_terminal:
-            places = tuple(dict.fromkeys(f"{i.name}：{i.place}" for i in off_terminal))
+            places = tuple(dict.fromkeys(_place(i.name, i.place) for i in off_terminal))
+            names = tuple(i.name for i in off_terminal)
             return Route(
                 RouteKind.NOT_AT_TERMINAL,
                 self.settings.region,
                 "",
-                message=f"{'、'.join(i.name for i in off_terminal)}不能在自助终端办理，请到窗口办理。",
+                message=Text.of(N_("{items}: not at a self-service terminal. Please go to the counter."), items=names),
                 where_to_go=places,
                 refused_items=tuple(i.code for i in off_terminal),
             )
@@ -145,45 +162,51 @@ class Router:
             return self._elsewhere(refused)
         regions = list(dict.fromkeys(p for _, p in away))
         offices = list(dict.fromkeys(self._office(i, p) for i, p in away))
-        names = "、".join(i.name for i, _ in away)
+        names = tuple(i.name for i, _ in away)
         here = [i for i in items if self.place_of(i, resident) is None]
-        message = f"{names}属于社区通办事项，本机受理后转{'、'.join(offices)}办理。"
+        message = Text.of(N_("{items}: handled near home; this kiosk takes it and sends it to {offices}."),
+                          items=names, offices=tuple(offices))  # fmt: skip
         if here:
-            departments = "、".join(dict.fromkeys(i.department for i in here))
-            message += f"{'、'.join(i.name for i in here)}由{departments}办理。"
-        return Route(RouteKind.COMMUNITY, regions[0], "、".join(offices), message=message)
+            departments = tuple(dict.fromkeys(i.department for i in here))
+            message = Text.of(N_("{first} {items}: handled by {offices}."), first=message,
+                              items=tuple(i.name for i in here), offices=departments)  # fmt: skip
+        return Route(RouteKind.COMMUNITY, regions[0], OFFICE_SEPARATOR.join(offices), message=message)
 
     def _office(self, item: Item, region: str) -> str:
-        return self.office_of(region, item.community.handling_office if item.community else "政务服务中心")
+        return self.office_of(region, item.community.handling_office if item.community else SERVICE_CENTRE)
 
     def _local(self, items: Sequence[Item], resident: ResidentPlace) -> Route:
-        offices = "、".join(dict.fromkeys(i.department for i in items))
+        departments = tuple(dict.fromkeys(i.department for i in items))
         rules = {i.routing for i in items}
+        region = self.settings.region_name
         if resident.registration is None and RouteRule.HOUSEHOLD in rules:
-            lead = f"您持{resident.document}，按居住地在{self.settings.region_name}办理"
+            message = Text.of(N_("With your {document} you apply where you live, in {region}; {offices} handles it."),
+                              document=resident.document, region=region, offices=departments)  # fmt: skip
         elif rules <= {RouteRule.RESIDENCE}:
-            lead = f"按经常居住地在{self.settings.region_name}办理"
+            message = Text.of(N_("You apply where you usually live, in {region}; {offices} handles it."),
+                              region=region, offices=departments)  # fmt: skip
         elif rules <= {RouteRule.COUNTY_WIDE}:
-            lead = f"{self.settings.region_name}任一便民服务中心均可受理"
+            message = Text.of(N_("Any service centre in {region} takes it; {offices} handles it."),
+                              region=region, offices=departments)  # fmt: skip
         else:
-            lead = f"在{self.settings.region_name}办理"
-        return Route(RouteKind.LOCAL, self.settings.region, offices, message=f"{lead}，由{offices}负责。")
+            message = Text.of(N_("You apply in {region}; {offices} handles it."), region=region, offices=departments)
+        return Route(RouteKind.LOCAL, self.settings.region, OFFICE_SEPARATOR.join(departments), message=message)
 
     def _elsewhere(self, refused: Sequence[tuple[Item, str]]) -> Route:
-        names = "、".join(i.name for i, _ in refused)
+        names = tuple(i.name for i, _ in refused)
         by_rule = {i.routing for i, _ in refused}
         if by_rule == {RouteRule.INSURED}:
-            why = f"您的参保地不在{self.settings.region_name}"
+            why = N_("You are not insured in {region}, so this kiosk cannot take {items}. Please go to:")
         elif by_rule == {RouteRule.HOUSEHOLD}:
-            why = f"您的户籍不在{self.settings.region_name}"
+            why = N_("Your household is not registered in {region}, so this kiosk cannot take {items}. Please go to:")
         else:
-            why = f"您的户籍或参保地不在{self.settings.region_name}"
-        places = tuple(dict.fromkeys(f"{i.name}：{self._office(i, p)}" for i, p in refused))
+            why = N_("Your household or insurance is not in {region}, so this kiosk cannot take {items}. Please go to:")
+        places = tuple(dict.fromkeys(_place(i.name, self._office(i, p)) for i, p in refused))
         return Route(
             RouteKind.ELSEWHERE,
             refused[0][1],
             "",
-            message=f"{why}，本机不能为您受理{names}。请到以下地点办理：",
+            message=Text.of(why, region=self.settings.region_name, items=names),
             where_to_go=places,
             refused_items=tuple(i.code for i, _ in refused),
         )

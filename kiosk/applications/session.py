@@ -32,6 +32,7 @@ from kiosk.applications.submission import MaterialLine, Submission
 from kiosk.applications.verification import VerificationOutcome, refused, verify
 from kiosk.catalog import Catalog, Item
 from kiosk.config.schema import Settings
+from kiosk.i18n import N_
 from kiosk.platform import PlatformClient, PlatformError
 from kiosk.platform.answers import Certificate
 from kiosk.platform.outbox import Outbox, OutboxEvent
@@ -41,11 +42,12 @@ from kiosk.workdays import Tables, add_working_days
 log = logging.getLogger(__name__)
 
 MAX_VERIFY_ATTEMPTS = 3
-CERTIFICATES_UNAVAILABLE = "暂时无法获取您的电子证照，请按提示提供材料。"
+CERTIFICATES_UNAVAILABLE = N_("Your e-certificates cannot be fetched right now. Please provide the materials as shown.")
 
 
 class SessionError(Exception):
-    """A call out of order (e.g. applying before a verified identity); ``str()`` is for the screen."""
+    """A call out of order (e.g. applying before a verified identity); ``str()`` is the message id for the screen
+    (translate it with ``kiosk.i18n``)."""
 
 
 class ApplicationOffice:
@@ -123,7 +125,7 @@ class ApplicationOffice:
         try:
             key = progress.typed_key(text, self.reference_prefix)
         except ValueError:
-            return progress.Lookup("invalid", "编号格式不正确，请核对。")
+            return progress.Lookup("invalid", progress.BAD_NUMBER)
         if key.application_no:
             return self.lookup_number(key.application_no)
         assert key.reference is not None
@@ -215,7 +217,7 @@ class ResidentSession:
     def _verified(self) -> VerificationOutcome:
         v = self.verification
         if v is None or not v.verified or v.identity is None or v.verification_id is None:
-            raise SessionError("请先完成身份核验。")
+            raise SessionError(N_("Please verify your identity first."))
         return v
 
     # -- applying -----------------------------------------------------------------------------------------
@@ -290,7 +292,8 @@ class ResidentSession:
         v = self._verified()
         assert v.identity is not None and v.token is not None
         if not v.valid_at(self.services.now()):
-            return progress.Lookup("invalid", "身份核验已过期，请重新刷证。")
+            expired = N_("Your identity check has expired. Please put your card on the reader again.")
+            return progress.Lookup("invalid", expired)
         try:
             found = self.services.client.applications_of(v.identity.id_number, v.token)
         except PlatformError as exc:

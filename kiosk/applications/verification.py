@@ -12,27 +12,32 @@ import logging
 from dataclasses import dataclass
 
 from drivers.identity import CardType, Identity, Source
+from kiosk.i18n import N_
 from kiosk.platform import CredentialError, MalformedAnswer, PlatformClient, PlatformError, RetryableError
 
 log = logging.getLogger(__name__)
 
 # Platform reasons (contract: face_mismatch, card_invalid, qr_expired, …) and the kiosk's own.
-REASONS: dict[str, str] = {
-    "face_mismatch": "人脸比对未通过。请摘下帽子、口罩，正对摄像头重新拍照；仍不通过请到人工窗口办理。",
-    "card_invalid": "证件状态异常（可能已挂失或失效），请到人工窗口核实。",
-    "qr_expired": "二维码已过期，请在手机上刷新后重新扫码。",
-    "qr_invalid": "无法识别该二维码，请出示电子身份证或电子社保卡二维码。",
-    "qr_receipt": (
-        "这是办事回执上的二维码。查询办理进度请回到首页点「查询进度」；核验身份请出示电子身份证或电子社保卡二维码。"
-    ),
-    "no_record": "未查询到您的身份信息，请到人工窗口办理。",
-    "name_mismatch": "姓名与证件号码不一致，请核对证件。",
-    "platform_unavailable": "暂时无法连接政务服务平台，请稍后再试。",
-    "platform_error": "政务服务平台答复异常，请稍后再试或到人工窗口办理。",
-    "kiosk_suspended": "本机暂停服务，已通知工作人员，请到人工窗口办理。",
-    "too_many_attempts": "核验未通过次数过多，请到人工窗口办理。",
+REASONS: dict[str, str] = {  # message ids: the screen and ``kiosk apply`` translate them
+    "face_mismatch": N_("The photo does not match the card. Please take off a hat or mask, face the camera and try "
+                        "again; if it still fails, please go to the counter."),
+    "card_invalid": N_("This card cannot be used (it may be reported lost or no longer valid). Please go to the "
+                       "counter."),
+    "qr_expired": N_("The code has expired. Please refresh it on your phone and scan again."),
+    "qr_invalid": N_("This code cannot be read. Please show the code of your electronic ID card or social security "
+                     "card."),
+    "qr_receipt": N_("This is the code on a receipt. To see an application's progress, go back to the home screen and "
+                     "touch Track an application; to prove who you are, show the code of your electronic ID card "
+                     "or social security card."),
+    "no_record": N_("Your identity was not found. Please go to the counter."),
+    "name_mismatch": N_("The name does not match the ID number. Please check the card."),
+    "platform_unavailable": N_("The service platform cannot be reached right now. Please try again later."),
+    "platform_error": N_("The service platform gave an unexpected answer. Please try again later, or go to the "
+                         "counter."),
+    "kiosk_suspended": N_("This machine is paused and the staff have been told. Please go to the counter."),
+    "too_many_attempts": N_("Too many failed checks. Please go to the counter."),
 }
-UNKNOWN_REASON = "身份核验未通过，请到人工窗口办理。"
+UNKNOWN_REASON = N_("We could not confirm who you are. Please go to the counter.")
 QR_METHODS = ("eid_qr", "essc_qr")
 
 

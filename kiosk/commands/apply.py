@@ -109,12 +109,14 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
     from kiosk.applications import ApplicationOffice, MaterialRefused, NotReady
     from kiosk.catalog import load_catalog
     from kiosk.config import load_settings
+    from kiosk.i18n import translate
     from kiosk.paths import config_dir
     from kiosk.platform import PlatformClient
     from kiosk.platform.outbox import Outbox
     from kiosk.workdays import load_tables
 
     settings = load_settings(site_file=None).settings
+    lang = settings.kiosk.language  # the resident's words, in the kiosk's language
     kiosk_id = str(script.get("kiosk_id", settings.kiosk.id))
     client = PlatformClient(url, args.token, kiosk_id, timeout=(3.05, 15.0))
     stack.callback(client.close)
@@ -136,7 +138,8 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
     session = services.new_session()
     face = _read_file(base, script["face_jpeg"]) if script.get("face_jpeg") else None
     outcome = session.verify_card(resident, face_jpeg=face)
-    result["verification"] = {"verified": outcome.verified, "reason": outcome.reason, "message": outcome.message}
+    message = translate(outcome.message, lang)
+    result["verification"] = {"verified": outcome.verified, "reason": outcome.reason, "message": message}
     if not outcome.verified:
         return {**result, "stage": "verification"}, EXIT_REFUSED
     result["certificates"] = [c.code for c in session.certificates]
@@ -148,9 +151,10 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
     except KeyError as exc:
         raise ScriptError(f"no such item or bundle: {exc}") from None
     except ValueError as exc:  # e.g. the principal is the agent
-        return {**result, "stage": "application", "error": str(exc)}, EXIT_REFUSED
+        return {**result, "stage": "application", "error": translate(str(exc), lang)}, EXIT_REFUSED
     result["route"] = {"kind": app.route.kind.value, "region_code": app.route.region_code, "office": app.route.office,
-                       "message": app.route.message, "where_to_go": list(app.route.where_to_go)}  # fmt: skip
+                       "message": translate(app.route.message, lang),
+                       "where_to_go": [translate(place, lang) for place in app.route.where_to_go]}  # fmt: skip
     if not app.route.accepted:  # says where to go instead
         return {**result, "stage": "route"}, EXIT_REFUSED
     try:
@@ -166,8 +170,8 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
         sub = session.submit(app)
     except NotReady as exc:
         r = exc.readiness
-        return {**result, "stage": "check", "message": r.message, "missing": [s.code for s in r.missing],
-                "field_errors": r.field_errors}, EXIT_REFUSED  # fmt: skip
+        return {**result, "stage": "check", "message": translate(r.message, lang),
+                "missing": [s.code for s in r.missing], "field_errors": r.field_errors}, EXIT_REFUSED  # fmt: skip
     outbox.start()
     outbox.wait_idle(float(script.get("wait_delivery_s", 15)))
     printed = services.print_receipt(sub)

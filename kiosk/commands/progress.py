@@ -4,7 +4,8 @@ QUERY is what a resident reads out or shows: the platform's number (TB…), this
 (K0001-7QX2M-000123, or its digits alone) or a receipt QR's text. The kiosk's own outbox (``--data-dir``) answers
 for applications not yet delivered; the platform (the configured one, or ``--platform URL --token T``;
 with ``platform.url = "sim"`` the kiosk's simulator database) answers the rest. Prints the masked answer
-(``--json`` for scripts). Exit status: 0 found, 1 not found or invalid, 2 platform unreachable.
+(``--json`` for scripts), in the kiosk's language (``kiosk.language``, or ``--lang``).
+Exit status: 0 found, 1 not found or invalid, 2 platform unreachable.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import json
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+
+from kiosk.i18n import LANGUAGES, N_, translate
 
 EXIT_NOT_FOUND = 1
 EXIT_UNAVAILABLE = 2
@@ -27,6 +30,7 @@ def register(cli: Any) -> None:
     p.add_argument("--platform", default=None, help="platform URL (default: from configuration)")
     p.add_argument("--token", default=None, help="device token (default: the kiosk's credentials)")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--lang", choices=LANGUAGES, default=None, help="language of the answer (default: kiosk.language)")
     p.set_defaults(func=run)
 
 
@@ -40,11 +44,12 @@ def run(args: argparse.Namespace) -> int:
     data_dir = resolve_data_dir(args.data_dir, settings)
     with ExitStack() as stack:
         lookup = _lookup(args, settings, data_dir, stack)
-    answer = _as_dict(lookup)
+    lang = args.lang or settings.kiosk.language
+    answer = _as_dict(lookup, lang)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=1))
     else:
-        print(_as_text(answer))
+        print(_as_text(answer, lang))
     if lookup.found:
         return 0
     return EXIT_UNAVAILABLE if lookup.state == "unavailable" else EXIT_NOT_FOUND
@@ -86,28 +91,29 @@ def _lookup(args: argparse.Namespace, settings: Any, data_dir: Path, stack: Exit
         try:
             key = progress.parse_progress_qr(query)
         except ValueError:
-            return progress.Lookup("invalid", "这不是通办回执上的二维码。")
+            return progress.Lookup("invalid", progress.NOT_A_RECEIPT_CODE)
     else:
         try:
             key = progress.typed_key(query, prefix)
         except ValueError:
-            return progress.Lookup("invalid", "编号格式不正确，请核对。")
+            return progress.Lookup("invalid", progress.BAD_NUMBER)
     if key.application_no:
         return progress.by_number(client, key.application_no)
     assert key.reference is not None
     return progress.by_reference(client, outbox, key.reference)
 
 
-def _as_dict(lookup: Any) -> dict[str, Any]:
+def _as_dict(lookup: Any, lang: str) -> dict[str, Any]:
     from kiosk import clock
 
-    out: dict[str, Any] = {"state": lookup.state, "message": lookup.message, "application_no": lookup.application_no,
-                           "reference": lookup.reference}  # fmt: skip
+    label = lookup.status_label
+    out: dict[str, Any] = {"state": lookup.state, "message": translate(lookup.message, lang),
+                           "application_no": lookup.application_no, "reference": lookup.reference}  # fmt: skip
     view = lookup.progress
     if view is not None:
         out.update(
             status=view.status,
-            status_label=lookup.status_label,
+            status_label=translate(label, lang) if label else None,
             handling_org=view.handling_org,
             promised_by=view.promised_by.isoformat() if view.promised_by else None,
             history=[{"at": clock.stamp(e.at), "status": e.status, "note": e.note} for e in view.history],
@@ -117,14 +123,16 @@ def _as_dict(lookup: Any) -> dict[str, Any]:
     return out
 
 
-def _as_text(answer: dict[str, Any]) -> str:
+def _as_text(answer: dict[str, Any], lang: str) -> str:
     lines = [answer["message"]]
-    for key, label in (("application_no", "申请编号"), ("reference", "本机受理号"), ("handling_org", "办理机构"),
-                       ("promised_by", "承诺办结")):  # fmt: skip
+    for key, label in (("application_no", N_("Application number")), ("reference", N_("Local reference")),
+                       ("handling_org", N_("Handled by")), ("promised_by", N_("Promised by"))):  # fmt: skip
         if answer.get(key):
-            lines.append(f"{label}：{answer[key]}")
+            pair = translate(N_("{label}: {value}"), lang)
+            lines.append(pair.format(label=translate(label, lang), value=answer[key]))
     for entry in answer.get("history", []):
         lines.append(f"  {entry['at']}  {entry['note'] or entry['status']}")
     for change in answer.get("promise_changes", []):
-        lines.append(f"  承诺日期 {change['from'] or '—'} → {change['to']}：{change['reason']}")
+        moved = translate(N_("The receipt promised {old}; it is now {new}, because: {reason}"), lang)
+        lines.append("  " + moved.format(old=change["from"] or "—", new=change["to"], reason=change["reason"]))
     return "\n".join(lines)

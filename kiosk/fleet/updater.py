@@ -40,6 +40,8 @@ from kiosk.fleet.repo import group_target
 
 if TYPE_CHECKING:
     from kiosk.audit import AuditTrail
+    from kiosk.config import Settings
+    from kiosk.fleet.nudge import MqttNudge
 
 log = logging.getLogger(__name__)
 
@@ -193,11 +195,11 @@ class FleetUpdater:
         self.last_result: PullResult | None = None
         self.mqtt_broker = mqtt_broker
         self.mqtt_topic = mqtt_topic
-        self._nudge: Any = None
+        self._nudge: MqttNudge | None = None
         self._recover_interrupted_trial()
 
     @classmethod
-    def from_settings(cls, settings: Any, data_dir: Path, **kwargs: Any) -> FleetUpdater:
+    def from_settings(cls, settings: Settings, data_dir: Path, **kwargs: Any) -> FleetUpdater:
         """From the ``fleet`` settings section; the trusted root defaults to ``<config dir>/fleet-root.json``."""
         from kiosk.paths import config_dir
 
@@ -471,7 +473,7 @@ class FleetUpdater:
         if applied_version(self.data_dir) != bundle.version:
             raise RuntimeError("the applied bundle is not the one under check")
 
-    def _effective(self, settings: dict[str, Any]) -> Any:
+    def _effective(self, settings: dict[str, Any]) -> Settings:
         return load_settings(self.site_file, remote=Layer("remote", "bundle", settings)).settings
 
     def _base_layers(self) -> list[Layer]:

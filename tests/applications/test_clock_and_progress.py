@@ -146,5 +146,7 @@ def test_kiosk_progress_cli(sim, zhang, outbox, h, tmp_path):
     assert json.loads(by_qr.stdout)["application_no"] == sub.application_no
     unknown = subprocess.run([*base, "TB209901010000009"], capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 1 and "未查询到" in unknown.stdout
+    english = subprocess.run([*base, "TB209901010000009", "--lang", "en"], capture_output=True, text=True, timeout=60)
+    assert english.stdout.startswith("No application with this number.")  # the kiosk's words, in English too
     junk = subprocess.run([*base, "hello"], capture_output=True, text=True, timeout=60)
     assert junk.returncode == 1

@@ -13,6 +13,7 @@ from drivers.sim.platform.server import catalog_promised_days
 from kiosk.applications import MaterialStatus, format_progress_qr
 from kiosk.applications.qr_kind import QrKind, qr_kind
 from kiosk.catalog.model import IdDocument
+from kiosk.i18n import translate
 
 TEMP_RELIEF = "330199000300220000"  # accepts all five identity documents
 MOVE_HOUSEHOLD = "330199000400120000"  # 户口迁移: 居民身份证 / 电子身份证 only (not at the terminal)
@@ -39,7 +40,7 @@ def test_an_item_that_does_not_accept_the_document_says_which_it_accepts(catalog
     app = session.start_application(item_code=MOVE_HOUSEHOLD)
     slot = next(s for s in app.materials if s.material.identity)
     assert slot.blocking
-    assert "本事项可用的身份证件：居民身份证、电子身份证。" in app.check().message
+    assert "本事项可用的身份证件：居民身份证、电子身份证。" in translate(app.check().message, "zh_CN")
 
 
 def test_social_security_card_and_qr_codes_count_as_identity(session, h):
@@ -65,7 +66,7 @@ def test_qr_kind_from_the_payload():
 
 def test_a_receipt_shown_as_identity_is_refused_with_a_pointer(session):
     outcome = session.verify_qr("receipt_qr", format_progress_qr(application_no="TB202603020000001"))
-    assert not outcome.verified and outcome.reason == "qr_receipt" and "查询进度" in outcome.message
+    assert not outcome.verified and outcome.reason == "qr_receipt" and "办件查询" in translate(outcome.message, "zh_CN")
 
 
 @pytest.mark.parametrize("code, produced", [("birth", "出生医学证明"), ("open_supermarket", "营业执照"),

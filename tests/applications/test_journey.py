@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.applications import EvaluationRefused, MaterialStatus, NotReady, RouteKind, SessionError
+from kiosk.i18n import translate
 
 TEMP_RELIEF = "330199000300220000"  # 临时救助: 社区通办 for all regions; commitment + deferrable materials
 
@@ -47,7 +48,7 @@ def test_submit_then_delivery_fills_the_number(zhang, services, outbox, sim, h):
     assert len(sim.files()) == 2  # the file and the signature
 
     looked = services.lookup_number(sub.application_no)
-    assert looked.state == "platform" and looked.status_label == "已受理"
+    assert looked.state == "platform" and translate(looked.status_label, "zh_CN") == "已受理"
     by_ref = services.lookup_reference(sub.reference)
     assert by_ref.state == "platform" and by_ref.application_no == sub.application_no
     by_qr = services.lookup_qr(sub.progress_qr)
@@ -88,7 +89,7 @@ def test_missing_materials_refuse_with_their_names(zhang):
     readiness = refused.value.readiness
     assert readiness.missing_names == ["家庭收入及财产状况声明", "遭遇困难的相关证明（医疗票据、事故证明等）",
                                        "本人银行卡或已激活金融功能的社会保障卡"]  # fmt: skip
-    assert "还缺少以下材料：家庭收入及财产状况声明、" in readiness.message
+    assert "还缺少以下材料：家庭收入及财产状况声明、" in translate(readiness.message, "zh_CN")
     assert zhang.services.outbox.depth() == 0  # nothing queued
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from drivers.sim.platform import Fault
 from kiosk.applications import EvaluationRefused
+from kiosk.i18n import translate
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_reference_delivered_then_progress_from_the_platform(services, outbox, s
     assert outbox.wait_idle(10)
     sim.set_status(queued.application_no, "need_more", "补充材料")
     found = services.lookup_reference(queued.reference)
-    assert found.state == "platform" and found.status_label == "需补充材料"
+    assert found.state == "platform" and translate(found.status_label, "zh_CN") == "需补充材料"
     assert found.progress.history[-1].note == "补充材料"
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.applications import MaterialRefused, MaterialStatus, NotReady
+from kiosk.applications import AgentRefused, MaterialRefused, MaterialStatus, NotReady
+from kiosk.i18n import translate
 
 TEMP_RELIEF = "330199000300220000"
 ELDER_ALLOWANCE = "330199000300120000"  # lists agent_id_card / power_of_attorney "代办时提供"
@@ -125,12 +126,12 @@ def test_agent_materials_added_when_the_item_does_not_list_them(local, h):
 
 
 def test_agent_cannot_apply_for_themselves(local, h):
-    with pytest.raises(ValueError, match="不能是代办人本人"):
+    with pytest.raises(AgentRefused, match="cannot be yourself"):
         local.start_application(item_code=ELDER_ALLOWANCE, principal=h.person("周建国", h.LOCAL["id_number"]))
 
 
 def test_principal_with_a_wrong_check_digit_is_refused(local, h):
-    with pytest.raises(ValueError, match="号码不正确"):
+    with pytest.raises(AgentRefused, match="ID number of the person"):
         local.start_application(item_code=ELDER_ALLOWANCE, principal=h.person("周老太", "330199193001010020"))
 
 
@@ -192,7 +193,7 @@ def test_readiness_lists_every_field_error_and_refuses(zhang, h):
     readiness = app.check()
     assert not readiness.ok and readiness.missing == ()
     assert set(readiness.field_errors) >= {"phone", "address", "bank_account"}
-    assert "联系电话（请输入11位手机号码或带区号的固定电话）" in readiness.message
+    assert "联系电话（请输入11位手机号码或带区号的固定电话）" in translate(readiness.message, "zh_CN")
     with pytest.raises(NotReady):
         zhang.submit(app)
 

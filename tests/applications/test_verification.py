@@ -10,6 +10,7 @@ import pytest
 from drivers.identity import Source
 from drivers.sim.platform import Fault, make_qr_payload
 from kiosk.applications import REASONS, ApplicationOffice
+from kiosk.i18n import translate
 
 ZHANG_CERTS = ["id_card", "household_register", "marriage_certificate"]
 
@@ -51,7 +52,7 @@ def test_qr_verification_identity_comes_from_the_platform(session, h):
 
 def test_expired_qr(session, h):
     outcome = session.verify_qr("essc_qr", make_qr_payload(h.ZHANG[1], time.time() - 5, "essc_qr"))
-    assert outcome.reason == "qr_expired" and "刷新" in outcome.message
+    assert outcome.reason == "qr_expired" and "刷新" in translate(outcome.message, "zh_CN")
 
 
 def test_attempts_are_limited(session, h):
@@ -76,7 +77,7 @@ def test_dropped_connection_is_a_retryable_refusal(session, sim, h):
 def test_certificates_unavailable_means_asking_for_materials(session, sim, h):
     sim.set_faults("certificates", Fault(error_rate=1.0))
     assert session.verify_card(h.person(*h.ZHANG)).verified
-    assert session.certificates == () and "电子证照" in session.certificates_problem
+    assert session.certificates == () and "电子证照" in translate(session.certificates_problem, "zh_CN")
     app = session.start_application(item_code="330199000300220000")
     assert app.material("household_register").blocking
 

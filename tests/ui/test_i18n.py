@@ -33,7 +33,8 @@ def _python_ids(path: Path) -> set[str]:
 
 def used_message_ids() -> set[str]:
     ids: set[str] = set()
-    for path in [*ROOT.glob("screens/*.py"), ROOT / "kiosk" / "journey.py", ROOT / "kiosk" / "evaluation_codes.py"]:
+    kiosk = [p for p in ROOT.glob("kiosk/**/*.py") if "console" not in p.parts]  # the console has its own catalog
+    for path in [*ROOT.glob("screens/*.py"), *kiosk]:
         ids |= _python_ids(path)
     for path in ROOT.glob("screens/*.kv"):
         ids |= {bytes(m, "utf-8").decode("unicode_escape") if "\\" in m else m

@@ -12,7 +12,7 @@ from drivers.identity import CardType, Identity, Source
 from kiosk import clock
 from screens.demo import DEMO_CARD, demo_card
 from screens.widgets import personal_strings_left
-from tests.ui.conftest import layout_problems, settled_tap, wait_until, walk
+from tests.ui.conftest import card_put_down, card_taken_away, layout_problems, settled_tap, wait_until, walk
 
 pytestmark = pytest.mark.ui
 
@@ -40,13 +40,6 @@ def type_on_pad(ui, screen, digits: str) -> None:
     keys = {k.key: k for k in screen.ids.pad.children}
     for digit in digits:
         ui.tap(keys[digit])
-
-
-def card_taken_away(ui, hw) -> None:
-    """No card on the reader, as the reader itself sees it (an earlier test may have left one there)."""
-    hw.sims.idcard.remove()
-    reader = hw.devices["idcard"]
-    assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)
 
 
 def test_progress_by_either_number_and_by_card(kiosk_app, hw):
@@ -104,13 +97,9 @@ def test_a_card_put_down_before_the_lookup_opened_is_read_there(kiosk_app, hw):
     assert wait_until(ui, lambda: sub.application_no is not None, 20)
     app.go_home()
     card_taken_away(ui, hw)
-    reader = hw.devices["idcard"]
-    read = reader.counters.snapshot().get("cards_read", 0)
-    hw.sims.idcard.place(demo_card())
     try:
-        assert wait_until(ui, lambda: reader.counters.snapshot().get("cards_read", 0) > read, 15)  # on home
-        ui.tick(3)
-        assert app.root.current == "home"
+        card_put_down(ui, hw, demo_card())
+        assert app.root.current == "home" and app.services.journey.session.identity is None  # ignored there
         ui.tap(ui.screen("home").ids.progress)
         progress = ui.screen("progress")
         assert app.root.current == "progress"
@@ -199,3 +188,69 @@ def test_call_staff_from_help_reaches_the_platform(kiosk_app, hw):
     ui.tap(dialog.ids.ok)
     assert app._staff_call_dialog is None
     app.go_home()
+
+
+def test_call_staff_from_home_and_every_step(kiosk_app, hw):
+    """呼叫工作人员 is one touch away on the home screen and in every screen's TopBar (elder portrait: beside the
+    step, where the actions row has no room): each call reaches the platform with the screen it came from."""
+    from kivy.core.window import Window
+
+    from kiosk.journey import Target
+
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    assert wait_until(ui, lambda: app.staff_desk.heartbeat is not None, 20)
+    platform = hw.sims.platform
+    app.go_home()
+    ui.tap(ui.screen("home").ids.call_staff)
+    assert app._staff_call_dialog is not None and "24小时服务热线：12345" in texts(app._staff_call_dialog)
+    ui.tap(app._staff_call_dialog.ids.ok)
+    assert wait_until(ui, lambda: any(c["screen"] == "home" for c in platform.assistance_calls()), 20)
+    app.services.journey.choose(Target.of_item(app.services.catalog.item("330199001400120000")))
+    try:
+        for elder in (False, True):
+            app.core.set_elder_mode(elder)
+            app.navigate("identify")
+            bar = ui.screen("identify").ids.bar
+            button = bar.ids.call_staff
+            assert wait_until(ui, lambda b=bar, e=elder: b.call_inline is (not e) and b.height > 0, 10)
+            assert button.parent == (bar.ids.below if elder else bar.ids.actions)
+            x, y = button.to_window(*button.pos)
+            assert x >= 0 and x + button.width <= Window.width and y + button.height <= Window.height
+            assert layout_problems(ui.screen("identify")) == []
+            ui.tap(button)
+            assert app._staff_call_dialog is not None
+            ui.tap(app._staff_call_dialog.ids.ok)
+        assert wait_until(ui, lambda: any(c["screen"] == "identify" for c in platform.assistance_calls()), 20)
+    finally:
+        app.core.set_elder_mode(False)
+        app.services.journey.wipe()
+        app.go_home()
+
+
+def test_scanning_a_receipt_shows_how_and_finds_it(kiosk_app, hw):
+    """The QR-scan step shows the drawing of the receipt held up to the camera while it waits, then the lookup."""
+    from screens.demo import show_receipt_qr, show_scene
+
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    sub = submitted(app)
+    assert wait_until(ui, lambda: sub.application_no is not None, 20)
+    app.go_home()
+    ui.tap(ui.screen("home").ids.progress)
+    progress = ui.screen("progress")
+    assert wait_until(ui, lambda: progress.can_scan, 15)
+    picture = progress.ids.scan_picture
+    assert picture.opacity == 0 and picture.height == 0  # no picture before the resident asks to scan
+    try:
+        show_scene(hw, "face")  # no code in sight yet
+        ui.tap(progress.ids.scan)
+        assert progress.scanning
+        assert wait_until(ui, lambda: picture.height > progress.height * 0.1, 5)
+        assert picture.opacity == 1 and picture.source.endswith("receipt_qr.png") and picture.texture is not None
+        assert layout_problems(progress) == []
+        show_receipt_qr(hw, sub.progress_qr)
+        assert wait_until(ui, lambda: progress.found, 40), progress.message
+        assert picture.opacity == 0 and not progress.scanning
+    finally:
+        progress.stop_scan()
+        show_scene(hw, "face")
+        app.go_home()
