@@ -62,6 +62,7 @@ class PrincipalScreen(KioskScreen):
             self.status_text = t("Put the ID card or social security card of the person you apply for on the reader")
             self.app.say("Put the ID card or social security card of the person you apply for on the reader")
             self.journey.card_roles = frozenset(("idcard", "sscard"))
+            self.journey.read_lying_cards()  # the principal's card put down before this was chosen
             self._animate()
         elif mode == "qr":
             self.status_text = t("Hold their e-ID code in front of the camera")
