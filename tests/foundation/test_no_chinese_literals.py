@@ -19,8 +19,6 @@ DATA_MODULES = {
     "kiosk/recent_receipts.py": "the reprint mark printed on a receipt",
     "kiosk/staff/maintenance.py": "the printer self-test page",
     "kiosk/commands/device_printer.py": "the printer test page",
-    # The catalog's vocabulary (enum values of the data files) and field help for operators. Not yet: the form
-    # checks' messages (validate_field) are still Chinese there (the form screen passes them through gettext).
     "kiosk/catalog/model.py": "the catalog's vocabulary (enum values of the data files), field-help for operators",
     "kiosk/catalog/exchange.py": "spreadsheet words the catalog import accepts",
     "kiosk/catalog/loader.py": "the separator of material names in the catalog files",
