@@ -289,7 +289,8 @@ class Journey:
             if role not in self.card_roles or not isinstance(device, CardReader) or not self.ready(role):
                 continue
             if device.status().fields.get("card_present"):
-                device.read_again().add_done_callback(_log_failed_reread)
+                # no deadline of its own: each exchange with the reader has its timeout (a loaded machine is slow)
+                device.read_again(timeout=None).add_done_callback(_log_failed_reread)
 
     def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
         """Device events arrive on the device's thread: through ``dispatch``, like every completion."""

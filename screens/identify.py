@@ -47,6 +47,7 @@ class IdentifyScreen(KioskScreen):
         self.status_text = ""
         self.error_text = ""
         self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card placed without choosing counts too
+        self.journey.read_lying_cards()  # and one put down before this screen asked for it
 
     def refresh_methods(self) -> None:
         journey = self.journey
