@@ -1,8 +1,10 @@
-"""The Chinese keyboard: handwriting (zinnia), pinyin on a QWERTY layout (librime) and digits, with one
-candidate bar of six large candidates and paging. Engines live in kiosk.ime; this file is only the touch side.
+"""The Chinese keyboard: handwriting (zinnia), pinyin on a QWERTY layout (librime), plain letters (search by
+initials) and digits, with one candidate bar of six large candidates and paging, one 删除 and one 清空 for every
+mode. Engines live in kiosk.ime; this file is only the touch side.
 
 ChineseKeyboard events: ``on_commit(text)`` (append to the field), ``on_delete()`` (remove the field's last
-character), ``on_clear()`` (empty the field). The form and the 好差评 comment use it."""
+character), ``on_clear()`` (empty the field). The form, the 好差评 comment and the search screen use it, each
+with the modes it offers (``modes``)."""
 
 from __future__ import annotations
 
@@ -111,7 +113,8 @@ class HandwritingPad(Widget):
 
 
 class ChineseKeyboard(VisibleOnlyBox):
-    mode: str = OptionProperty("pinyin", options=("handwriting", "pinyin", "digits"))
+    mode: str = OptionProperty("pinyin", options=("handwriting", "pinyin", "letters", "digits"))
+    modes = ListProperty(["handwriting", "pinyin", "digits"])  # the mode keys offered
     preedit: str = StringProperty("")  # pinyin being composed ("bei jing", "中国 ren")
     cands = ListProperty([])  # the page of candidates shown
     page: int = NumericProperty(0)
@@ -152,7 +155,11 @@ class ChineseKeyboard(VisibleOnlyBox):
             self._composer.close()
             self._composer = None
 
-    # -- pinyin --------------------------------------------------------------------------------------
+    def keys(self) -> dict:
+        """The QWERTY keys by letter (pinyin and letters modes)."""
+        return self.ids.qwerty.keys()
+
+    # -- pinyin and letters --------------------------------------------------------------------------
     def _pinyin(self) -> PinyinComposer | None:
         if self._composer is None:
             try:
@@ -168,6 +175,9 @@ class ChineseKeyboard(VisibleOnlyBox):
     def on_letter(self, key: str) -> None:
         if key == "backspace":
             self.backspace()
+            return
+        if self.mode == "letters":  # search initials: the letter itself
+            self.dispatch("on_commit", key)
             return
         composer = self._pinyin()
         if composer is None:
@@ -189,12 +199,7 @@ class ChineseKeyboard(VisibleOnlyBox):
         self.dispatch("on_clear")
 
     def on_digit(self, key: str) -> None:
-        if key == "backspace":
-            self.dispatch("on_delete")
-        elif key == "clear":
-            self.dispatch("on_clear")
-        else:
-            self.dispatch("on_commit", key)
+        self.dispatch("on_commit", key)  # the pad has digits only: 删除 and 清空 are the top row's
 
     # -- handwriting ---------------------------------------------------------------------------------
     def on_pad_strokes(self, strokes: list) -> None:

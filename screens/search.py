@@ -1,4 +1,5 @@
-"""Search: the query grows key by key on the kiosk's own letter keyboard; results update on every key."""
+"""Search: the query grows key by key on the kiosk's keyboard, by initials on QWERTY or by characters written by
+hand (the ChineseKeyboard, handwriting first in elder mode); results update on every letter or character."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ class SearchScreen(KioskScreen):
     count_text: str = StringProperty("")
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(prompt="Type the first letters of the service's pinyin, for example YLBX", **kwargs)
+        super().__init__(
+            prompt="Type the first letters of the service's pinyin, for example YLBX, or write its name by hand",
+            **kwargs)
+
+    def on_pre_enter(self, *args: object) -> None:
+        super().on_pre_enter(*args)
+        # residents who cannot type pinyin write the name by hand: handwriting first in elder mode (UX.md)
+        self.ids.keyboard.set_mode("handwriting" if self.app.elder else "letters")
 
     def on_enter(self, *args: object) -> None:
         super().on_enter(*args)
@@ -48,7 +56,7 @@ class SearchScreen(KioskScreen):
         self.ids.results.data = rows
         self.ids.results.scroll_y = 1
         if not self.query and not rows:
-            self.count_text = t("Type letters to search")
+            self.count_text = t("Type letters or write a character to search")
         elif not rows:
             self.count_text = t("Nothing found. Try fewer letters, or ask at the counter.")
         else:
@@ -65,6 +73,7 @@ class SearchScreen(KioskScreen):
 
     def wipe(self) -> None:
         self.query = ""
+        self.ids.keyboard.reset()
 
 
 def item_row(item, t) -> dict:

@@ -110,7 +110,7 @@ class TopBar(BoxLayout):
 
 # The application's steps as the resident counts them (第3步/共6步); submitting is still the confirm step.
 JOURNEY_STEPS = ("identify", "face", "materials", "form", "confirm", "receipt")
-_STEP_ALIASES = {"submitting": "confirm"}
+_STEP_ALIASES = {"submitting": "confirm", "principal": "face"}  # 代办: the principal is part of proving who
 
 
 def journey_step(screen_name: str) -> tuple[int, int]:
@@ -200,6 +200,7 @@ class PinyinKeyboard(BoxLayout):
     __events__ = ("on_key",)
     ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
     key_height: float = NumericProperty(0)  # each row's height; widgets.kv makes it a touch target
+    backspace: bool = BooleanProperty(True)  # False inside the ChineseKeyboard, whose one 删除 serves every mode
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -212,14 +213,16 @@ class PinyinKeyboard(BoxLayout):
         for number, letters in enumerate(self.ROWS):
             row = Factory.KeyRow(height=self.key_height)
             self.bind(key_height=row.setter("height"))
-            if number == 1:
-                row.add_widget(Widget(size_hint_x=0.5))
+            # every key as wide as a top-row key: the shorter rows centred by half-key margins
+            margin = 0.5 if number == 1 else (1.5 if number == 2 and not self.backspace else 0)
+            if margin:
+                row.add_widget(Widget(size_hint_x=margin))
             for key in letters:
                 row.add_widget(KeyButton(key=key, text=key_label(key), size_hint_y=1,
                                          on_release=lambda b: self.press(b.key)))  # fmt: skip
-            if number == 1:
-                row.add_widget(Widget(size_hint_x=0.5))
-            if number == 2:
+            if margin:
+                row.add_widget(Widget(size_hint_x=margin))
+            if number == 2 and self.backspace:
                 row.add_widget(KeyButton(key="backspace", text=key_label("backspace"), size_hint_x=3, size_hint_y=1,
                                          on_release=lambda b: self.press(b.key)))  # fmt: skip
             self.add_widget(row)
@@ -239,6 +242,7 @@ class DigitPad(KeyBase):
     """Digits in the telephone layout, an optional extra key (X for ID numbers, "-" for dates), backspace, clear."""
 
     extra: str = StringProperty("")
+    editing: bool = BooleanProperty(True)  # False: digits only (the ChineseKeyboard has its own 删除 and 清空)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -249,7 +253,7 @@ class DigitPad(KeyBase):
 
     def _build(self) -> None:
         self.clear_widgets()
-        keys = [*"123456789", self.extra or "clear", "0", "backspace"]
+        keys = [*"123456789", self.extra or "clear", "0", "backspace"] if self.editing else [*"1234567890"]
         for key in keys:
             self.add_widget(KeyButton(key=key, text=key_label(key), on_release=lambda b: self.press(b.key)))
 

@@ -233,6 +233,10 @@ def build_application(
             raise AgentRefused(N_("The person you apply for cannot be yourself."))
         if principal.id_type == "resident" and not id_number_valid(principal.id_number.upper()):
             raise AgentRefused(N_("The ID number of the person you apply for is not right. Please check it."))
+        if not all(item.agent_allowed for item in items):
+            raise AgentRefused(
+                N_("This service must be done by the applicant in person. It cannot be done for someone else.")
+            )
     shared: tuple[str, ...] = ()
     if bundle is not None:
         everything = bundle.merged_materials().materials

@@ -239,6 +239,9 @@ class Item(_Strict):
     visits: int = Field(ge=0, le=5, description="到现场次数; 0 = 零跑动")
     online: bool = False
     at_terminal: bool = False
+    agent_allowed: bool = Field(
+        default=True, description="帮办代办: another person may apply with an authorisation letter (false: 须本人办理)"
+    )
     result: str = Field(min_length=1)
     routing: RouteRule = Field(default=RouteRule.ACCEPTING, description="whose place decides the handling office")
     identity_documents: tuple[IdDocument, ...] = Field(
@@ -370,6 +373,11 @@ class Bundle(_Strict):
     @property
     def at_terminal(self) -> bool:
         return all(item.at_terminal for item in self.resolved_items)
+
+    @property
+    def agent_allowed(self) -> bool:
+        """An agent may apply for the bundle only when every item allows it."""
+        return all(item.agent_allowed for item in self.resolved_items)
 
     @property
     def identity_documents(self) -> tuple[IdDocument, ...]:

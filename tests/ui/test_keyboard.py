@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import wait_until, walk
 
 pytestmark = pytest.mark.ui
 
@@ -61,7 +61,8 @@ def test_an_address_typed_by_pinyin_on_qwerty(kiosk_app, form) -> None:
     keyboard = form.ids.keyboard
     assert form.keyboard == "chinese"
     ui.tap(keyboard.ids.mode_pinyin)
-    assert [len(row.children) for row in reversed(keyboard.ids.qwerty.children)] == [10, 11, 8]  # QWERTY rows
+    # QWERTY rows (the shorter ones centred by half-key margins), no 删除 among the letters
+    assert [len(row.children) for row in reversed(keyboard.ids.qwerty.children)] == [10, 11, 9]
     _type(ui, keyboard, "renmin")
     assert keyboard.preedit == "ren min" and keyboard.cands[0] == "人民"
     assert len(keyboard.cands) == 6  # six large candidates a page
@@ -175,3 +176,97 @@ def test_phone_on_the_digit_pad(kiosk_app, form) -> None:
     for ch in "13800138000":
         ui.tap(keys[ch])
     assert _value(form, "phone") == "13800138000" and not form._rows["phone"].error
+
+
+def _shown(widget) -> bool:
+    return widget.opacity > 0 and widget.width > 0 and widget.height > 0
+
+
+def _on_screen(keyboard, widget) -> bool:
+    x, y = widget.to_window(widget.x, widget.y)
+    left, bottom = keyboard.to_window(keyboard.x, keyboard.y)
+    return left - 1 <= x and x + widget.width <= left + keyboard.width + 1 and bottom - 1 <= y
+
+
+def test_the_candidate_bar_shows_only_candidates_and_one_delete(kiosk_app, form) -> None:
+    ui = kiosk_app
+    ui.tap(form._rows["address"])
+    keyboard = form.ids.keyboard
+    ui.tap(keyboard.ids.mode_pinyin)
+    deletes = [w for w in walk(keyboard) if getattr(w, "text", "") == form.app.core.t("Delete")]
+    assert deletes == [keyboard.ids.delete]  # one 删除 for every mode, not one more at the end of the letters
+
+    def cells() -> list:
+        return [b for b in keyboard.ids.candidates.children if _shown(b)]
+
+    _type(ui, keyboard, "shi")  # many candidates: a full page and 下一页 beside it, no 上一页 on page 1
+    assert wait_until(ui, lambda: len(cells()) == 6 and _shown(keyboard.ids.more)), keyboard.cands
+    assert not _shown(keyboard.ids.previous) and all(_on_screen(keyboard, b) for b in [*cells(), keyboard.ids.more])
+    ui.tap(keyboard.ids.more)
+    assert wait_until(ui, lambda: _shown(keyboard.ids.previous) and _shown(keyboard.ids.more))
+    ui.tap(keyboard.ids.mode_handwriting)  # the same bar under the writing box: what to do until a character is
+    assert wait_until(ui, lambda: not cells() and not _shown(keyboard.ids.arrows) and _shown(keyboard.ids.hint))
+    pad = keyboard.ids.pad
+    assert wait_until(ui, lambda: pad.width == pad.height > 300, 20), pad.size
+    _draw(ui, pad, STROKES["中"])
+    assert wait_until(ui, lambda: len(cells()) == len(keyboard.cands) > 0 and not _shown(keyboard.ids.hint), 20)
+    while keyboard.has_more:  # the last page: 上一页 alone, a cell for each candidate there is, all of them whole
+        ui.tap(keyboard.ids.more)
+    assert wait_until(ui, lambda: _shown(keyboard.ids.previous) and not _shown(keyboard.ids.more))
+    assert len(cells()) == len(keyboard.cands) and all(_on_screen(keyboard, b) and b.text for b in cells())
+    ui.tap(keyboard.ids.delete)  # the false start goes: the bar says what to do again
+    assert wait_until(ui, lambda: not cells() and not _shown(keyboard.ids.arrows) and _shown(keyboard.ids.hint))
+
+
+def test_a_service_found_by_its_name_written_by_hand(kiosk_app) -> None:
+    """The search screen's keyboard is the form's: initials on QWERTY, or the name written a character at a time,
+    the results following each character picked."""
+    from tests.ui.conftest import settled_tap
+
+    app = kiosk_app.app
+    ui = settled_tap(kiosk_app)
+    app.navigate("search")
+    assert wait_until(ui, lambda: app.root.current == "search" and not app.root.transition.is_active)
+    search = ui.screen("search")
+    keyboard = search.ids.keyboard
+    assert keyboard.mode == "letters" and _shown(keyboard.ids.mode_handwriting)
+    assert not _shown(keyboard.ids.mode_pinyin) and not _shown(keyboard.ids.mode_digits)
+    _type(ui, keyboard, "gs")  # initials as before (工伤…)
+    assert search.query == "gs" and search.ids.results.data
+    ui.tap(keyboard.ids.erase)
+    assert search.query == "" and not search.ids.results.data
+    ui.tap(keyboard.ids.mode_handwriting)
+    pad = keyboard.ids.pad
+    assert wait_until(ui, lambda: pad.width == pad.height > 300, 20), pad.size
+    _draw(ui, pad, STROKES["工"])
+    assert wait_until(ui, lambda: "工" in keyboard.cands[:3], 20), keyboard.cands
+    ui.tap(_candidate(keyboard, "工"))
+    rows = search.ids.results.data
+    assert search.query == "工" and rows and all("工" in row["text"] or row["kind"] == "bundle" for row in rows[:3])
+    assert search.ids.query.text == "工"
+    ui.tap(keyboard.ids.delete)  # the one 删除 takes the character back
+    assert search.query == "" and not search.ids.results.data
+    app.navigate("home")
+    assert wait_until(ui, lambda: app.root.current == "home" and not app.root.transition.is_active)
+
+
+def test_elder_mode_opens_handwriting(kiosk_app, form) -> None:
+    """Many elderly residents cannot type pinyin: in elder mode the form's Chinese fields and the search open the
+    writing box, the other modes one labelled touch away."""
+    app = kiosk_app.app
+    app.core.set_elder_mode(True)
+    try:
+        assert wait_until(kiosk_app, lambda: app.elder)
+        form.on_pre_enter()
+        form.focus("address")
+        keyboard = form.ids.keyboard
+        assert form.keyboard == "chinese" and keyboard.mode == "handwriting"
+        assert keyboard.ids.mode_handwriting.text.endswith("手写") and keyboard.ids.mode_handwriting.chosen
+        assert keyboard.ids.mode_pinyin.text == "拼音" and _shown(keyboard.ids.mode_pinyin)
+        assert wait_until(kiosk_app, lambda: _shown(keyboard.ids.pad) and keyboard.ids.hint.text == "在方框里写一个字")
+        search = app.screen("search")
+        search.dispatch("on_pre_enter")
+        assert search.ids.keyboard.mode == "handwriting"
+    finally:
+        app.core.set_elder_mode(False)
+        wait_until(kiosk_app, lambda: not app.elder)

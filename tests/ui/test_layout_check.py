@@ -10,6 +10,7 @@ at. One test per variant (≈ 20 screens each): the whole check takes about a mi
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ VARIANTS = (
     ("english-elder-landscape", (1920, 1080), True, "en"),
 )
 
+STROKES = json.loads((Path(__file__).parents[1] / "ime" / "strokes.json").read_text(encoding="utf-8"))
 LONG_ADDRESS = "北京市朝阳区建国路88号院3号楼2单元1201室（东侧入口）"
 
 
@@ -53,6 +55,38 @@ def _evaluate_good(screen) -> None:
     screen.pick(5)
 
 
+def _settle(frames: int = 4) -> None:
+    from kivy.base import EventLoop
+
+    for _ in range(frames):
+        EventLoop.idle()
+
+
+def _keyboard_in(mode: str, keyboard) -> None:
+    """The ChineseKeyboard in ``mode`` with candidates showing: pinyin typed, or a character written."""
+    keyboard.set_mode(mode)
+    _settle()  # the writing box laid out before the finger draws in it
+    if mode == "pinyin":
+        for ch in "chaoyangqu":
+            keyboard.on_letter(ch)
+    elif mode == "handwriting":
+        keyboard.ids.pad.draw(STROKES["中"])
+
+
+def _form_keyboard(mode: str) -> Callable[[object], None]:
+    def apply(screen) -> None:
+        from kiosk.form_input import input_kind
+
+        screen.focus(next(f.key for f in screen._fields() if input_kind(str(f.type)) == "chinese"))
+        _keyboard_in(mode, screen.ids.keyboard)
+
+    return apply
+
+
+def _search_written(screen) -> None:
+    _keyboard_in("handwriting", screen.ids.keyboard)
+
+
 def _evaluate_commenting(screen) -> None:
     screen.pick(2)
     screen.toggle_comment()  # the comment keyboard open
@@ -69,13 +103,39 @@ def _mode(mode: str) -> Callable[[object], None]:
     return apply
 
 
+def _for_other(screen) -> None:
+    screen.for_other = True  # 代他人办理 chosen (the flag only: the probe's journey stays as it is)
+
+
+def _principal_entered(screen) -> None:
+    screen.choose("enter")
+    screen.entered_name = "王芳"
+    screen.set_value("王芳")
+    screen.focus("id_number")
+    screen.set_value("330199193001010021")  # a wrong check digit: its message under the field
+    screen.confirm_entry()
+
+
+def _held(screen) -> None:  # a full disk at submit: the application kept until it can be saved (kiosk.journey)
+    from kivy.app import App
+
+    screen.error_text = App.get_running_app().core.t(
+        "This kiosk's storage is full. Your application is kept and will be saved as soon as there is room. "
+        "Please wait here."
+    )
+
+
 # Extra states of a screen beyond "entered" (its on_pre_enter): (state name, what puts the screen in it).
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
-    "search": [("typed", _search)],
+    "search": [("typed", _search), ("written", _search_written)],
     "browse": [("listed", _browse)],
     "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good), ("commenting", _evaluate_commenting)],
     "progress": [("scanning", _scanning)],
+    "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
+    "identify": [("for_other", _for_other)],
+    "principal": [("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
+    "submitting": [("held", _held)],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
 
