@@ -134,6 +134,10 @@ class Service:
         (faults/), what the machine itself cannot be made to lack; ``drivable``: ``drive()`` runs steps on the UI
         thread (drive/), as a touch would. One of the three at a time (each is a sitecustomize)."""
         self.starts += 1
+        # python-escpos pickles its printer database into a fresh mkdtemp at each import (seconds on a busy
+        # machine): the starts of one test worker share one (a worker starts one kiosk at a time)
+        escpos_cache = self.tmp.parent / "escpos-capabilities"
+        escpos_cache.mkdir(exist_ok=True)
         self.drive_socket = self.notify.folder / f"drive-{self.starts}"
         environment = {
             **os.environ,
@@ -149,6 +153,7 @@ class Service:
                                           + [str(HERE / "drive")] * drivable + [str(ROOT)]),
             "TONGBAN_TEST_FAULT": fault,
             "TONGBAN_TEST_DRIVE": str(self.drive_socket) if drivable else "",
+            "ESCPOS_CAPABILITIES_PICKLE_DIR": str(escpos_cache),
             **(env or {}),
         }
         kiosk = [sys.executable, "-m", "kiosk", "run", "--windowed", "--data-dir", str(self.data_dir)]

@@ -29,6 +29,29 @@ def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
     return predicate()
 
 
+def card_taken_away(ui, hw) -> None:
+    """No card on the simulated ID reader, as the reader itself sees it (an earlier test may have left one)."""
+    hw.sims.idcard.remove()
+    reader = hw.devices["idcard"]
+    assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)
+
+
+def card_put_down(ui, hw, card) -> None:
+    """``card`` placed on the ID reader and its reading heard by the journey on the UI thread (where the current
+    screen took it, or ignored it)."""
+    heard: list[str] = []
+
+    def listener(event) -> None:  # after the journey's own listener, subscribed when the hardware started
+        ui.app.on_ui_thread(lambda: heard.append(event.kind))
+
+    detach = hw.devices["idcard"].subscribe(listener)
+    try:
+        hw.sims.idcard.place(card)
+        assert wait_until(ui, lambda: "identity_read" in heard, 15)
+    finally:
+        detach()
+
+
 class _SettledDriver:
     """The UI driver, but every tap first waits for a screen transition to finish (the ScreenManager ignores
     touches during one, as a resident's finger would be ignored)."""

@@ -9,7 +9,7 @@ import pytest
 from screens.demo import demo_card, show_scene
 from screens.progress import number_from_qr
 from screens.widgets import personal_strings_left
-from tests.ui.conftest import layout_problems, settled_tap, wait_until, walk
+from tests.ui.conftest import card_taken_away, layout_problems, settled_tap, wait_until, walk
 
 pytestmark = pytest.mark.ui
 
@@ -23,6 +23,7 @@ def type_letters(ui, screen, letters: str) -> None:
 def test_whole_journey_by_touch(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     journey = app.services.journey
+    card_taken_away(ui, hw)  # an earlier test's card would be read as the identify screen opens
     home = ui.screen("home")
     ui.tap(home.ids.search)
     assert app.root.current == "search"

@@ -103,6 +103,28 @@ def _mode(mode: str) -> Callable[[object], None]:
     return apply
 
 
+def _for_other(screen) -> None:
+    screen.for_other = True  # 代他人办理 chosen (the flag only: the probe's journey stays as it is)
+
+
+def _principal_entered(screen) -> None:
+    screen.choose("enter")
+    screen.entered_name = "王芳"
+    screen.set_value("王芳")
+    screen.focus("id_number")
+    screen.set_value("330199193001010021")  # a wrong check digit: its message under the field
+    screen.confirm_entry()
+
+
+def _held(screen) -> None:  # a full disk at submit: the application kept until it can be saved (kiosk.journey)
+    from kivy.app import App
+
+    screen.error_text = App.get_running_app().core.t(
+        "This kiosk's storage is full. Your application is kept and will be saved as soon as there is room. "
+        "Please wait here."
+    )
+
+
 # Extra states of a screen beyond "entered" (its on_pre_enter): (state name, what puts the screen in it).
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search), ("written", _search_written)],
@@ -111,6 +133,9 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "progress": [("scanning", _scanning)],
     "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
+    "identify": [("for_other", _for_other)],
+    "principal": [("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
+    "submitting": [("held", _held)],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
 

@@ -7,7 +7,7 @@ import pytest
 
 from screens.demo import demo_card, show_scene
 from screens.widgets import personal_strings_left
-from tests.ui.conftest import layout_problems, settled_tap, wait_until
+from tests.ui.conftest import card_put_down, card_taken_away, layout_problems, settled_tap, wait_until
 
 pytestmark = pytest.mark.ui
 
@@ -20,12 +20,10 @@ def _start_identified(ui, hw, code="330199001400120000"):
     app = ui.app
     services = app.services
     show_scene(hw, "face")  # the journey test leaves the camera on the document scene
+    card_taken_away(ui, hw)  # a card lying there would be read as the identify screen opens
     services.journey.choose(Target.of_item(services.catalog.item(code)))
     app.navigate("identify")
     ui.tick(3)
-    hw.sims.idcard.remove()
-    reader = hw.devices["idcard"]
-    assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)  # the reader saw it go
     ui.tap(ui.screen("identify").ids.idcard)
     hw.sims.idcard.place(demo_card())
     assert wait_until(ui, lambda: app.root.current in ("face", "materials"), 20)
@@ -58,6 +56,29 @@ def test_idle_warning_then_wipe_with_the_clock_advanced(kiosk_app, hw):
     assert not app.services.journey.active
     assert personal_strings_left(app, NEEDLES) == []
     hw.sims.idcard.remove()
+
+
+def test_a_card_put_down_before_the_identify_screen_is_read_there(kiosk_app, hw):
+    """The resident puts the ID card on the reader first (on the home screen a card alone starts nothing), then
+    chooses the service: the identify screen reads the card lying there, no lifting and putting back."""
+    from kiosk.journey import Target
+
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    services = app.services
+    show_scene(hw, "face")
+    card_taken_away(ui, hw)
+    app.go_home()
+    try:
+        card_put_down(ui, hw, demo_card())
+        assert app.root.current == "home" and services.journey.session.identity is None  # ignored there
+        services.journey.choose(Target.of_item(services.catalog.item("330199001400120000")))
+        app.navigate("identify")
+        assert wait_until(ui, lambda: app.root.current in ("face", "materials"), 20), ui.screen("identify").error_text
+        assert services.journey.session.identity is not None
+    finally:
+        app.cancel_session()
+        hw.sims.idcard.remove()
+    assert app.root.current == "home" and personal_strings_left(app, NEEDLES) == []
 
 
 def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, hw):
