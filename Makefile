@@ -7,6 +7,8 @@ PY          := $(VENV)/bin/python
 KIOSK       := $(VENV)/bin/kiosk
 STAMP       := $(VENV)/.installed
 OUT         ?= .run
+# The suite runs on every usable core (pytest-xdist; nproc honours CPU affinity); a module's tests stay in one worker (its fixtures are set up once).
+TEST_WORKERS ?= $(shell nproc)
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Kivy's SDL2/GL needs, the CJK font, pyscard's build headers, pcscd with the vpcd virtual reader
@@ -53,7 +55,7 @@ demo: install
 	@echo "Pictures of every screen: $(CURDIR)/$(OUT)/demo"
 
 test: install lint
-	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q tests; rc=$$?; \
+	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadscope tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 # ruff; mypy over kiosk/ and drivers/ ([tool.mypy]); the layer rules as import-linter contracts ([tool.importlinter]).

@@ -33,6 +33,7 @@ class Source(enum.StrEnum):
     SOCIAL_SECURITY_CARD = "sscard"
     EID_QR = "eid_qr"
     ESSC_QR = "essc_qr"
+    ENTERED = "entered"  # typed in by an agent (帮办代办) for a principal who is not at the kiosk: not verified
 
 
 class CardType(enum.StrEnum):

@@ -25,6 +25,7 @@ wait for the end.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import errno
 import gc
@@ -49,8 +50,9 @@ from kiosk.applications import (
     Submission,
     VerificationOutcome,
 )
+from kiosk.applications.materials import AUTHORISATION
 from kiosk.events import Signal
-from kiosk.i18n import N_, Message
+from kiosk.i18n import N_, Message, Text
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
 if TYPE_CHECKING:
@@ -155,13 +157,15 @@ class Session:
     verification: VerificationOutcome | None = None
     application: Application | None = None  # from a successful check on: materials and form go into it
     form: dict[str, Any] = field(default_factory=dict)
-    form_errors: dict[str, str] = field(default_factory=dict)
+    form_errors: dict[str, Text] = field(default_factory=dict)
     submission: Submission | None = None
     evaluation: int | None = None
     error: str | Message | None = None  # the last error to show: a message id, or the core's message
     card_removed_at: float | None = None
     visited: list[str] = field(default_factory=list)
     started_by: str | None = None  # how the resident began (touch, card, qr, service); None: no session
+    for_other: bool = False  # 代他人办理: the identified person is the agent, the application is the principal's
+    principal: Identity | None = None  # whom the agent applies for (card, e-ID code or typed in)
     printed: set[str] = field(default_factory=set)  # what came out of the printer: "receipt", "sample"
 
     @property
@@ -176,6 +180,8 @@ class Session:
         if self.identity is not None:
             out += [self.identity.name, self.identity.id_number]
             out += [v for v in (self.identity.address,) if v]
+        if self.principal is not None:
+            out += [self.principal.name, self.principal.id_number]
         out += [str(v) for v in self.form.values() if v not in (None, "")]
         return out
 
@@ -193,6 +199,14 @@ PLAIN_REASONS = {
     "platform_unavailable": _VERIFICATION_UNAVAILABLE,
     "no_face": N_("We could not see your face. Please look at the camera."),
 }
+
+
+# 帮办代办 in plain words (message ids).
+AGENT_NOT_ALLOWED = N_("This service must be done by the applicant in person. It cannot be done for someone else.")
+PRINCIPAL_IS_AGENT = N_("This is your own card. Please use the card of the person you apply for.")
+PRINCIPAL_NAME_MISSING = N_("Please enter the name of the person you apply for.")
+PRINCIPAL_ID_INVALID = N_("This ID number is not correct: the last digit does not match. Please check it.")
+PRINCIPAL_ID_LENGTH = N_("An ID number has 18 characters: 17 digits and a last digit or X.")
 
 
 class Journey:
@@ -335,6 +349,8 @@ class Journey:
         kind, payload = event.kind, event.payload
         if kind == "status":
             self.emit("devices", role=role)
+        elif role in CARD_READERS and kind == "identity_read" and self.awaiting_principal:
+            self.set_principal(payload["identity"])  # 代办: the card now placed is the principal's
         elif role in CARD_READERS and kind == "identity_read":
             if role in self.card_roles or (self.session.identity is not None and self.session.submission is None):
                 self.begin("card")
@@ -489,7 +505,9 @@ class Journey:
     # -- identity ------------------------------------------------------------------------------------
     def identity_read(self, identity: Identity) -> bool:
         """A card (or QR) gave an identity. False when it is another person's card mid-session (ends it)."""
-        current = self.session.identity
+        current, principal = self.session.identity, self.session.principal
+        if principal is not None and principal.id_number == identity.id_number:
+            return True  # the principal's card placed again: still this session, the agent's
         if current is not None and current.id_number != identity.id_number:
             log.info("another card was placed mid-session: ending the session")
             self.end(EndReason.OTHER_CARD)
@@ -505,6 +523,8 @@ class Journey:
         """The card left the reader. Before submission the resident has ``card_grace_s`` to put it back."""
         if self.session.identity is None or self.session.target is None or self.session.submission is not None:
             return  # no application under way (a progress lookup by card): nothing to pause
+        if self.session.for_other and self.verified:
+            return  # 代办: the agent's card leaves for the principal's; the idle timer still ends a walk-away
         self.session.card_removed_at = self._clock()
         self.emit("card_removed", grace_s=self.card_grace_s)
 
@@ -549,7 +569,7 @@ class Journey:
             outcome = refused("platform_unavailable")
         else:
             outcome = check(resident)  # never raises for a platform problem: a refusal with a reason
-            if outcome.verified:
+            if outcome.verified and not self.session.for_other:  # 代办: the application waits for the principal
                 application = self._start_application(resident)
         if generation != self._generation:
             return
@@ -574,11 +594,143 @@ class Journey:
     def plain_reason(reason: str | None) -> str:
         return PLAIN_REASONS.get(reason or "", _NOT_CONFIRMED)
 
-    def _start_application(self, resident: ResidentSession) -> Application:
+    def _start_application(self, resident: ResidentSession, principal: Identity | None = None) -> Application:
         target = self._target()
         if target.kind == "bundle":
-            return resident.start_application(bundle_code=target.code)
-        return resident.start_application(item_code=target.code)
+            return resident.start_application(bundle_code=target.code, principal=principal)
+        return resident.start_application(item_code=target.code, principal=principal)
+
+    # -- 帮办代办: the agent identifies (as any resident), then the principal ---------------------------
+    @property
+    def agent_allowed(self) -> bool:
+        """Whether the chosen service may be done for someone else (catalog ``agent_allowed``, every item)."""
+        target = self.session.target
+        return target is None or all(item.agent_allowed for item in target.items)
+
+    def apply_for_other(self, yes: bool) -> str | None:
+        """本人办理 (False) or 代他人办理 (True), chosen before identifying; a message id when not allowed."""
+        if yes and not self.agent_allowed:
+            return AGENT_NOT_ALLOWED
+        if self.verified:
+            return None  # chosen before the check: the application is already started for one of them
+        self.session.for_other = yes
+        return None
+
+    @property
+    def awaiting_principal(self) -> bool:
+        s = self.session
+        return s.for_other and self.verified and s.principal is None
+
+    @property
+    def applicant(self) -> Identity | None:
+        """Whom the application is for: the principal when an agent applies, else the identified resident."""
+        return self.session.principal or self.session.identity
+
+    def after_verified(self) -> str:
+        """The screen after the real-name check: the principal's for an agent, else the materials."""
+        return "principal" if self.awaiting_principal else "materials"
+
+    def scan_principal_qr(self) -> None:
+        """The principal's e-ID code on the agent's phone: the platform says whose it is (a check of its own,
+        its token never used for the application), then :meth:`set_principal`; ``principal`` events report."""
+        from kiosk.applications.qr_kind import QrKind, qr_kind
+
+        generation = self._generation
+
+        def checked(outcome: VerificationOutcome) -> None:
+            if generation != self._generation:
+                return
+            if outcome.verified and outcome.identity is not None:
+                self.set_principal(outcome.identity)
+            else:
+                self.emit("principal", ok=False, message=self.plain_reason(outcome.reason))
+
+        def scanned(done: Completion) -> None:
+            if not done.ok:
+                self.emit("qr_failed", code=str(done.code))
+                return
+            self.emit("qr_read")
+            payload = done.value[0].text
+            kind = qr_kind(payload)
+            method = "receipt_qr" if kind is QrKind.RECEIPT else kind.value
+
+            def work() -> None:
+                from kiosk.applications.verification import refused
+
+                apps = self.apps
+                if apps is None:
+                    outcome = refused("platform_unavailable")
+                else:
+                    check = apps.new_session()
+                    outcome = check.verify_qr(method, payload)
+                    check.end()
+                self.dispatch(lambda: checked(outcome))
+
+            self._run_async(work)
+
+        wait = 60 * self.timeout_factor
+        if not self._camera_command("identity_qr", lambda camera: camera.scan_qr(timeout=wait), scanned):
+            self.emit("qr_failed", code="no_device")
+
+    def enter_principal(self, name: str, id_number: str) -> str | None:
+        """A principal who is not here, typed in by the agent: a message id when the entry is not usable
+        (the check digit is validated), else :meth:`set_principal` (whose ``principal`` event reports)."""
+        from drivers.identity import CardType, Source, id_number_valid
+
+        name, number = name.strip(), id_number.strip().upper()
+        if not name:
+            return PRINCIPAL_NAME_MISSING
+        if len(number) != 18 or not number[:17].isdigit():
+            return PRINCIPAL_ID_LENGTH
+        if not id_number_valid(number):
+            return PRINCIPAL_ID_INVALID
+        self.set_principal(Identity(source=Source.ENTERED, card_type=CardType.RESIDENT, name=name, id_number=number))
+        return None
+
+    def set_principal(self, identity: Identity) -> None:
+        """The application starts, for the principal, on the agent's check (``kiosk apply``'s path: one code
+        path); ``principal`` with ``ok`` (and ``message``, a message id or the route's words, when refused)."""
+        resident = self.session.resident
+        if resident is None or not self.verified or self.session.identity is None:
+            raise RuntimeError("the agent is not identified yet")
+        if identity.id_number.upper() == self.session.identity.id_number.upper():
+            self.emit("principal", ok=False, message=PRINCIPAL_IS_AGENT)
+            return
+        if not self.agent_allowed:
+            self.emit("principal", ok=False, message=AGENT_NOT_ALLOWED)
+            return
+        try:
+            application = self._start_application(resident, principal=identity)
+        except ValueError as refused:  # e.g. a permit number the application refuses
+            self.emit("principal", ok=False, message=str(refused))
+            return
+        if not application.route.accepted:
+            self.emit("principal", ok=False, message=application.route.message)
+            return
+        self.session.principal = identity
+        self._use_application(application)
+        log.info("agent application for %s", pseudonym(identity.id_number))
+        self.emit("principal", ok=True, masked_name=mask_name(identity.name))
+
+    def sign_authorisation(self, signature_png: bytes) -> None:
+        """The 授权委托书 signed on the screen by the principal: the letter with the signature, as its file."""
+        from kiosk.applications.authorisation import signed_letter
+
+        s, app = self.session, self._application()
+        if s.principal is None or s.identity is None:
+            raise RuntimeError("no principal")
+        apps = self.apps
+        today = apps.now().date() if apps is not None else dt.date.today()
+        letter = signed_letter(s.principal, s.identity, self._target().name, signature_png, today)
+        app.provide_file(AUTHORISATION, letter, "image/png")
+
+    def authorisation_text(self) -> str:
+        """The letter's words for the screen, masked (a passer-by may read along)."""
+        s = self.session
+        if s.principal is None or s.identity is None:
+            return ""
+        return (f"{mask_name(s.principal.name)}（{mask_id_number(s.principal.id_number)}）→ "
+                f"{mask_name(s.identity.name)}（{mask_id_number(s.identity.id_number)}）：{self._target().name}")
 
     def _use_application(self, application: Application | None) -> None:
         """The application's slots are the materials: e-certificates already provided (一证通办)."""
@@ -617,6 +769,8 @@ class Journey:
     def options(self, slot: MaterialSlot) -> list[str]:
         """What the resident can do for a missing material here, given the devices."""
         out = ["capture"] if self.camera_ok else []
+        if slot.code == AUTHORISATION and self.session.principal is not None:
+            out.append("sign_letter")  # 代办: the principal signs the 授权委托书 on the screen
         if slot.can_commit:
             out.append("commit")
         if slot.can_defer:
@@ -648,7 +802,7 @@ class Journey:
         return any(slot.state == "counter" for slot in self.session.materials)
 
     # -- form ----------------------------------------------------------------------------------------
-    def set_field(self, key: str, value: Any) -> str | None:
+    def set_field(self, key: str, value: Any) -> Text | None:
         """Store a value and validate it; the message (or None) is also kept for the screen."""
         from kiosk.catalog import validate_field
 
@@ -662,7 +816,7 @@ class Journey:
             self.session.form_errors.pop(key, None)
         return message
 
-    def validate_form(self) -> dict[str, str]:
+    def validate_form(self) -> dict[str, Text]:
         for spec in self._target().form:
             self.set_field(spec.key, self.session.form.get(spec.key))
         return dict(self.session.form_errors)
@@ -672,16 +826,14 @@ class Journey:
         for the resident (kiosk.form_input)."""
         from kiosk.form_input import prefill
 
-        prefill(self._target().form, self.session.identity, self.session.form)
+        prefill(self._target().form, self.applicant, self.session.form)
 
     # -- confirm and submit --------------------------------------------------------------------------
     def summary(self) -> list[tuple[str, str]]:
         """(label, value) rows for the confirm screen, masked: never a full name, ID or phone number."""
         s, target = self.session, self._target()
         rows = [(N_("Service"), target.name)]
-        if s.identity is not None:
-            rows += [(N_("Applicant"), mask_name(s.identity.name)),
-                     (N_("ID number"), mask_id_number(s.identity.id_number))]
+        rows += [(label, value) for label, value, _kind, _key in self._people()]
         route = s.application.route if s.application is not None else None
         if route is not None and route.office:
             rows.append((N_("Handled by"), route.office))
@@ -700,9 +852,7 @@ class Journey:
         (key: its code), "field" (key: the form field) or "" (from the card or the service: not editable here)."""
         s, target = self.session, self._target()
         rows = [(N_("Service"), target.name, "", "")]
-        if s.identity is not None:
-            rows += [(N_("Applicant"), mask_name(s.identity.name), "", ""),
-                     (N_("ID number"), mask_id_number(s.identity.id_number), "", "")]
+        rows += self._people()
         route = s.application.route if s.application is not None else None
         if route is not None and route.office:
             rows.append((N_("Handled by"), route.office, "", ""))
@@ -714,6 +864,18 @@ class Journey:
                 continue
             shown = str(value) if str(spec.type) in ("text", "textarea") else mask_value(str(spec.type), str(value))
             rows.append((spec.label, shown, "field", spec.key))
+        return rows
+
+    def _people(self) -> list[tuple[str, str, str, str]]:
+        """The applicant's rows, and the agent's when one applies for them: masked (张*明, 110101********123X)."""
+        s, applicant = self.session, self.applicant
+        if applicant is None:
+            return []
+        rows = [(N_("Applicant"), mask_name(applicant.name), "", ""),
+                (N_("ID number"), mask_id_number(applicant.id_number), "", "")]
+        if s.principal is not None and s.identity is not None:
+            rows += [(N_("Agent"), mask_name(s.identity.name), "", ""),
+                     (N_("Agent's ID number"), mask_id_number(s.identity.id_number), "", "")]
         return rows
 
     def submit(self) -> None:
@@ -879,7 +1041,7 @@ class Journey:
             slot.clear()  # the photographed pages and signatures
         if old.resident is not None:
             old.resident.end()
-        old.identity = old.face_jpeg = old.verification = old.resident = old.application = None
+        old.identity = old.principal = old.face_jpeg = old.verification = old.resident = old.application = None
         old.form.clear()
         self.session = Session()
         for listener in list(self._wipe_listeners):

@@ -37,7 +37,7 @@ _loaded_kv: set[str] = set()
 
 # (screen name, module) in journey order; each module has a ``<Name>Screen`` class and a .kv of the same name.
 SCREENS = (
-    "home", "search", "browse", "guide", "help", "progress", "identify", "face", "materials", "form",
+    "home", "search", "browse", "guide", "help", "progress", "identify", "face", "principal", "materials", "form",
     "confirm", "submitting", "receipt", "evaluate", "goodbye",
 )
 

@@ -72,7 +72,7 @@ class FaceScreen(KioskScreen):
     def _verified(self, payload: dict[str, Any]) -> None:
         self.checking = False
         if payload.get("ok"):
-            self.app.navigate("materials")
+            self.app.navigate(self.journey.after_verified())
         else:
             reason = self.journey.plain_reason(payload.get("reason"))
             self.error_text = self.app.core.t(payload.get("message") or reason)

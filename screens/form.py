@@ -62,7 +62,7 @@ class FormScreen(KioskScreen):
             return
         field_type = str(spec.type)
         self.keyboard = input_kind(field_type)
-        self.offers = [o for o in suggestions(spec, self.journey.session.identity) if o != self._value()]
+        self.offers = [o for o in suggestions(spec, self.journey.applicant) if o != self._value()]
         if self.keyboard == "digits":
             self.ids.digits.extra = DIGIT_EXTRA[field_type]
         if self.keyboard == "date":

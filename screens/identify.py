@@ -36,6 +36,8 @@ class IdentifyScreen(KioskScreen):
     idcard_ok: bool = BooleanProperty(False)
     sscard_ok: bool = BooleanProperty(False)
     qr_ok: bool = BooleanProperty(False)
+    for_other: bool = BooleanProperty(False)  # 代他人办理 chosen: the person identifying now is the agent
+    can_choose: bool = BooleanProperty(False)  # a service is chosen: 本人办理 / 代他人办理 is offered
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Choose how to prove who you are", **kwargs)
@@ -47,7 +49,23 @@ class IdentifyScreen(KioskScreen):
         self.status_text = ""
         self.error_text = ""
         self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card placed without choosing counts too
+        self.can_choose = self.journey.session.target is not None and not self.journey.verified
+        self.for_other = self.journey.session.for_other
         self.journey.read_lying_cards()  # and one put down before this screen asked for it
+
+    def choose_applicant(self, for_other: bool) -> None:
+        """本人办理 / 代他人办理: for someone else, the agent identifies first, then the principal's screen."""
+        t = self.app.core.t
+        problem = self.journey.apply_for_other(for_other)
+        if problem is not None:
+            self.error_text = t(problem)
+            self.app.say(problem)
+            return
+        self.for_other, self.error_text = for_other, ""
+        if for_other:
+            self.app.say("You apply for someone else. First prove who you are, then the person you apply for")
+        else:
+            self.app.say("You apply for yourself. Choose how to prove who you are")
 
     def refresh_methods(self) -> None:
         journey = self.journey
@@ -110,7 +128,7 @@ class IdentifyScreen(KioskScreen):
             self.error_text = t("No code was seen. Please try again.")
         elif what == "verified" and self.method == "qr":
             if payload.get("ok"):
-                self.app.navigate("materials")
+                self.app.navigate(self.journey.after_verified())
             else:
                 self.error_text = t(payload.get("message") or self.journey.plain_reason(payload.get("reason")))
 
@@ -129,3 +147,4 @@ class IdentifyScreen(KioskScreen):
     def wipe(self) -> None:
         self._stop()
         self.method = self.status_text = self.error_text = ""
+        self.for_other = False

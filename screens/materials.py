@@ -22,7 +22,8 @@ STATUS_WORDS = {
     "deferred": N_("To supply later"),
     "counter": N_("Hand in at the counter"),
 }
-OPTION_WORDS = {"capture": N_("Take a photo"), "commit": N_("Sign a commitment"), "defer": N_("Supply later")}
+OPTION_WORDS = {"capture": N_("Take a photo"), "commit": N_("Sign a commitment"), "defer": N_("Supply later"),
+                "sign_letter": N_("Sign it on the screen")}
 DOC_GUIDANCE = {
     "ok": N_("Hold still…"),
     "no_page": N_("Put the page flat under the camera"),
@@ -30,18 +31,21 @@ DOC_GUIDANCE = {
     "blurry": N_("Hold the page still"),
     "glare": N_("Tilt the page away from the light"),
 }
+LETTER_TEXT = N_("Authorisation letter: {who}. The person you apply for signs here; by signing they accept what "
+                  "the agent hands in and says for them.")
 COMMITMENT_TEXT = N_("I promise that I meet the conditions and that the material “{name}” exists and is true. "
                    "I accept the legal consequences if it is not.")
 
 
 class MaterialsScreen(KioskScreen):
-    mode: str = StringProperty("list")  # list | capture | review | sign
+    mode: str = StringProperty("list")  # list | capture | review | sign | sign_letter (代办's 委托书)
     current: str = StringProperty("")  # material code in capture / review / sign
     current_name: str = StringProperty("")
     guidance: str = StringProperty("")
     banner: str = StringProperty("")
     complete: bool = BooleanProperty(False)
     missing_text: str = StringProperty("")  # the materials still to provide, named under the disabled 继续
+    sign_text: str = StringProperty("")  # what the signature in sign mode is for (a commitment or 委托书)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Hand over your materials. Those fetched for you are already ticked", **kwargs)
@@ -93,8 +97,14 @@ class MaterialsScreen(KioskScreen):
             self.start_capture()
         elif option == "commit":
             self.ids.pad.clear()
+            self.sign_text = self.app.core.t(COMMITMENT_TEXT).format(name=entry.name)
             self.mode = "sign"
             self.app.say("Read the commitment and sign with your finger in the box")
+        elif option == "sign_letter":
+            self.ids.pad.clear()
+            self.sign_text = self.app.core.t(LETTER_TEXT).format(who=self.journey.authorisation_text())
+            self.mode = "sign_letter"
+            self.app.say("The person you apply for signs the authorisation with a finger in the box")
         else:
             self.journey.defer(code)
             self.rebuild()
@@ -171,7 +181,10 @@ class MaterialsScreen(KioskScreen):
         pad = self.ids.pad
         if pad.empty:
             return
-        self.journey.commit(self.current, pad.export_png())
+        if self.mode == "sign_letter":
+            self.journey.sign_authorisation(pad.export_png())
+        else:
+            self.journey.commit(self.current, pad.export_png())
         pad.clear()
         self.mode = "list"
         self.rebuild()
@@ -194,5 +207,5 @@ class MaterialsScreen(KioskScreen):
         self.ids.preview.blank()
         self.ids.pad.clear()
         self.ids.rows.clear_widgets()
-        self.current = self.current_name = self.guidance = self.banner = self.missing_text = ""
+        self.current = self.current_name = self.guidance = self.banner = self.missing_text = self.sign_text = ""
         self.mode = "list"

@@ -110,7 +110,7 @@ class TopBar(BoxLayout):
 
 # The application's steps as the resident counts them (第3步/共6步); submitting is still the confirm step.
 JOURNEY_STEPS = ("identify", "face", "materials", "form", "confirm", "receipt")
-_STEP_ALIASES = {"submitting": "confirm"}
+_STEP_ALIASES = {"submitting": "confirm", "principal": "face"}  # 代办: the principal is part of proving who
 
 
 def journey_step(screen_name: str) -> tuple[int, int]:

@@ -48,6 +48,7 @@ ITEM_FIELDS = {
     "serve_object": "audience",
     "x_aliases": "aliases",
     "x_at_terminal": "at_terminal",
+    "x_agent_allowed": "agent_allowed",
     "x_form": "form",
     "x_community": "community",
     "x_routing": "routing",
@@ -73,7 +74,7 @@ MATERIAL_FIELDS = {
     "x_identity": "identity",
 }
 _LISTS = {"legal_basis", "conditions", "process", "aliases", "audience", "identity_documents", "outputs"}
-_BOOLS = {"online", "at_terminal", "required", "commitment_allowed", "deferrable", "key", "identity"}
+_BOOLS = {"online", "at_terminal", "agent_allowed", "required", "commitment_allowed", "deferrable", "key", "identity"}
 _INTS = {"statutory_days", "promised_days", "visits", "count"}
 _JSON_COLUMNS = {"x_form", "x_community"}  # nested extension data, as JSON text in a cell
 _TRUE = {"1", "true", "yes", "y", "是", "必要", "必需", "必须"}

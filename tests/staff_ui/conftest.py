@@ -74,6 +74,7 @@ def desk(kiosk_app, staff_hw):
 def enter_pin(ui, pin: str, taps: bool = True) -> None:
     """Type ``pin`` on the pad (``taps=False``: through the pad's key handler, to spare frames) and tap OK."""
     screen = ui.app.root.get_screen("staff_pin")
+    settle(ui)  # the ScreenManager ignores touches during a transition
     keys = {w.text: w for w in screen.ids.keypad.children}
     for digit in pin:
         if taps:
@@ -85,7 +86,7 @@ def enter_pin(ui, pin: str, taps: bool = True) -> None:
 
 
 def settle(ui) -> None:
-    wait_until(ui, lambda: not ui.app.root.transition.is_active, 5)
+    wait_until(ui, lambda: not ui.app.root.transition.is_active, 20)
     ui.tick(2)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.ui.conftest import wait_until
+
 pytestmark = pytest.mark.ui
 
 ITEM = "330199001400120000"  # 法律援助申请: materials and a form with an address
@@ -39,14 +41,13 @@ def elder_off(kiosk_app):
 def test_elder_mode_switched_on_at_home_doubles_every_timeout_and_speaks(kiosk_app, elder_off):
     app = kiosk_app.app
     app.go_home()
-    kiosk_app.tick(2)
+    assert wait_until(kiosk_app, lambda: app.root.current == "home" and not app.root.transition.is_active, 20)
     journey, idle = app.services.journey, app.core.idle
     grace, idle_s = journey.card_grace_s, idle.timeout_s
     app.muted = True
     kiosk_app.tap(kiosk_app.screen("home").ids.elder)  # the resident's touch on 长辈模式
-    kiosk_app.tick(2)
+    assert wait_until(kiosk_app, lambda: app.core.elder_mode, 20)
     factor = app.core.settings.elder.timeout_factor
-    assert app.core.elder_mode
     assert journey.card_grace_s == pytest.approx(grace * factor)
     assert idle.timeout_s == pytest.approx(idle_s * factor)
     assert journey.timeout_factor == pytest.approx(factor)  # the camera's waits on the resident

@@ -103,6 +103,19 @@ def _mode(mode: str) -> Callable[[object], None]:
     return apply
 
 
+def _for_other(screen) -> None:
+    screen.for_other = True  # 代他人办理 chosen (the flag only: the probe's journey stays as it is)
+
+
+def _principal_entered(screen) -> None:
+    screen.choose("enter")
+    screen.entered_name = "王芳"
+    screen.set_value("王芳")
+    screen.focus("id_number")
+    screen.set_value("330199193001010021")  # a wrong check digit: its message under the field
+    screen.confirm_entry()
+
+
 def _held(screen) -> None:  # a full disk at submit: the application kept until it can be saved (kiosk.journey)
     from kivy.app import App
 
@@ -120,6 +133,8 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "progress": [("scanning", _scanning)],
     "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
+    "identify": [("for_other", _for_other)],
+    "principal": [("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
     "submitting": [("held", _held)],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
