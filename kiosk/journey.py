@@ -52,7 +52,7 @@ from kiosk.applications import (
 )
 from kiosk.applications.materials import AUTHORISATION
 from kiosk.events import Signal
-from kiosk.i18n import N_, Message
+from kiosk.i18n import N_, Message, Text
 from kiosk.privacy import mask_id_number, mask_name, mask_phone, pseudonym
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class Session:
     verification: VerificationOutcome | None = None
     application: Application | None = None  # from a successful check on: materials and form go into it
     form: dict[str, Any] = field(default_factory=dict)
-    form_errors: dict[str, str] = field(default_factory=dict)
+    form_errors: dict[str, Text] = field(default_factory=dict)
     submission: Submission | None = None
     evaluation: int | None = None
     error: str | Message | None = None  # the last error to show: a message id, or the core's message
@@ -802,7 +802,7 @@ class Journey:
         return any(slot.state == "counter" for slot in self.session.materials)
 
     # -- form ----------------------------------------------------------------------------------------
-    def set_field(self, key: str, value: Any) -> str | None:
+    def set_field(self, key: str, value: Any) -> Text | None:
         """Store a value and validate it; the message (or None) is also kept for the screen."""
         from kiosk.catalog import validate_field
 
@@ -816,7 +816,7 @@ class Journey:
             self.session.form_errors.pop(key, None)
         return message
 
-    def validate_form(self) -> dict[str, str]:
+    def validate_form(self) -> dict[str, Text]:
         for spec in self._target().form:
             self.set_field(spec.key, self.session.form.get(spec.key))
         return dict(self.session.form_errors)

@@ -93,6 +93,9 @@ def units(text: str) -> list[str]:
             join_next = False
         elif glued and unit[0] in CLOSING and glued[-1] != " ":
             glued[-1] += unit  # closing punctuation never starts a line
+        elif len(glued) > 1 and unit[0] in CLOSING:
+            glued.pop()
+            glued[-1] += " " + unit  # nor after a space: "人 ，" stays on one line, space included
         elif glued and unit[0] == "." and glued[-1] and glued[-1][-1].isalnum():
             glued[-1] += unit
         else:

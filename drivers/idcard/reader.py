@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 _READ_SLICE = 0.02  # serial read timeout: how often a waiting read looks at its deadline and cancel
 _IDLE_AFTER_BAD_FRAME = 0.05  # after a malformed frame, this much silence means no good reply is coming
 _PROBE_TIMEOUT = 0.5  # SAM status at connect: a freshly plugged reader may be slow to answer
+_FINAL = (Code.DEVICE_NOT_READY, Code.MEDIA_REMOVED)  # a read again is not retried: the reader or the card is gone
 _CARD_TYPES = [CardType.RESIDENT, CardType.HMT_PERMIT, CardType.FOREIGN_PERMANENT_2017, CardType.FOREIGN_PERMANENT_2023]
 
 
@@ -246,8 +247,16 @@ class IdCardReader(Device):
     def _read_again(self, token: CancelToken) -> bool:
         if not (self._card.present and self._card.read_done):
             return False  # no card, or one the poller has yet to read (and report) itself
-        self._read_done(self._read_identity(token))  # select + read: also on readers quiet after a read
-        return True
+        for attempt in range(1, self.read_attempts + 1):  # retried like the poller's reads (a slow exchange)
+            try:
+                identity = self._read_identity(token)  # select + read: also on readers quiet after a read
+            except DeviceError as error:
+                if token.cancelled or attempt == self.read_attempts or error.code in _FINAL:
+                    raise
+                continue
+            self._read_done(identity)
+            return True
+        return False
 
     def _find(self, token: CancelToken) -> bool:
         reply = self._transact(codec.FIND_CARD, self.find_timeout, token, lambda r: len(r.data) in (0, 4))

@@ -46,7 +46,7 @@ class AgentRefused(ValueError):
 class Readiness:
     ok: bool
     missing: tuple[MaterialSlot, ...]  # required materials nobody provided
-    field_errors: dict[str, str]  # form key → message for the resident
+    field_errors: dict[str, Text]  # form key → message for the resident
     route: Route
     message: Lines  # what stops the application, a message per line (none when ok)
 
@@ -66,7 +66,7 @@ class Application:
     materials: list[MaterialSlot]
     form_fields: tuple[FormField, ...]
     values: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, Text] = field(default_factory=dict)
     identity_documents: tuple[str, ...] = ()  # documents the items accept as the applicant's identity
     shared: tuple[str, ...] = ()  # documents an earlier item of the bundle issues: not asked of the resident
 
@@ -114,7 +114,7 @@ class Application:
                 return f
         raise KeyError(key)
 
-    def set_field(self, key: str, value: Any, *, today: dt.date | None = None) -> str | None:
+    def set_field(self, key: str, value: Any, *, today: dt.date | None = None) -> Text | None:
         """Store one form value; returns the resident-facing message when it is not valid (None when fine)."""
         form_field = self.field(key)
         self.values[key] = value
@@ -125,7 +125,7 @@ class Application:
             self.errors.pop(key, None)
         return message
 
-    def set_form(self, values: Mapping[str, Any], *, today: dt.date | None = None) -> dict[str, str]:
+    def set_form(self, values: Mapping[str, Any], *, today: dt.date | None = None) -> dict[str, Text]:
         """Several values at once; returns the messages per field key (unknown keys are refused)."""
         unknown = sorted(set(values) - {f.key for f in self.form_fields})
         if unknown:
@@ -152,7 +152,7 @@ class Application:
                                      documents=tuple(self.identity_documents)))  # fmt: skip
         for key, error in field_errors.items():
             parts.append(Text.of(N_("Please check {field}: {problem}"), field=self.field(key).label,
-                                 problem=Text(error)))  # fmt: skip
+                                 problem=error))  # fmt: skip
         return Readiness(not parts, missing, field_errors, self.route, Lines(tuple(parts)))
 
     # -- the contract body -----------------------------------------------------------------------------------

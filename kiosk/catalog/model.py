@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer, field_validator, model_validator
 
 from drivers.identity import id_number_valid
+from kiosk.i18n import N_, Text
 
 _SLUG = r"^[a-z][a-z0-9_]*$"
 _CODE = r"^[0-9A-Za-z-]{4,40}$"
@@ -480,27 +481,31 @@ class Intent(_Strict):
 
 # --- form-field validation -------------------------------------------------------------------------------------
 
-# Messages are shown to residents; the UI passes them through gettext.
+# Messages for residents: message ids (``{n}``: the limit), translated by the screen.
 _MESSAGES = {
-    "required": "此项必填",
-    "phone": "请输入11位手机号码或带区号的固定电话",
-    "date": "请输入正确的日期（年-月-日）",
-    "future": "日期不能晚于今天",
-    "past": "日期不能早于今天",
-    "choice": "请从选项中选择",
-    "number": "请输入数字",
-    "min": "数值不能小于{}",
-    "max": "数值不能大于{}",
-    "bank_account": "银行账号应为12至19位数字，请核对",
-    "id_number": "身份证号码不正确，请核对",
-    "min_length": "至少输入{}个字",
-    "max_length": "最多输入{}个字",
-    "pattern": "格式不正确",
-    "boolean": "请选择是或否",
+    "required": N_("Please fill this in"),
+    "phone": N_("Please enter an 11-digit mobile number, or a landline number with its area code"),
+    "date": N_("Please enter a real date (year-month-day)"),
+    "future": N_("The date cannot be after today"),
+    "past": N_("The date cannot be before today"),
+    "choice": N_("Please choose one of the options"),
+    "number": N_("Please enter a number"),
+    "min": N_("The number cannot be less than {n}"),
+    "max": N_("The number cannot be more than {n}"),
+    "bank_account": N_("A bank account number has 12 to 19 digits. Please check it"),
+    "id_number": N_("This ID number is not right. Please check it"),
+    "min_length": N_("Please enter at least {n} characters"),
+    "max_length": N_("Please enter at most {n} characters"),
+    "pattern": N_("This is not in the right form"),
+    "boolean": N_("Please choose yes or no"),
 }
 
 
-def validate_field(field: FormField, value: object, *, today: dt.date | None = None) -> str | None:
+def _problem(kind: str, limit: object = None) -> Text:
+    return Text(_MESSAGES[kind]) if limit is None else Text.of(_MESSAGES[kind], n=str(limit))
+
+
+def validate_field(field: FormField, value: object, *, today: dt.date | None = None) -> Text | None:
     """Check one form value against its field; returns a message for the resident, or None when it is fine.
 
     ``value`` is what the screen collected: a string (stripped here), or a date / number / bool already typed.
@@ -508,13 +513,13 @@ def validate_field(field: FormField, value: object, *, today: dt.date | None = N
     check digit, so refusing on Luhn would turn away valid accounts.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
-        return _MESSAGES["required"] if field.required else None
+        return _problem("required") if field.required else None
     rules = field.validation
     text = value.strip() if isinstance(value, str) else value
     match field.type:
         case FieldType.PHONE:
             if not isinstance(text, str) or not _MOBILE_OR_LANDLINE.match(text):
-                return _MESSAGES["phone"]
+                return _problem("phone")
         case FieldType.DATE:
             if isinstance(text, dt.datetime):
                 text = text.date()
@@ -522,49 +527,49 @@ def validate_field(field: FormField, value: object, *, today: dt.date | None = N
                 try:
                     text = dt.date.fromisoformat(text)
                 except ValueError:
-                    return _MESSAGES["date"]
+                    return _problem("date")
             if not isinstance(text, dt.date):
-                return _MESSAGES["date"]
+                return _problem("date")
             today = today or dt.date.today()
             if rules.not_future and text > today:
-                return _MESSAGES["future"]
+                return _problem("future")
             if rules.not_past and text < today:
-                return _MESSAGES["past"]
+                return _problem("past")
             return None
         case FieldType.CHOICE:
-            return None if text in field.options else _MESSAGES["choice"]
+            return None if text in field.options else _problem("choice")
         case FieldType.BOOLEAN:
-            return None if isinstance(text, bool) or text in ("是", "否") else _MESSAGES["boolean"]
+            return None if isinstance(text, bool) or text in ("是", "否") else _problem("boolean")
         case FieldType.NUMBER:
             if isinstance(text, bool):
-                return _MESSAGES["number"]
+                return _problem("number")
             try:
                 number = Decimal(str(text))
             except InvalidOperation:
-                return _MESSAGES["number"]
+                return _problem("number")
             if not number.is_finite():
-                return _MESSAGES["number"]
+                return _problem("number")
             if rules.min is not None and number < Decimal(str(rules.min)):
-                return _MESSAGES["min"].format(_plain(rules.min))
+                return _problem("min", _plain(rules.min))
             if rules.max is not None and number > Decimal(str(rules.max)):
-                return _MESSAGES["max"].format(_plain(rules.max))
+                return _problem("max", _plain(rules.max))
             return None
         case FieldType.BANK_ACCOUNT:
             digits = text.replace(" ", "") if isinstance(text, str) else ""
             if not (digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19):
-                return _MESSAGES["bank_account"]
+                return _problem("bank_account")
             text = digits
         case FieldType.ID_NUMBER:
             if not isinstance(text, str) or not id_number_valid(text.upper()):
-                return _MESSAGES["id_number"]
+                return _problem("id_number")
     if not isinstance(text, str):
-        return _MESSAGES["pattern"]
+        return _problem("pattern")
     if rules.min_length is not None and len(text) < rules.min_length:
-        return _MESSAGES["min_length"].format(rules.min_length)
+        return _problem("min_length", rules.min_length)
     if rules.max_length is not None and len(text) > rules.max_length:
-        return _MESSAGES["max_length"].format(rules.max_length)
+        return _problem("max_length", rules.max_length)
     if rules.pattern is not None and not re.fullmatch(rules.pattern, text):
-        return _MESSAGES["pattern"]
+        return _problem("pattern")
     return None
 
 

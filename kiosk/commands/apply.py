@@ -170,8 +170,9 @@ def _journey(script, base, args, url, data_dir, out_dir, stack) -> tuple[dict, i
         sub = session.submit(app)
     except NotReady as exc:
         r = exc.readiness
+        errors = {key: translate(message, lang) for key, message in r.field_errors.items()}
         return {**result, "stage": "check", "message": translate(r.message, lang),
-                "missing": [s.code for s in r.missing], "field_errors": r.field_errors}, EXIT_REFUSED  # fmt: skip
+                "missing": [s.code for s in r.missing], "field_errors": errors}, EXIT_REFUSED  # fmt: skip
     outbox.start()
     outbox.wait_idle(float(script.get("wait_delivery_s", 15)))
     printed = services.print_receipt(sub)

@@ -178,10 +178,11 @@ def test_each_field_type_is_validated(zhang, key, bad, good):
 
 def test_date_and_id_number_fields(local, h):
     app = local.start_application(item_code="330199000500120000")  # 独生子女父母光荣证: spouse_id, child_birth
-    assert app.set_field("spouse_id", "110105199003071238") == "身份证号码不正确，请核对"
+    assert translate(app.set_field("spouse_id", "110105199003071238"), "zh_CN") == "身份证号码不正确，请核对"
     assert app.set_field("spouse_id", "110105199003071239") is None
-    assert app.set_field("child_birth", "2030-01-01", today=h.NOW.date()) == "日期不能晚于今天"
-    assert app.set_field("child_birth", "2019-02-30") == "请输入正确的日期（年-月-日）"
+    assert translate(app.set_field("child_birth", "2030-01-01", today=h.NOW.date()), "zh_CN") == "日期不能晚于今天"
+    assert translate(app.set_field("child_birth", "2019-02-30"), "zh_CN") == "请输入正确的日期（年-月-日）"
+    assert translate(app.set_field("child_birth", "2019-02-30"), "en") == "Please enter a real date (year-month-day)"
 
 
 def test_readiness_lists_every_field_error_and_refuses(zhang, h):

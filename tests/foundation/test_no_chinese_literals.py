@@ -19,8 +19,6 @@ DATA_MODULES = {
     "kiosk/recent_receipts.py": "the reprint mark printed on a receipt",
     "kiosk/staff/maintenance.py": "the printer self-test page",
     "kiosk/commands/device_printer.py": "the printer test page",
-    # The catalog's vocabulary (enum values of the data files) and field help for operators. Not yet: the form
-    # checks' messages (validate_field) are still Chinese there (the form screen passes them through gettext).
     "kiosk/catalog/model.py": "the catalog's vocabulary (enum values of the data files), field-help for operators",
     "kiosk/catalog/exchange.py": "spreadsheet words the catalog import accepts",
     "kiosk/catalog/loader.py": "the separator of material names in the catalog files",
@@ -30,6 +28,7 @@ DATA_MODULES = {
     "kiosk/config/schema.py": "packaged defaults (the sample county, the 好差评 reasons the platform defines)",
     "kiosk/form_input.py": "the yes/no values a boolean form field stores",
     "kiosk/voice.py": "how digits and punctuation are read aloud",
+    "kiosk/applications/authorisation.py": "the 授权委托书 a principal signs (a Chinese legal document)",
     "kiosk/evaluation_codes.py": "the national 好差评 level and indicator names the platform is sent",
     # Not yet: opening hours phrased per language in code ("明天 9:00 开门"); they belong in the catalogs.
     "kiosk/opening.py": "weekday names, distance units a site file may write; (not yet) the opening-hours phrases",
@@ -43,8 +42,11 @@ ALLOWED = {
     "kiosk/cli.py": {"Tongban 通办 self-service kiosk"},
     "kiosk/commands/device_sscard.py": {"read a social-security card (社保卡) over PC/SC"},
 }
-# The receipt's 后续事项 and 咨询电话, printed in Chinese.
-RECEIPT_PARTS = {"kiosk/applications/session.py": {"_next_steps", "_consult_phone"}}
+# The receipt's 后续事项 and 咨询电话, printed in Chinese; the 授权委托书's summary (names, ID numbers, item).
+RECEIPT_PARTS = {
+    "kiosk/applications/session.py": {"_next_steps", "_consult_phone"},
+    "kiosk/journey.py": {"authorisation_text"},
+}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

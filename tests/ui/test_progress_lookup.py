@@ -227,13 +227,12 @@ def test_call_staff_from_home_and_every_step(kiosk_app, hw):
         app.go_home()
 
 
-def test_scanning_a_receipt_shows_how_and_finds_it(kiosk_app, hw):
-    """The QR-scan step shows the drawing of the receipt held up to the camera while it waits, then the lookup."""
-    from screens.demo import show_receipt_qr, show_scene
+def test_scanning_a_receipt_shows_how(kiosk_app, hw):
+    """The QR-scan step shows the drawing of the receipt held up to the camera while it waits (the lookup by the
+    scanned code itself is walked by `kiosk demo`, 21-progress, and tests/ui/test_progress_scan.py)."""
+    from screens.demo import show_scene
 
     ui, app = settled_tap(kiosk_app), kiosk_app.app
-    sub = submitted(app)
-    assert wait_until(ui, lambda: sub.application_no is not None, 20)
     app.go_home()
     ui.tap(ui.screen("home").ids.progress)
     progress = ui.screen("progress")
@@ -241,16 +240,14 @@ def test_scanning_a_receipt_shows_how_and_finds_it(kiosk_app, hw):
     picture = progress.ids.scan_picture
     assert picture.opacity == 0 and picture.height == 0  # no picture before the resident asks to scan
     try:
-        show_scene(hw, "face")  # no code in sight yet
+        show_scene(hw, "face")  # no code in sight
         ui.tap(progress.ids.scan)
         assert progress.scanning
         assert wait_until(ui, lambda: picture.height > progress.height * 0.1, 5)
         assert picture.opacity == 1 and picture.source.endswith("receipt_qr.png") and picture.texture is not None
         assert layout_problems(progress) == []
-        show_receipt_qr(hw, sub.progress_qr)
-        assert wait_until(ui, lambda: progress.found, 40), progress.message
-        assert picture.opacity == 0 and not progress.scanning
+        ui.tap(progress.ids.scan)  # 正在扫描… touched again: the scan stops, the picture goes
+        assert wait_until(ui, lambda: picture.height == 0 and picture.opacity == 0, 5)
     finally:
         progress.stop_scan()
-        show_scene(hw, "face")
         app.go_home()
