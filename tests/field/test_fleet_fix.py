@@ -16,7 +16,7 @@ import pytest
 from kiosk.fleet.nudge import send_nudge
 from tests.field.harness import Service
 from tests.fleet.conftest import Fleet, RepoServer
-from tests.fleet.test_operator_and_cli import mosquitto  # noqa: F401 (a fixture)
+from tests.mqtt_broker import mosquitto  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.slow
 
