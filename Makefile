@@ -55,7 +55,7 @@ demo: install
 	@echo "Pictures of every screen: $(CURDIR)/$(OUT)/demo"
 
 test: install lint
-	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadscope tests; rc=$$?; \
+	SDL_VIDEODRIVER=offscreen $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadscope --durations=30 tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 # ruff; mypy over kiosk/ and drivers/ ([tool.mypy]); the layer rules as import-linter contracts ([tool.importlinter]).

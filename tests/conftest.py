@@ -25,6 +25,46 @@ os.environ["KIVY_NO_ARGS"] = "1"
 os.environ.setdefault("KIVY_HOME", _KIVY_HOME)
 
 
+# Under pytest-xdist (make test: --dist loadscope) a module's tests run in one worker, in order. The longest
+# modules go first, so the run does not end on one worker finishing a long module while the other idles, and the
+# layout check's variants (each renders every screen) are spread over the workers one by one.
+_LONGEST_FIRST = (
+    "tests/ui/test_layout_check.py",
+    "tests/field/",
+    "tests/ui/test_agent.py",
+    "tests/ui/test_journey.py",
+    "tests/ui/test_demo.py",
+    "tests/ui/test_keyboard.py",
+    "tests/console/",
+    "tests/fleet/",
+)
+_ONE_TEST_PER_WORK_UNIT = ("tests/ui/test_layout_check.py",)
+
+
+def _rank(nodeid: str) -> int:
+    return next((i for i, prefix in enumerate(_LONGEST_FIRST) if nodeid.startswith(prefix)), len(_LONGEST_FIRST))
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: a module keeps its own order
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFirst(LoadScopeScheduling):
+        def __init__(self, config, log=None) -> None:
+            super().__init__(config, log)
+            config.option.loadscopereorder = False  # keep the collection's order: longest first
+
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(_ONE_TEST_PER_WORK_UNIT):
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return LongestFirst(config, log)
+
+
 class UiDriver:
     """Drives the running app like a resident would: real touches through the Window."""
 
