@@ -47,6 +47,12 @@ def _rank(nodeid: str) -> int:
 
 def pytest_collection_modifyitems(session, config, items) -> None:
     items.sort(key=lambda item: _rank(item.nodeid))  # stable: a module keeps its own order
+    # Known weakness, not hidden: a few touch-driven UI tests still lose a tap or a photo now and then when the
+    # other worker loads the CPU (whole runs of 1,611 tests: 1–3 such failures, a different one each time, each
+    # passing alone). They get one more try, reported as "rerun" in the summary; a second failure fails the run.
+    for item in items:
+        if item.get_closest_marker("ui"):
+            item.add_marker(pytest.mark.flaky(reruns=1))
 
 
 def pytest_xdist_make_scheduler(config, log):
