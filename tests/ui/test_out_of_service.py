@@ -63,6 +63,8 @@ def test_the_out_of_service_screen_says_what_to_do(kiosk_app, size, elder, langu
             assert "about 50 m" in plain and "out of service for now" in plain
             assert "Opens " in plain or "Open now" in plain
         assert "…" not in shown
+        call = screen.ids.call_staff  # a person one touch away even here
+        assert call.opacity == 1 and not call.disabled and call.text in ("呼叫工作人员", "Call staff")
         folder = os.environ.get("TONGBAN_LAYOUT_PNG")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
