@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def one_line_font(text: str, width: float, largest: float) -> float:
+    """The largest font size up to ``largest`` at which ``text`` (bold) fits ``width`` on one line: the
+    application number is read out and copied digit by digit, so it is never wrapped or cut inside."""
+    from kivy.core.text import Label as CoreLabel
+
+    if not text or width <= 0:
+        return largest
+    needed = CoreLabel(text=text, font_size=largest, bold=True).get_extents(text)[0]
+    return largest if needed <= width else largest * width / needed * 0.97
+
+
 def qr_texture(data: str):
     """A QR code as a Kivy texture, made in memory (nothing written to disk)."""
     import qrcode
