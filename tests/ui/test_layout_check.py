@@ -125,6 +125,38 @@ def _held(screen) -> None:  # a full disk at submit: the application kept until 
     )
 
 
+def _submitted(queued: bool) -> Callable[[object], None]:
+    """The receipt of a submission as the outbox and the platform simulator number it: the platform's TB number
+    (drivers/sim/platform) or, while queued, the outbox's local reference, with its QR and every row of the
+    document kiosk.applications prints (no printer here: printed, or shown on the screen while queued)."""
+
+    def apply(screen) -> None:
+        import datetime as dt
+
+        from kivy.app import App
+
+        from kiosk.applications import MaterialLine, Submission, build_receipt
+
+        now = dt.datetime(2026, 12, 7, 10, 0)
+        screen.journey.session.submission = Submission(
+            reference="K0001-7QX2M-000123", submitted_at=now, title="法律援助申请", item_names=("法律援助申请",),
+            is_bundle=False, applicant_name="张*", applicant_id="110105********1239", agent_name="王*",
+            agent_id="330199********0021", office="示例县司法局法律援助中心", route_kind="local",
+            materials=(MaterialLine("法律援助申请表", "file", "已提供"), MaterialLine("身份证", "ecert", "电子证照")),
+            promised_by=dt.date(2026, 12, 21), approximate=queued, immediate=False,
+            next_steps=("请留意短信通知，按时到窗口领取结果。",), consult_phone="0571-12345678",
+            application_no=None if queued else f"TB{now:%Y%m%d}{123:07d}", progress_url="https://example.gov.cn/p")
+        sub = screen.journey.session.submission
+        settings = App.get_running_app().core.settings
+        screen.document = lambda: build_receipt(sub, site_name=settings.kiosk.site_name, kiosk_id=settings.kiosk.id,
+                                                hotline=settings.routing.hotline)
+        screen.number, screen.queued = sub.number, queued
+        screen.build_rows()
+        screen.state = "on_screen" if queued else "printed"
+
+    return apply
+
+
 # Extra states of a screen beyond "entered" (its on_pre_enter): (state name, what puts the screen in it).
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search), ("written", _search_written)],
@@ -136,6 +168,7 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "identify": [("for_other", _for_other)],
     "principal": [("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
     "submitting": [("held", _held)],
+    "receipt": [("submitted", _submitted(False)), ("queued", _submitted(True))],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
 
