@@ -78,6 +78,16 @@ class TopBar(BoxLayout):
     compact: bool = BooleanProperty(False)  # title and step inside the actions row (set by the .kv from the room)
     show_call: bool = BooleanProperty(True)  # 呼叫工作人员
     call_inline: bool = BooleanProperty(True)  # the call button fits in the actions row (set by the .kv)
+    tight: bool = BooleanProperty(False)  # the actions at their design widths leave no room (set by the .kv)
+
+    @staticmethod
+    def fitted(text: str, font_size: float, design: float, least: float, padding: float) -> float:
+        """An action's width: ``design``, or in a tight bar (elder landscape beside a keyboard) as narrow as its
+        words allow (never under ``least``, a touch target), so 结束办理 stays inside the bar's column."""
+        from kivy.core.text import Label as CoreLabel
+
+        needed = CoreLabel(text=text, font_size=font_size).get_extents(text)[0] + padding
+        return min(design, max(least, needed))
 
     def on_call_inline(self, *_args: object) -> None:
         if "call_staff" not in self.ids:  # the rule is still being applied
