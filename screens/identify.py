@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.animation import Animation
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.contract import Code
 from kiosk.i18n import N_
+from screens.card_animation import CardAnimation
 from screens.widgets import KioskScreen
 
 # Completion / event codes in plain words (message ids).
@@ -29,7 +28,7 @@ PLAIN_ERRORS = {
 METHODS = ("idcard", "sscard", "qr")
 
 
-class IdentifyScreen(KioskScreen):
+class IdentifyScreen(CardAnimation, KioskScreen):
     method: str = StringProperty("")
     status_text: str = StringProperty("")
     error_text: str = StringProperty("")
@@ -41,7 +40,6 @@ class IdentifyScreen(KioskScreen):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Choose how to prove who you are", **kwargs)
-        self._animation: Animation | None = None
 
     def on_pre_enter(self, *_args: object) -> None:
         self.refresh_methods()
@@ -97,19 +95,6 @@ class IdentifyScreen(KioskScreen):
         self.journey.card_roles = frozenset((method,)) if method in ("idcard", "sscard") else frozenset()
         self._animate()
 
-    def _animate(self) -> None:
-        card = self.ids.card
-        card.offset = 1.0
-        self._animation = Animation(offset=0.0, duration=1.2, t="out_quad") + Animation(offset=0.0, duration=0.6)
-        self._animation.repeat = True
-        self._animation.start(card)
-
-    def _stop(self) -> None:
-        if self._animation is not None:
-            self._animation.cancel(self.ids.card)
-            self._animation = None
-        self.journey.cancel_capture("identity_qr")
-
     # -- what the journey hears from the readers and the camera (on the UI thread) -------------------------
     def on_journey(self, payload: dict[str, Any]) -> None:
         t = self.app.core.t
@@ -120,8 +105,7 @@ class IdentifyScreen(KioskScreen):
             self._card_event(str(payload.get("event")), payload)
         elif what == "identity" and self.method != "qr":
             self.status_text = t("Read: {name}").format(name=payload.get("masked_name", ""))
-            self._stop()
-            Clock.schedule_once(lambda _dt: self.app.navigate("face"), 0.6)
+            self._move_on("face")
         elif what == "qr_read" and self.method == "qr":
             self.status_text = t("Checking your code…")
         elif what == "qr_failed" and self.method == "qr":
