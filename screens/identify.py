@@ -55,8 +55,7 @@ class IdentifyScreen(CardAnimation, KioskScreen):
         self.card_waiting = False
         if self.can_choose and self.journey.agent_allowed and self.journey.card_lying():
             # put down before the resident could say whether it is for them or for someone else: ask first
-            self.card_waiting = True
-            self.status_text = self.app.core.t(CARD_WAITING)
+            self.card_waiting = True  # the question shows above the two choices (identify.kv who_question)
             self.app.say(CARD_WAITING)
         else:
             self.journey.read_lying_cards()  # one put down before this screen asked for it counts as placed now

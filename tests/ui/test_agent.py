@@ -64,7 +64,9 @@ def agent_identifies(ui, app, hw, card_lying: bool = False) -> None:
     identify = start(ui, app, ITEM)
     assert identify.can_choose and not identify.for_other
     if card_lying:
-        assert identify.card_waiting and "本人办理" in identify.status_text and "代他人办理" in identify.status_text
+        question = identify.ids.who_question
+        assert identify.card_waiting and "请先选择" in question.text and question.height > 0
+        assert question.y > identify.ids.who.top - 1  # right above 本人办理 / 代他人办理
         assert not identify.ids.for_self.text.startswith("✓") and journey.session.identity is None
     show_scene(hw, "face")
     ui.tap(identify.ids.for_other)
