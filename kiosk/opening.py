@@ -23,14 +23,14 @@ from kiosk.workdays import Tables, is_working_day
 Days = Literal["workdays", "workdays_and_saturday", "every_day"]
 LOOK_AHEAD_DAYS = 21  # the longest holiday (Spring Festival with its weekends) is 9 days
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # {month_abbr}
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"),
+          N_("Oct"), N_("Nov"), N_("Dec"))  # {month_abbr}: Dec, 12月
 # A site file's distance, as operators write it (data, not a message): "50 m", "2.3 km", "约800米", "1公里".
 _DISTANCE = re.compile(r"^\s*(?:约|about\s+|~)?\s*(\d+(?:\.\d+)?)\s*(?:(?P<km>km|公里|千米)|m|米)\s*$", re.IGNORECASE)
 _NEXT_TO_DIGIT = re.compile(r"(?<=\d) | (?=\d)")
-# Opens today / tomorrow / the day after, else on a date; each template may use every argument
-# ({time} {weekday} {day} {month} {month_abbr}): the en catalog names the date of the day after tomorrow.
+# Opens today / tomorrow / the day after (后天), else on a date.
 _OPENS_ON = {0: N_("Opens today at {time}"), 1: N_("Opens tomorrow at {time}"),
-             2: N_("Opens the day after tomorrow at {time}")}
+             2: N_("Opens the day after tomorrow ({weekday}) at {time}")}
 _OPENS_ON_DATE = N_("Opens {weekday} {day} {month_abbr} at {time}")
 
 
@@ -108,8 +108,8 @@ def opening_words(opening: Opening | None, now: dt.datetime, lang: str) -> str:
         return _glued(t("Open now, until {time}").format(time=_clock(at)))
     days_ahead = (at.date() - now.date()).days
     phrase = _OPENS_ON.get(days_ahead, _OPENS_ON_DATE)
-    return _glued(t(phrase).format(time=_clock(at), weekday=t(WEEKDAYS[at.weekday()]), day=at.day, month=at.month,
-                                   month_abbr=MONTHS[at.month - 1]))
+    weekday, month = t(WEEKDAYS[at.weekday()]), t(MONTHS[at.month - 1])
+    return _glued(t(phrase).format(time=_clock(at), weekday=weekday, day=at.day, month_abbr=month))
 
 
 def distance_words(distance: str, lang: str) -> str:

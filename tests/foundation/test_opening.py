@@ -38,8 +38,8 @@ def words(now: dt.datetime, days, hours: str, lang: str = "zh_CN") -> str:
         (dt.datetime(2027, 2, 4, 20, 0), "workdays", "09:00-17:00", "2月15日（周一）9:00 开门",
          "Opens Mon 15 Feb at 9:00"),
         (dt.datetime(2027, 2, 4, 20, 0), "every_day", "09:00-17:00", "明天 9:00 开门", "Opens tomorrow at 9:00"),
-        # a Saturday evening: 后天 in Chinese, the date in English (no one says "the day after tomorrow" on a sign)
-        (dt.datetime(2026, 12, 5, 20, 0), "workdays", "09:00-17:00", "后天 9:00 开门", "Opens Mon 7 Dec at 9:00"),
+        # a Saturday evening: 后天 with its weekday in Chinese, the weekday alone in English
+        (dt.datetime(2026, 12, 5, 20, 0), "workdays", "09:00-17:00", "后天（周一）9:00 开门", "Opens Mon at 9:00"),
     ],
 )  # fmt: skip
 def test_when_it_opens_next(now, days, hours, zh, en):
