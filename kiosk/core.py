@@ -67,7 +67,8 @@ class Kiosk:
         self._site_stamp = self._site_file_stamp()
         self._site_watch: threading.Thread | None = None
         self._closing = threading.Event()
-        self._starting: threading.Thread | None = None  # start_hardware_later's worker
+        self._starting: list[threading.Thread] = []  # start_hardware_later's workers
+        self._beacon = False  # the running hardware is safe mode's beacon (start_beacon), not the full set
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._hardware_lock = threading.RLock()  # start, restart and close of the hardware, one at a time
@@ -148,8 +149,9 @@ class Kiosk:
         from kiosk.hardware import Hardware
 
         with self._hardware_lock:
-            if self._hardware is not None:
+            if self._hardware is not None and not self._beacon:
                 return self._hardware  # a second caller gets the running hardware, not a second set of devices
+            self._stop_hardware()  # safe mode's beacon, if one runs, gives way to the full start it retries
             self._hardware_wanted = True
             audit = self._open_audit()
             if self.settings.fleet.repo_url and self._fleet is None:
@@ -164,31 +166,48 @@ class Kiosk:
             self._use_hardware(hardware)
             return hardware
 
-    def start_hardware_later(self, started: Callable[[Hardware], None],
-                             failed: Callable[[BaseException], None]) -> None:  # fmt: skip
-        """``start_hardware`` on a worker thread, so the first frame does not wait for devices, simulators and
-        the platform (about a second here); ``started`` or ``failed`` is called on that thread."""
+    def start_beacon(self) -> Hardware:
+        """Safe mode after a failed hardware start (``hardware_failed``): the audit trail and the platform client
+        alone — no device, no outbox, nothing that serves a resident — so the heartbeat still tells the operator
+        why the kiosk is out of service while the full start is retried (``start_hardware`` replaces it). Running
+        hardware is returned as it is."""
+        from kiosk.hardware import Hardware
+
+        with self._hardware_lock:
+            if self._hardware is None:
+                beacon = Hardware.start(self.settings, self.data_dir, audit=self._open_audit(), devices=False,
+                                        outbox=False)  # fmt: skip
+                self._use_hardware(beacon, beacon=True)
+            assert self._hardware is not None
+            return self._hardware
+
+    def start_hardware_later(self, started: Callable[[Hardware], None], failed: Callable[[BaseException], None],
+                             *, beacon: bool = False) -> None:  # fmt: skip
+        """``start_hardware`` (``start_beacon`` with ``beacon``) on a worker thread, so the first frame does not
+        wait for devices, simulators and the platform (about a second here); ``started`` or ``failed`` is called
+        on that thread."""
 
         def start() -> None:
             try:
-                hardware = self.start_hardware()
+                hardware = self.start_beacon() if beacon else self.start_hardware()
             except Exception as error:
-                log.exception("the hardware did not start")
+                log.exception("safe mode's heartbeat did not start" if beacon else "the hardware did not start")
                 failed(error)
                 return
             started(hardware)
 
-        self._starting = threading.Thread(target=start, name="hardware-start", daemon=True)
-        self._starting.start()
+        self._starting = [thread for thread in self._starting if thread.is_alive()]
+        self._starting.append(threading.Thread(target=start, name="hardware-start", daemon=True))
+        self._starting[-1].start()
 
     def close(self) -> None:
         self._closing.set()
         watch, self._site_watch = self._site_watch, None
         if watch is not None:
             watch.join(10)
-        starting, self._starting = self._starting, None
-        if starting is not None:
-            starting.join(120)  # a kiosk stopped while starting still closes what started (a private pcscd)
+        starting, self._starting = self._starting, []
+        for thread in starting:
+            thread.join(120)  # a kiosk stopped while starting still closes what started (a private pcscd)
         fleet, self._fleet = self._fleet, None
         if fleet is not None:
             fleet.stop()
@@ -215,8 +234,9 @@ class Kiosk:
                 self._audit.record("audit.quarantined", "system", kept=str(moved))
         return self._audit
 
-    def _use_hardware(self, hardware: Hardware) -> None:
-        """Make started hardware the running one; when that fails, it is stopped (never left running unowned)."""
+    def _use_hardware(self, hardware: Hardware, beacon: bool = False) -> None:
+        """Make started hardware the running one; when that fails, it is stopped (never left running unowned).
+        ``beacon``: safe mode's (``start_beacon``), which says nothing of whether the configuration runs."""
         from kiosk.safe_mode import CatalogUnavailable
 
         try:
@@ -224,7 +244,7 @@ class Kiosk:
                 office = office_for(self.settings, self.catalog, hardware)
             except CatalogUnavailable:  # safe mode: no applications, but the heartbeat and fleet updates still run
                 office = None
-            self._hardware, self._office = hardware, office
+            self._hardware, self._office, self._beacon = hardware, office, beacon
             self.journey.attach(hardware.devices)
             self.hardware_changed.fire(hardware)
         except BaseException:
@@ -233,12 +253,12 @@ class Kiosk:
             else:
                 hardware.stop()
             raise
-        if self._fleet is not None:
+        if self._fleet is not None and not beacon:
             self._fleet.hardware_started()  # the applied bundle runs: a later boot failure is not its fault
 
     def _stop_hardware(self) -> None:
         """Every consumer lets go first (the event), then the devices, simulators and outbox stop."""
-        hardware, self._hardware, self._office = self._hardware, None, None
+        hardware, self._hardware, self._office, self._beacon = self._hardware, None, None, False
         if hardware is None:
             return
         self.journey.attach({})

@@ -15,7 +15,8 @@ running where one is configured so a fix can arrive, and says why in the heartbe
   heartbeat and the fleet updater run on what can be known (``beacon_settings``), so the operator still sees the
   kiosk and why it is out of service;
 - ``catalog_unavailable``: no catalog loads at all; ``font_missing``: no CJK font renders;
-- ``hardware_failed``: devices, platform client or stores did not start (retried with back-off).
+- ``hardware_failed``: devices, platform client or stores did not start (retried with back-off); between the
+  retries the platform client alone runs for the heartbeat (``Kiosk.start_beacon``).
 """
 
 from __future__ import annotations

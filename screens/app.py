@@ -216,6 +216,8 @@ class TongbanApp(App):
             self.add_screens()
             self.root.current = "home"
             watchdog.status("home screen shown")
+            if self.staff_desk is not None and self.staff_desk.heartbeat is not None:
+                self.staff_desk.heartbeat.beat_now()  # the operator learns at once that it serves again
         if not self.core.health.in_service:
             self.safe_mode.hardware_started(hardware)
 

@@ -3,8 +3,10 @@
 While the kiosk cannot serve, the app keeps its UI loop (so the watchdog is fed), shows the out-of-service
 screen, tells systemd why (``STATUS=``), and — unless starting the configured parts would pretend to serve —
 starts the hardware anyway for the heartbeat and the fleet updater, so the operator sees the reason and a fix can
-arrive. A fix ends safe mode: a fleet bundle applied or the site file edited restarts the kiosk (exit 75, which
-systemd restarts at once); a hardware start that failed is retried with back-off and the kiosk comes back by itself.
+arrive. When the hardware itself does not start, its beacon does (``Kiosk.start_beacon``: the platform client
+alone) and the heartbeat goes on from it between the retries. A fix ends safe mode: a fleet bundle applied or the
+site file edited restarts the kiosk (exit 75, which systemd restarts at once); a hardware start that failed is
+retried with back-off and the kiosk comes back by itself.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class SafeMode:
         self._site_stamp = self._site_file_stamp()
         self._events: list[Any] = []
         self.resume = False  # a retried hardware start that succeeds puts the kiosk back in service
+        # whatever the hardware becomes, the heartbeat on the one before it ends (its client is stopping)
+        self._unlink = app.core.hardware_changed.connect(lambda _hardware: self._stop_heartbeat())
 
     @property
     def health(self) -> Any:
@@ -54,13 +58,17 @@ class SafeMode:
             self._events.append(Clock.schedule_interval(self._check_site_file, SITE_FILE_CHECK_S))
 
     def hardware_started(self, hardware: Any) -> None:
-        """Safe mode with the hardware up: only the heartbeat (the reason reaches the operator) and the fleet
-        updater the core started; no resident service."""
+        """Safe mode with the hardware (or its beacon) up: only the heartbeat (the reason reaches the operator) and
+        the fleet updater the core started; no resident service. An installed staff desk beats itself: it attaches
+        to whatever hardware the core runs."""
         from kiosk.fleet.console_link import ConsoleLink, ConsoleLinkError
         from kiosk.heartbeat import Heartbeat
 
-        if hardware.client is None or self.heartbeat is not None:
+        desk = self.app.staff_desk
+        if hardware.client is None or self.heartbeat is not None or (desk is not None and desk.installed):
             return
+        if self.app.core.hardware is not hardware or self.health.in_service:
+            return  # replaced meanwhile, or back in service
         try:
             self.console_link = ConsoleLink.from_settings(self.app.core.settings)  # the operators' console too
         except ConsoleLinkError as error:
@@ -77,6 +85,12 @@ class SafeMode:
         log.error("hardware did not start; next try in %.0f s", self._retry_s)
         self._events.append(Clock.schedule_once(lambda _dt: self.app.start_hardware(), self._retry_s))
         self._retry_s = min(self._retry_s * 2, RETRY_MAX_S)
+        if self.health.hardware_allowed:  # meanwhile the operator sees the kiosk and why: the beacon's heartbeat
+            self.app.core.start_hardware_later(
+                lambda beacon: self.app.on_ui_thread(lambda: self.hardware_started(beacon)),
+                lambda error: log.error("no heartbeat while out of service: %s", error),  # no platform client either
+                beacon=True,
+            )
 
     def config_changed(self) -> None:
         """A fleet bundle was applied while out of service: start again on it."""
@@ -92,6 +106,10 @@ class SafeMode:
         for event in self._events:
             event.cancel()
         self._events.clear()
+        self._unlink()
+        self._stop_heartbeat()
+
+    def _stop_heartbeat(self) -> None:
         if self.heartbeat is not None:
             self.heartbeat.stop()
             self.heartbeat = None

@@ -91,6 +91,11 @@ class StaffDesk(EventDispatcher):
         return self.core.hardware
 
     # -- wiring ----------------------------------------------------------------------------------------
+    @property
+    def installed(self) -> bool:
+        """Installed on the app's screens (not in safe mode from the start): it attaches to the core's hardware."""
+        return self._manager is not None
+
     def install(self, manager: Any) -> None:
         self._manager = manager
         Window.bind(on_touch_down=self._on_window_touch)

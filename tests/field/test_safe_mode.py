@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -113,18 +114,28 @@ def test_a_corrupt_audit_trail_is_quarantined_and_the_fault_kept_in_plain_json(s
 
 
 def test_a_hardware_start_that_fails_is_out_of_service_and_retried_until_it_works(service: Service) -> None:
-    credentials = service.tmp / "platform.token"  # the installer forgot the credentials file
-    site = service.tmp / "kiosk.toml"
-    site.write_text(f'[platform]\nurl = "https://127.0.0.1:9"\ncredentials_file = "{credentials}"\n', "utf-8")
-    service.start(config=site)
+    """Out of service, the heartbeat still reaches the operator (the platform client alone: safe mode's beacon)
+    with the reason, while the hardware is retried; it comes back by itself, and says so at once."""
+    service.data_dir.mkdir()
+    key = service.data_dir / "outbox.key"
+    key.write_bytes(b"\x07" * 9)  # a botched restore cut the outbox's sealing key short: the outbox cannot open
+    service.start()
     assert status_of(service) == "home screen shown"  # the first frame comes before the hardware
     down = service.notify.wait_for(lambda m: m.fields.get("STATUS", "").startswith("out of service"), 120,
                                    "out of service after the failed hardware start")  # fmt: skip
-    assert "hardware_failed" in down.fields["STATUS"] and "platform.token" in down.fields["STATUS"]
+    assert "hardware_failed" in down.fields["STATUS"] and "outbox.key" in down.fields["STATUS"]
     service.notify.wait_for(ping, service.watchdog_s, "WATCHDOG=1 while out of service")
-    credentials.write_text("a-device-token\n", "utf-8")
+    beat = service.wait_heartbeat()  # the platform simulator heard it: out of service, and why
+    assert beat["in_service"] is False and str(beat["service_reason"]).startswith("hardware_failed: "), beat
+    assert "outbox.key" in str(beat["service_reason"]) and beat["devices"] == {}  # no device serves anyone
+    assert beat["last_start_fault"]["code"] == "hardware_failed"
+    key.write_bytes(bytes(range(32)))  # the technician restores the key from the backup
     service.notify.wait_for(lambda m: m.fields.get("STATUS") == "home screen shown", 120, "back in service")
     assert service.main is not None and service.main.poll() is None  # the same process: no restart needed
+    deadline = time.monotonic() + 60
+    while not any(b["in_service"] is True for b in service.heartbeats()):  # sent at once, not a period later
+        assert time.monotonic() < deadline, service.heartbeats()[-1]
+        time.sleep(0.2)
     assert service.stop() == 0, service.stderr()
     assert service.leftovers() == {}
 
