@@ -1,7 +1,8 @@
 """What a resident sees on a rendered screen, judged: no shortened title ("…"), no text overflowing its widget,
-no word broken inside a line and no line starting with closing punctuation (screens.linebreak's rules), every
-text ≥ 7:1 against what is really drawn behind it and every edge of a control or card ≥ 3:1 against its
-surroundings (the elder targets, screens.theme).
+nothing (text or control) past the screen's edges unless a scroll view clips it, no word broken inside a line
+and no line starting with closing punctuation (screens.linebreak's rules), every text ≥ 7:1 against what is
+really drawn behind it and every edge of a control or card ≥ 3:1 against its surroundings
+(the elder targets, screens.theme).
 
 Contrast is measured on the pixels of the rendered screen (``Widget.export_as_image``), not on palette names: a
 faded disabled button, yellow on yellow or a card the same colour as the page are found wherever they come from.
@@ -20,7 +21,7 @@ from screens.theme import EDGE_TARGET, TEXT_TARGET, contrast_ratio
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # shortened, overflow, break, text-contrast, edge-contrast
+    kind: str  # shortened, overflow, break, outside, text-contrast, edge-contrast
     what: str
 
     def __str__(self) -> str:
@@ -59,6 +60,24 @@ def _visible_rect(widget, screen) -> tuple[float, float, float, float] | None:
     if rect[2] - rect[0] < 4 or rect[3] - rect[1] < 4:
         return None
     return rect[0], rect[1], rect[2], rect[3]
+
+
+def _outside(widget, screen) -> str | None:
+    """Which sides of the screen ``widget`` reaches past (content pushed above the top by a column taller than the
+    screen, say); None when it lies inside, or inside a scroll view, which clips it on purpose."""
+    from kivy.uix.scrollview import ScrollView
+
+    parent = widget.parent
+    while parent is not None and parent is not screen:
+        if isinstance(parent, ScrollView):
+            return None
+        parent = parent.parent
+    sx, sy = screen.to_window(*screen.pos)
+    x, y = widget.to_window(*widget.pos)
+    x, y = x - sx, y - sy
+    sides = [side for side, past in (("top", y + widget.height > screen.height + 2), ("bottom", y < -2),
+                                     ("left", x < -2), ("right", x + widget.width > screen.width + 2)) if past]
+    return ", ".join(sides) or None
 
 
 def _fully_visible(widget, screen) -> bool:
@@ -112,6 +131,11 @@ def check_screen(screen, pixels: np.ndarray | None = None, contrast: bool = True
     if contrast and pixels is None:
         pixels = render_pixels(screen)
     for widget, alpha in walk_visible(screen):
+        if (isinstance(widget, Label) and _label_text(widget).strip()) or _is_edge_widget(widget):
+            past = _outside(widget, screen)
+            if past:
+                text = str(getattr(widget, "text", ""))[:40]
+                problems.append(Problem("outside", f"{type(widget).__name__} {text!r} past the screen's {past}"))
         if isinstance(widget, Label) and _label_text(widget).strip():
             problems += _label_problems(widget, screen, pixels if contrast else None, alpha)
         if contrast and pixels is not None and _is_edge_widget(widget) and alpha >= 0.99:

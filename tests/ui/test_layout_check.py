@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ui.layout_check import check_screen, render_pixels
+from tests.ui.layout_check import check_screen, render_pixels, walk_visible
 
 pytestmark = pytest.mark.ui
 
@@ -46,9 +46,12 @@ def _browse(screen) -> None:
 
 def _evaluate_poor(screen) -> None:
     screen.pick(2)
-    reasons = screen.ids.reasons.children
-    if reasons:
-        screen.toggle_reason(reasons[-1].reason)
+    grid = screen.ids.reasons
+    # half the reasons chosen (✓ and bold make a label wider), as a checkerboard: two chosen side by side would
+    # hide each other's edge from the check; 办事指南不准确、不清楚 (the second) among them
+    for index, toggle in enumerate(reversed(grid.children)):
+        if (index // grid.cols + index % grid.cols) % 2 == 1:
+            screen.toggle_reason(toggle.reason)
 
 
 def _evaluate_good(screen) -> None:
@@ -78,6 +81,7 @@ def _form_keyboard(mode: str) -> Callable[[object], None]:
         from kiosk.form_input import input_kind
 
         screen.focus(next(f.key for f in screen._fields() if input_kind(str(f.type)) == "chinese"))
+        screen.offers = ["北京市东城区景山前街4号院东区5号楼3单元501室"]  # the card's address offered too
         _keyboard_in(mode, screen.ids.keyboard)
 
     return apply
@@ -105,6 +109,10 @@ def _mode(mode: str) -> Callable[[object], None]:
 
 def _for_other(screen) -> None:
     screen.for_other = True  # 代他人办理 chosen (the flag only: the probe's journey stays as it is)
+
+
+def _all_ways(screen) -> None:
+    screen.card_ok = screen.qr_ok = True  # a card reader and a camera ready: every way offered
 
 
 def _principal_entered(screen) -> None:
@@ -166,7 +174,7 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
     "identify": [("for_other", _for_other)],
-    "principal": [("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
+    "principal": [("ways", _all_ways), ("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
     "submitting": [("held", _held)],
     "receipt": [("submitted", _submitted(False)), ("queued", _submitted(True))],
 }
@@ -217,6 +225,7 @@ def test_every_screen_reads_whole_and_clear(kiosk_app, session, variant):
     classes = _screen_classes(app)
     assert len(classes) >= 15
     listeners = app.services.journey._wipe_listeners
+    call = app.t("Call staff")
     for screen_name, cls in classes:
         registered = len(listeners)
         screen = cls(name=screen_name, size_hint=(None, None))  # its own name: the step indicator uses it
@@ -231,6 +240,9 @@ def test_every_screen_reads_whole_and_clear(kiosk_app, session, variant):
                 pixels = render_pixels(screen)
                 label = f"{name}/{screen_name}" + (f"/{state}" if state else "")
                 problems += [f"{label}: {p}" for p in check_screen(screen, pixels)]
+                if not screen_name.startswith("staff_") and not any(
+                        getattr(w, "text", None) == call and not w.disabled for w, _a in walk_visible(screen)):
+                    problems.append(f"{label}: no {call!r}: a person must be one touch away on every screen")
                 if out:
                     _save(pixels, Path(out) / (label.replace("/", "-") + ".png"))
         finally:
@@ -247,8 +259,8 @@ def _save(pixels, path: Path) -> None:
 
 
 def test_the_check_sees_what_the_issue_showed(kiosk_app):
-    """The check is not vacuous: a title shortened to "…", yellow on yellow, 删/除 and a card as dark as the page
-    are each reported."""
+    """The check is not vacuous: a title shortened to "…", yellow on yellow, 删/除, a label pushed above the top of
+    the screen and a card as dark as the page are each reported."""
     from kivy.core.window import Window
     from kivy.graphics import Color, Rectangle
     from kivy.uix.behaviors import ButtonBehavior
@@ -274,14 +286,15 @@ def test_the_check_sees_what_the_issue_showed(kiosk_app):
             Color(1, 0.83, 0, 1)
             Rectangle(pos=faint.pos, size=faint.size)
         broken = Label(text="删除", text_size=(50, None), size=(50, 200), pos=(100, 1200), **fixed)
+        pushed = Label(text="结束办理", size=(300, 100), pos=(100, 1880), **fixed)  # a column taller than the screen
         card = Card(size_hint=(None, None), size=(400, 200), pos=(100, 800))
         with card.canvas.before:
             Color(0x14 / 255, 0x14 / 255, 0x14 / 255, 1)
             Rectangle(pos=card.pos, size=card.size)
-        for widget in (title, faint, broken, card):
+        for widget in (title, faint, broken, pushed, card):
             page.add_widget(widget)
         kiosk_app.tick(3)
         kinds = {problem.kind for problem in check_screen(page)}
-        assert {"shortened", "text-contrast", "break", "edge-contrast"} <= kinds, kinds
+        assert {"shortened", "text-contrast", "break", "outside", "edge-contrast"} <= kinds, kinds
     finally:
         Window.remove_widget(page)
