@@ -102,12 +102,17 @@ def qr_scanner() -> Image.Image:
     return image
 
 
-def camera() -> Image.Image:
-    image, draw = _canvas()
+def _kiosk_lens(draw: ImageDraw.ImageDraw) -> None:
+    """The top of the kiosk with the camera's lens in the middle (what a face or a receipt turns towards)."""
     draw.rounded_rectangle([120, 20, 680, 120], radius=24, fill=PANEL, outline=INK, width=W)  # top of the kiosk
     draw.ellipse([360, 30, 440, 110], fill=DARK, outline=INK, width=W)  # the lens
     draw.ellipse([385, 55, 415, 85], fill=BLUE)
     draw.ellipse([386, 57, 398, 69], fill=PAPER)
+
+
+def camera() -> Image.Image:
+    image, draw = _canvas()
+    _kiosk_lens(draw)
     # the face inside the oval, looking up at the lens
     draw.ellipse([250, 180, 550, 580], outline=GREEN, width=10)
     draw.ellipse([300, 230, 500, 500], fill=SKIN, outline=INK, width=W)
@@ -120,10 +125,7 @@ def camera() -> Image.Image:
 
 def receipt_qr() -> Image.Image:
     image, draw = _canvas()
-    draw.rounded_rectangle([120, 20, 680, 120], radius=24, fill=PANEL, outline=INK, width=W)  # top of the kiosk
-    draw.ellipse([360, 30, 440, 110], fill=DARK, outline=INK, width=W)  # the lens
-    draw.ellipse([385, 55, 415, 85], fill=BLUE)
-    draw.ellipse([386, 57, 398, 69], fill=PAPER)
+    _kiosk_lens(draw)
     # the receipt, held up with its QR code towards the lens
     draw.rectangle([270, 200, 530, 560], fill=PAPER, outline=INK, width=W)
     for row in range(3):

@@ -294,18 +294,29 @@ class Journey:
             self._detach.append(device.subscribe(self._listener(role)))
         self.emit("devices")
 
-    def read_lying_cards(self) -> None:
-        """A screen began taking cards (``card_roles``): a card already lying on one of those readers was
-        reported once, when nobody listened (put down on the home screen, or left there after an earlier
-        step), and a reader reports a card once per placement. It is read again and counts as placed now,
-        so a resident need not lift it and put it back."""
+    def _lying_card_readers(self) -> list[CardReader]:
+        """The readers of ``card_roles`` (ready) with a card on them now."""
+        lying: list[CardReader] = []
         for role in CARD_READERS:
             device = self._devices.get(role)
             if role not in self.card_roles or not isinstance(device, CardReader) or not self.ready(role):
                 continue
             if device.status().fields.get("card_present"):
-                # no deadline of its own: each exchange with the reader has its timeout (a loaded machine is slow)
-                device.read_again(timeout=None).add_done_callback(_log_failed_reread)
+                lying.append(device)
+        return lying
+
+    def card_lying(self) -> bool:
+        """A card lies on a reader of ``card_roles``, reported before anyone listened (see ``read_lying_cards``)."""
+        return bool(self._lying_card_readers())
+
+    def read_lying_cards(self) -> None:
+        """A screen began taking cards (``card_roles``): a card already lying on one of those readers was
+        reported once, when nobody listened (put down on the home screen, or left there after an earlier
+        step), and a reader reports a card once per placement. It is read again and counts as placed now,
+        so a resident need not lift it and put it back."""
+        for device in self._lying_card_readers():
+            # no deadline of its own: each exchange with the reader has its timeout (a loaded machine is slow)
+            device.read_again(timeout=None).add_done_callback(_log_failed_reread)
 
     def _listener(self, role: str) -> Callable[[DeviceEvent], None]:
         """Device events arrive on the device's thread: through ``dispatch``, like every completion."""

@@ -17,13 +17,21 @@ from typing import Literal
 
 import chinese_calendar
 
+from kiosk.i18n import N_, translator
 from kiosk.workdays import Tables, is_working_day
 
 Days = Literal["workdays", "workdays_and_saturday", "every_day"]
 LOOK_AHEAD_DAYS = 21  # the longest holiday (Spring Festival with its weekends) is 9 days
-WEEKDAYS_ZH = "一二三四五六日"
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_DISTANCE = re.compile(r"^\s*(?:约|about\s+|~)?\s*(\d+(?:\.\d+)?)\s*(m|km|米|公里|千米)\s*$", re.IGNORECASE)
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("May"), N_("Jun"), N_("Jul"), N_("Aug"), N_("Sep"),
+          N_("Oct"), N_("Nov"), N_("Dec"))  # {month_abbr}: Dec, 12月
+# A site file's distance, as operators write it (data, not a message): "50 m", "2.3 km", "约800米", "1公里".
+_DISTANCE = re.compile(r"^\s*(?:约|about\s+|~)?\s*(\d+(?:\.\d+)?)\s*(?:(?P<km>km|公里|千米)|m|米)\s*$", re.IGNORECASE)
+_NEXT_TO_DIGIT = re.compile(r"(?<=\d) | (?=\d)")
+# Opens today / tomorrow / the day after (后天), else on a date.
+_OPENS_ON = {0: N_("Opens today at {time}"), 1: N_("Opens tomorrow at {time}"),
+             2: N_("Opens the day after tomorrow ({weekday}) at {time}")}
+_OPENS_ON_DATE = N_("Opens {weekday} {day} {month_abbr} at {time}")
 
 
 @dataclass(frozen=True)
@@ -84,22 +92,24 @@ def hours_words(hours: str) -> str:
     return f"{_clock(opens)}–{_clock(closes)}"
 
 
+def _glued(text: str) -> str:
+    """A number stays on one line with the words beside it ("明天 9:00 开门", "Mon 8 Dec", "at 9:00", "about 50 m"):
+    the spaces next to a digit become no-break spaces, in every language's phrasing."""
+    return _NEXT_TO_DIGIT.sub("\u00a0", text)
+
+
 def opening_words(opening: Opening | None, now: dt.datetime, lang: str) -> str:
-    """"Open now, until 17:30" / "明天 8:30 开门" / "12月8日（周一）9:00 开门", with no-break spaces so a day and
-    its time stay on one line."""
-    nb = "\u00a0"
+    """"Open now, until 17:30" / "明天 8:30 开门" / "12月8日（周一）9:00 开门" in the catalog's words for ``lang``."""
+    t = translator(lang)
     if opening is None:
-        return "近期不开放" if lang == "zh_CN" else "Not open in the coming weeks"
+        return t("Not open in the coming weeks")
     at = opening.at
     if opening.open_now:
-        return f"现在开放，{_clock(at)}关门" if lang == "zh_CN" else f"Open now, until{nb}{_clock(at)}"
+        return _glued(t("Open now, until {time}").format(time=_clock(at)))
     days_ahead = (at.date() - now.date()).days
-    if lang == "zh_CN":
-        named = {0: "今天", 1: "明天", 2: "后天"}.get(days_ahead)
-        day = f"{named}{nb}" if named else f"{at.month}月{at.day}日（周{WEEKDAYS_ZH[at.weekday()]}）"
-        return f"{day}{_clock(at)}{nb}开门"
-    day = {0: "today", 1: "tomorrow"}.get(days_ahead) or f"{WEEKDAYS_EN[at.weekday()]}{nb}{at.day}{nb}{at:%b}"
-    return f"Opens {day} at{nb}{_clock(at)}"
+    phrase = _OPENS_ON.get(days_ahead, _OPENS_ON_DATE)
+    weekday, month = t(WEEKDAYS[at.weekday()]), t(MONTHS[at.month - 1])
+    return _glued(t(phrase).format(time=_clock(at), weekday=weekday, day=at.day, month_abbr=month))
 
 
 def distance_words(distance: str, lang: str) -> str:
@@ -108,10 +118,8 @@ def distance_words(distance: str, lang: str) -> str:
     match = _DISTANCE.match(distance)
     if not match:
         return distance.strip()
-    value, unit = match.group(1), match.group(2).lower()
-    metres = float(value) * (1000 if unit in ("km", "公里", "千米") else 1)
+    metres = float(match.group(1)) * (1000 if match.group("km") else 1)
+    t = translator(lang)
     if metres < 1000:
-        number, zh_unit, en_unit = f"{metres:.0f}", "米", "m"
-    else:
-        number, zh_unit, en_unit = f"{metres / 1000:.1f}".removesuffix(".0"), "公里", "km"
-    return f"约{number}{zh_unit}" if lang == "zh_CN" else f"about\u00a0{number}\u00a0{en_unit}"
+        return _glued(t("about {number} m").format(number=f"{metres:.0f}"))
+    return _glued(t("about {number} km").format(number=f"{metres / 1000:.1f}".removesuffix(".0")))

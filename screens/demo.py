@@ -330,14 +330,14 @@ def _face_guided(app) -> bool:
             and face.guidance == app.core.t(GUIDANCE["too_far"]))
 
 
-def _past_the_face(app) -> bool:
-    """On the materials screen yet; a resident whose photo timed out while the camera was still being pointed at
-    them (a slow scene switch on a busy machine) presses 再试一次, as a person would."""
+def _past_the_face(app, then: str = "materials") -> bool:
+    """On the screen after the face (``then``) yet; a resident whose photo timed out while the camera was still
+    being pointed at them (a slow scene switch on a busy machine) presses 再试一次, as a person would."""
     if app.root.current == "face":
         face = _screen(app, "face")
         if face.error_text:
             _press(face.ids.retry)
-    return app.root.current == "materials"
+    return app.root.current == then
 
 
 def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path | None = None,
@@ -467,7 +467,8 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
 
 def journey_steps(hardware, out: Path) -> list[Step]:
     """The demo: the scripted resident (``resident_steps``) with the idle warning shown on the form, then a
-    progress lookup by the receipt's QR, help, and the home screen in English."""
+    progress lookup by the receipt's QR, help, an agent applying for someone else (``agent_steps``), and the home
+    screen in English."""
     record: dict = {}
 
     def progress(app):
@@ -488,5 +489,60 @@ def journey_steps(hardware, out: Path) -> list[Step]:
         Step("21-progress", progress, until=lambda app: len(_screen(app, "progress").ids.timeline.children) > 0,
              timeout=40),
         Step("22-help", lambda app: app.navigate("help")),
-        Step("23-home-en", lambda app: (app.go_home(), app.core.set_language("en"))),
+        *agent_steps(hardware, demo_card()),
+        Step("29-home-en", lambda app: (app.go_home(), app.core.set_language("en"))),
+    ]
+
+
+# 个人参保证明查询打印: may be done for someone else (帮办代办); its principal typed in with the 授权委托书.
+AGENT_ITEM = "330199000101310000"
+PRINCIPAL_ID_STEM = "33019919300101002"  # the principal's ID number without its check digit (computed)
+
+
+def agent_steps(hardware, card) -> list[Step]:
+    """帮办代办: the agent put their card ``card`` on the reader before choosing the service; the identify screen
+    asks for whom before reading it → 代他人办理 → the agent's face → the principal's screen → the principal
+    typed in (name by pinyin, ID number on the digit pad) → the materials with the 授权委托书 → the agent ends."""
+
+    heard: list[str] = []
+    listening: dict = {}
+
+    def card_first(app):
+        app.go_home()
+        listening["detach"] = hardware.devices["idcard"].subscribe(lambda event: heard.append(event.kind))
+        hardware.sims.idcard.place(card)  # on the home screen a card alone starts nothing (read, ignored)
+
+    def identify(app):
+        listening.pop("detach")()
+        _screen(app, "search").choose("item", AGENT_ITEM)
+        _press(_screen(app, "guide").ids.apply)
+
+    def entered(app):
+        from drivers.identity import check_digit
+
+        hardware.sims.idcard.remove()  # the agent's card: checked, taken back (no countdown for an agent)
+        principal = _screen(app, "principal")
+        _press(principal.ids.by_entry)
+        keyboard = principal.ids.keyboard
+        keyboard.set_mode("pinyin")
+        for ch in "wangfang":
+            keyboard.on_letter(ch)
+        keyboard.pick(keyboard.cands.index("王芳") if "王芳" in keyboard.cands else 0)  # the phrase candidate
+        principal.focus("id_number")
+        for ch in PRINCIPAL_ID_STEM + check_digit(PRINCIPAL_ID_STEM):
+            principal.on_digit(ch)
+
+    def ended(app):
+        app.cancel_session()
+
+    return [
+        scene_step("23-face-scene", hardware, "face"),
+        Step("23-agent-card-down", card_first, until=lambda _app: "identity_read" in heard, shoot=False),
+        Step("24-agent-identify", identify, until=lambda app: _screen(app, "identify").card_waiting),
+        Step("25-principal", lambda app: _press(_screen(app, "identify").ids.for_other),
+             until=lambda app: _past_the_face(app, "principal"), timeout=60),
+        Step("26-principal-entered", entered),
+        Step("27-agent-materials", lambda app: _press(_screen(app, "principal").ids.confirm_entry),
+             until=lambda app: app.root.current == "materials"),
+        Step("28-agent-ended", ended, until=lambda app: app.root.current == "home", shoot=False),
     ]

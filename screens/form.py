@@ -12,10 +12,11 @@ from kivy.factory import Factory
 from kivy.properties import ListProperty, StringProperty
 
 from kiosk.form_input import DIGIT_EXTRA, input_kind, options, suggestions
+from screens.keyboard_target import KeyboardTarget
 from screens.widgets import KioskScreen
 
 
-class FormScreen(KioskScreen):
+class FormScreen(KeyboardTarget, KioskScreen):
     focus_key: str = StringProperty("")
     keyboard: str = StringProperty("")  # chinese | digits | options | date | ""
     offers = ListProperty([])  # one-touch values for the focused field (the ID card's address)
@@ -107,24 +108,6 @@ class FormScreen(KioskScreen):
         self.set_value(value)
         for button in self.ids.options.children:
             button.chosen = button.text == value
-
-    # -- the keyboards' events -----------------------------------------------------------------------
-    def append(self, text: str) -> None:
-        self.set_value(self._value() + text)
-
-    def delete(self) -> None:
-        self.set_value(self._value()[:-1])
-
-    def erase(self) -> None:
-        self.set_value("")
-
-    def on_digit(self, key: str) -> None:
-        if key == "backspace":
-            self.delete()
-        elif key == "clear":
-            self.erase()
-        else:
-            self.append(key)
 
     def next(self) -> None:
         errors = self.journey.validate_form()

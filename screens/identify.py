@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.animation import Animation
-from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
 from drivers.contract import Code
 from kiosk.i18n import N_
+from screens.card_animation import CardAnimation
 from screens.widgets import KioskScreen
 
 # Completion / event codes in plain words (message ids).
@@ -27,9 +26,10 @@ PLAIN_ERRORS = {
     str(Code.DEVICE_NOT_READY): N_("The reader is not working. Please go to the counter."),
 }
 METHODS = ("idcard", "sscard", "qr")
+CARD_WAITING = N_("A card is already on the reader. First choose: for yourself, or for someone else?")
 
 
-class IdentifyScreen(KioskScreen):
+class IdentifyScreen(CardAnimation, KioskScreen):
     method: str = StringProperty("")
     status_text: str = StringProperty("")
     error_text: str = StringProperty("")
@@ -38,10 +38,11 @@ class IdentifyScreen(KioskScreen):
     qr_ok: bool = BooleanProperty(False)
     for_other: bool = BooleanProperty(False)  # 代他人办理 chosen: the person identifying now is the agent
     can_choose: bool = BooleanProperty(False)  # a service is chosen: 本人办理 / 代他人办理 is offered
+    # a card lay on the reader when the screen opened: read once the resident said for whom (本人 / 代他人)
+    card_waiting: bool = BooleanProperty(False)
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Choose how to prove who you are", **kwargs)
-        self._animation: Animation | None = None
 
     def on_pre_enter(self, *_args: object) -> None:
         self.refresh_methods()
@@ -51,7 +52,13 @@ class IdentifyScreen(KioskScreen):
         self.journey.card_roles = frozenset(("idcard", "sscard"))  # a card placed without choosing counts too
         self.can_choose = self.journey.session.target is not None and not self.journey.verified
         self.for_other = self.journey.session.for_other
-        self.journey.read_lying_cards()  # and one put down before this screen asked for it
+        self.card_waiting = False
+        if self.can_choose and self.journey.agent_allowed and self.journey.card_lying():
+            # put down before the resident could say whether it is for them or for someone else: ask first
+            self.card_waiting = True  # the question shows above the two choices (identify.kv who_question)
+            self.app.say(CARD_WAITING)
+        else:
+            self.journey.read_lying_cards()  # one put down before this screen asked for it counts as placed now
 
     def choose_applicant(self, for_other: bool) -> None:
         """本人办理 / 代他人办理: for someone else, the agent identifies first, then the principal's screen."""
@@ -62,8 +69,11 @@ class IdentifyScreen(KioskScreen):
             self.app.say(problem)
             return
         self.for_other, self.error_text = for_other, ""
+        reading = self._read_waiting_card()
         if for_other:
             self.app.say("You apply for someone else. First prove who you are, then the person you apply for")
+        elif reading:
+            self.app.say("Card found. Reading… please leave it on the reader")
         else:
             self.app.say("You apply for yourself. Choose how to prove who you are")
 
@@ -96,19 +106,17 @@ class IdentifyScreen(KioskScreen):
             self.journey.scan_identity_qr()
         self.journey.card_roles = frozenset((method,)) if method in ("idcard", "sscard") else frozenset()
         self._animate()
+        if method in ("idcard", "sscard"):
+            self._read_waiting_card()  # the card's way chosen: it is read for whom the ✓ says (本人 by default)
 
-    def _animate(self) -> None:
-        card = self.ids.card
-        card.offset = 1.0
-        self._animation = Animation(offset=0.0, duration=1.2, t="out_quad") + Animation(offset=0.0, duration=0.6)
-        self._animation.repeat = True
-        self._animation.start(card)
-
-    def _stop(self) -> None:
-        if self._animation is not None:
-            self._animation.cancel(self.ids.card)
-            self._animation = None
-        self.journey.cancel_capture("identity_qr")
+    def _read_waiting_card(self) -> bool:
+        """The resident answered for whom: the card that lay on the reader is read now (True when one was)."""
+        if not self.card_waiting or not self.journey.card_lying():  # (on the reader of the way chosen)
+            return False
+        self.card_waiting = False
+        self.status_text = self.app.core.t("Card found. Reading… please leave it on the reader")
+        self.journey.read_lying_cards()
+        return True
 
     # -- what the journey hears from the readers and the camera (on the UI thread) -------------------------
     def on_journey(self, payload: dict[str, Any]) -> None:
@@ -120,8 +128,7 @@ class IdentifyScreen(KioskScreen):
             self._card_event(str(payload.get("event")), payload)
         elif what == "identity" and self.method != "qr":
             self.status_text = t("Read: {name}").format(name=payload.get("masked_name", ""))
-            self._stop()
-            Clock.schedule_once(lambda _dt: self.app.navigate("face"), 0.6)
+            self._move_on("face")
         elif what == "qr_read" and self.method == "qr":
             self.status_text = t("Checking your code…")
         elif what == "qr_failed" and self.method == "qr":
@@ -142,9 +149,10 @@ class IdentifyScreen(KioskScreen):
             self.error_text = t(PLAIN_ERRORS.get(str(payload.get("code")), N_(
                 "The card could not be read. Please put it on the reader again.")))
         elif event == "card_removed":
+            self.card_waiting = False  # put down again, it is read at once: for whom the ✓ says
             self.status_text = t("The card was taken away before it was read. Please put it back.")
 
     def wipe(self) -> None:
         self._stop()
         self.method = self.status_text = self.error_text = ""
-        self.for_other = False
+        self.for_other = self.card_waiting = False

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.animation import Animation
-from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from screens.card_animation import CardAnimation
 from screens.identify import PLAIN_ERRORS
+from screens.keyboard_target import KeyboardTarget
 from screens.widgets import KioskScreen
 
 FIELDS = ("name", "id_number")
 
 
-class PrincipalScreen(KioskScreen):
+class PrincipalScreen(CardAnimation, KeyboardTarget, KioskScreen):
     mode: str = StringProperty("choose")  # choose | card | qr | enter
     status_text: str = StringProperty("")
     error_text: str = StringProperty("")
@@ -32,7 +32,6 @@ class PrincipalScreen(KioskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Whom do you apply for? Use their card or e-ID code, or enter their details",
                          **kwargs)
-        self._animation: Animation | None = None
         self._rows: dict[str, Any] = {}
 
     def on_pre_enter(self, *_args: object) -> None:
@@ -79,19 +78,6 @@ class PrincipalScreen(KioskScreen):
         else:
             self.status_text = ""
 
-    def _animate(self) -> None:
-        card = self.ids.card
-        card.offset = 1.0
-        self._animation = Animation(offset=0.0, duration=1.2, t="out_quad") + Animation(offset=0.0, duration=0.6)
-        self._animation.repeat = True
-        self._animation.start(card)
-
-    def _stop(self) -> None:
-        if self._animation is not None:
-            self._animation.cancel(self.ids.card)
-            self._animation = None
-        self.journey.cancel_capture("identity_qr")
-
     # -- typed in: name (Chinese keyboard) and ID number (digit pad with X) --------------------------------
     def _build_rows(self) -> None:
         t = self.app.core.t
@@ -123,23 +109,6 @@ class PrincipalScreen(KioskScreen):
         if row is not None:
             row.value = self._value()
             row.error = ""
-
-    def append(self, text: str) -> None:
-        self.set_value(self._value() + text)
-
-    def delete(self) -> None:
-        self.set_value(self._value()[:-1])
-
-    def erase(self) -> None:
-        self.set_value("")
-
-    def on_digit(self, key: str) -> None:
-        if key == "backspace":
-            self.delete()
-        elif key == "clear":
-            self.erase()
-        else:
-            self.append(key)
 
     def confirm_entry(self) -> None:
         problem = self.journey.enter_principal(self.entered_name, self.entered_id)
@@ -173,10 +142,9 @@ class PrincipalScreen(KioskScreen):
     def _principal(self, payload: dict[str, Any]) -> None:
         t = self.app.core.t
         if payload.get("ok"):
-            self._stop()
             self.status_text = t("You apply for: {name}").format(name=payload.get("masked_name", ""))
             self.error_text = ""
-            Clock.schedule_once(lambda _dt: self.app.navigate("materials"), 0.6)
+            self._move_on("materials")
             return
         message = t(str(payload.get("message") or ""))
         if self.mode == "enter":

@@ -38,12 +38,22 @@ def words(now: dt.datetime, days, hours: str, lang: str = "zh_CN") -> str:
         (dt.datetime(2027, 2, 4, 20, 0), "workdays", "09:00-17:00", "2月15日（周一）9:00 开门",
          "Opens Mon 15 Feb at 9:00"),
         (dt.datetime(2027, 2, 4, 20, 0), "every_day", "09:00-17:00", "明天 9:00 开门", "Opens tomorrow at 9:00"),
+        # a Saturday evening: 后天 with its weekday in Chinese, the weekday alone in English
+        (dt.datetime(2026, 12, 5, 20, 0), "workdays", "09:00-17:00", "后天（周一）9:00 开门", "Opens Mon at 9:00"),
     ],
 )  # fmt: skip
 def test_when_it_opens_next(now, days, hours, zh, en):
     now = now.replace(tzinfo=TZ)
     assert words(now, days, hours) == zh
     assert words(now, days, hours, "en") == en
+
+
+def test_a_day_and_its_time_stay_on_one_line():
+    now = dt.datetime(2026, 12, 11, 18, 0, tzinfo=TZ)
+    opening = next_opening(now, "workdays", "09:00-17:00", TABLES)
+    assert opening_words(opening, now, "zh_CN") == "12月14日（周一）9:00\u00a0开门"
+    assert opening_words(opening, now, "en") == "Opens Mon\u00a014\u00a0Dec at\u00a09:00"
+    assert opening_words(None, now, "zh_CN") == "近期不开放"
 
 
 def test_a_make_up_saturday_is_open_and_a_sunday_is_not():

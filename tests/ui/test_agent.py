@@ -12,7 +12,7 @@ from drivers.sim.idcard.cards import load_deck
 from kiosk.journey import Target
 from screens.demo import demo_card, show_scene
 from screens.widgets import personal_strings_left
-from tests.ui.conftest import settled_tap, wait_until, walk
+from tests.ui.conftest import card_put_down, settled_tap, wait_until, walk
 from tests.ui.test_journey import fill_form, sign
 
 pytestmark = pytest.mark.ui
@@ -53,20 +53,33 @@ def card_away(ui, hw) -> None:
     assert wait_until(ui, lambda: not reader.status().fields.get("card_present"), 10)
 
 
-def agent_identifies(ui, app, hw) -> None:
+def agent_identifies(ui, app, hw, card_lying: bool = False) -> None:
+    """The agent chooses 代他人办理 and identifies by card; ``card_lying``: the agent's card was put down on the
+    home screen, before the service was chosen — it waits for the choice, it is not taken as 本人办理."""
     card_away(ui, hw)
+    journey = app.services.journey
+    if card_lying:
+        app.navigate("home")
+        card_put_down(ui, hw, demo_card())
     identify = start(ui, app, ITEM)
     assert identify.can_choose and not identify.for_other
-    ui.tap(identify.ids.for_other)
-    assert app.services.journey.session.for_other and identify.for_other
-    assert identify.ids.for_other.text.startswith("✓")
+    if card_lying:
+        question = identify.ids.who_question
+        assert identify.card_waiting and "请先选择" in question.text and question.height > 0
+        assert question.y > identify.ids.who.top - 1  # right above 本人办理 / 代他人办理
+        assert not identify.ids.for_self.text.startswith("✓") and journey.session.identity is None
     show_scene(hw, "face")
-    ui.tap(identify.ids.idcard)
-    hw.sims.idcard.place(demo_card())
+    ui.tap(identify.ids.for_other)
+    assert journey.session.for_other and identify.for_other
+    assert identify.ids.for_other.text.startswith("✓")
+    if not card_lying:
+        ui.tap(identify.ids.idcard)
+        hw.sims.idcard.place(demo_card())
     assert wait_until(ui, lambda: app.root.current == "principal", 40), (identify.error_text,
                                                                           ui.screen("face").error_text)
+    assert journey.session.identity.id_number == AGENT[1] and journey.session.principal is None
     card_away(ui, hw)  # the agent's card leaves the reader: no grace countdown for an agent
-    assert app.services.journey.active and app.services.journey.session.card_removed_at is None
+    assert journey.active and journey.session.card_removed_at is None
 
 
 def provide_materials(ui, app, hw) -> None:
@@ -137,7 +150,7 @@ def submit_and_check(ui, app, hw, principal: tuple[str, str, str, str]) -> None:
 
 def test_agent_with_the_principal_s_card(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
-    agent_identifies(ui, app, hw)
+    agent_identifies(ui, app, hw, card_lying=True)
     principal = ui.screen("principal")
     assert principal.mode == "choose"
     ui.tap(principal.ids.by_card)
@@ -192,10 +205,20 @@ def test_agent_enters_the_principal_and_the_letter_is_signed_on_screen(kiosk_app
 
 
 def test_an_item_for_the_applicant_only_says_so(kiosk_app, hw):
+    """Only 本人办理: a card lying on the reader is read at once, there is nothing to choose first."""
     ui, app = settled_tap(kiosk_app), kiosk_app.app
-    identify = start(ui, app, IN_PERSON)
-    ui.tap(identify.ids.for_other)
-    assert "本人" in identify.error_text and not app.services.journey.session.for_other
-    assert identify.ids.for_self.text.startswith("✓")
-    app.cancel_session()
+    journey = app.services.journey
+    card_away(ui, hw)
+    app.navigate("home")
+    card_put_down(ui, hw, demo_card())
+    try:
+        identify = start(ui, app, IN_PERSON)
+        assert not identify.card_waiting
+        ui.tap(identify.ids.for_other)
+        assert "本人" in identify.error_text and not journey.session.for_other
+        assert identify.ids.for_self.text.startswith("✓")
+        assert wait_until(ui, lambda: journey.session.identity is not None, 20), identify.error_text
+    finally:
+        app.cancel_session()
+        card_away(ui, hw)
     assert wait_until(ui, lambda: app.root.current == "home", 10)

@@ -77,6 +77,13 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     assert not progress.ids.rate.disabled  # 好差评 of the lookup is offered
     # the card on the reader: all the holder's applications, newest first
     hw.sims.idcard.place(demo_card())
+    card_lists_then_home(ui, hw, progress, sub)
+
+
+def card_lists_then_home(ui, hw, progress, sub) -> None:
+    """The card on the reader lists its holder's applications (``sub`` among them); the card taken away, back
+    home, nothing personal is left."""
+    app = ui.app
     try:
         assert wait_until(ui, lambda: progress.message.startswith("您的申请") and progress.found, 30), progress.message
         assert sub.application_no in texts(progress.ids.timeline)
@@ -97,19 +104,11 @@ def test_a_card_put_down_before_the_lookup_opened_is_read_there(kiosk_app, hw):
     assert wait_until(ui, lambda: sub.application_no is not None, 20)
     app.go_home()
     card_taken_away(ui, hw)
-    try:
-        card_put_down(ui, hw, demo_card())
-        assert app.root.current == "home" and app.services.journey.session.identity is None  # ignored there
-        ui.tap(ui.screen("home").ids.progress)
-        progress = ui.screen("progress")
-        assert app.root.current == "progress"
-        assert wait_until(ui, lambda: progress.message.startswith("您的申请") and progress.found, 30), progress.message
-        assert sub.application_no in texts(progress.ids.timeline)
-    finally:
-        hw.sims.idcard.remove()
-    ui.tap(progress.ids.bar.ids.back)
-    assert app.root.current == "home" and not app.services.journey.active
-    assert personal_strings_left(app, [DEMO_CARD["name"], DEMO_CARD["id_number"]]) == []
+    card_put_down(ui, hw, demo_card())
+    assert app.root.current == "home" and app.services.journey.session.identity is None  # ignored there
+    ui.tap(ui.screen("home").ids.progress)
+    assert app.root.current == "progress"
+    card_lists_then_home(ui, hw, ui.screen("progress"), sub)
 
 
 def test_a_guide_and_a_lookup_are_rated_with_reason_codes(kiosk_app, hw):
