@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from drivers.contract import Device
 from kiosk.config import Settings
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from kiosk.audit import AuditTrail
     from kiosk.platform import PlatformClient
     from kiosk.platform.outbox import Outbox
+    from kiosk.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Hardware:
     token: str = ""  # the device token the client sends (a health check of a new gateway reuses it)
     outbox: Outbox | None = None
     audit: AuditTrail | None = None
-    supervisor: Any = None  # kiosk.supervisor.Supervisor
+    supervisor: Supervisor | None = None
     faults: list[tuple[str, str]] = field(default_factory=list)  # (code, detail) worked around while starting
     _stops: list[Callable[[], None]] = field(default_factory=list)
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from kiosk.hardware import Hardware
     from kiosk.platform import PlatformClient
     from kiosk.platform.outbox import Outbox
+    from kiosk.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class Heartbeat:
     def __init__(
         self,
         client: PlatformClient,
-        supervisor: Any = None,  # kiosk.supervisor.Supervisor
+        supervisor: Supervisor | None = None,
         outbox: Outbox | None = None,
         *,
         interval_s: float = 60.0,

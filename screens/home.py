@@ -83,6 +83,9 @@ class HomeScreen(Screen):
             tile.height = height
 
     # -- clock -----------------------------------------------------------------------------
+    def on_pre_enter(self, *_args: object) -> None:
+        self._update_clock()  # the time as the screen slides in, not the one it showed when it was left
+
     def on_enter(self, *_args: object) -> None:
         App.get_running_app().say(self.prompt)  # a terminal without a screen reader speaks for itself
         self._update_clock()

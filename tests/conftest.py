@@ -55,6 +55,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             item.add_marker(pytest.mark.flaky(reruns=1))
 
 
+@pytest.hookimpl(optionalhook=True)  # a run without xdist (-p no:xdist, an old venv) has no such hook
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
@@ -86,12 +87,27 @@ class UiDriver:
     def tap(self, widget) -> None:
         from kivy.tests.common import UnitTestTouch
 
-        x, y = widget.to_window(*widget.center)
+        x, y = self.settled_centre(widget)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.tick(1)
         touch.touch_up()
         self.tick(2)
+
+    def settled_centre(self, widget, timeout: float = 3.0) -> tuple[float, float]:
+        """The widget's centre in the window once the layout stops moving it: a layout still settling (a keyboard
+        mode just switched, rows just rebuilt — slower when the machine is busy) would put a tap on a neighbour."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        where = (*widget.to_window(*widget.center), *widget.size)
+        while time.monotonic() < deadline:
+            self.tick(1)
+            now = (*widget.to_window(*widget.center), *widget.size)
+            if now == where:
+                break
+            where = now
+        return where[0], where[1]
 
     def screen(self, name: str | None = None):
         manager = self.app.root

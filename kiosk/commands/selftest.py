@@ -33,6 +33,7 @@ def _selftest(args: argparse.Namespace) -> int:
     with Hardware.start(settings, data_dir, delivery=False) as hardware:
         deadline = time.monotonic() + args.wait
         supervisor = hardware.supervisor
+        assert supervisor is not None  # Hardware.start made it
         # Wait until every device has said something beyond "opening" (optional ones too), or time runs out.
         while time.monotonic() < deadline and not (
             supervisor.overall().ready and all(device.state != "offline" for device in supervisor.snapshot())

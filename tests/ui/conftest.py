@@ -18,6 +18,24 @@ def hw(kiosk_app, session_hardware):
     yield hardware
 
 
+@pytest.fixture(autouse=True)
+def second_try_starts_at_home(request):
+    """A touch test's second try (tests/conftest.py reruns one that lost to a busy machine) starts where a resident
+    finds the kiosk — home, no session, no dialog, no card on the reader, standard mode in Chinese — not on whatever
+    screen the first try failed (CI: the retry's first tap landed on the face screen left behind)."""
+    if getattr(request.node, "execution_count", 1) > 1 and "kiosk_app" in request.fixturenames:
+        ui = request.getfixturevalue("kiosk_app")
+        app = ui.app
+        app.close_staff_call()
+        app.cancel_session()
+        app.core.set_language("zh_CN")
+        app.core.set_elder_mode(False)
+        assert wait_until(ui, lambda: app.root.current == "home" and not app.root.transition.is_active, 15)
+        if "hw" in request.fixturenames:
+            card_taken_away(ui, request.getfixturevalue("hw"))
+    yield
+
+
 def wait_until(ui, predicate, timeout: float = 10.0) -> bool:
     """Run the app's event loop until ``predicate()`` holds (False on timeout)."""
     deadline = time.monotonic() + timeout
