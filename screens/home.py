@@ -77,7 +77,7 @@ class HomeScreen(Screen):
         if not count:
             return
         rows = -(-count // self.tile_columns)
-        room = self.ids.tiles_scroll.height - grid.spacing[1] * (rows - 1)
+        room = self.ids.tiles_scroll.height - grid.spacing[1] * (rows - 1) - grid.padding[1] - grid.padding[3]
         height = max(app.theme.touch_target, min(room / rows, app.theme.px(260)))
         for tile in grid.children:
             tile.height = height
