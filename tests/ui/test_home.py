@@ -34,6 +34,20 @@ def test_tiles_come_from_configuration(kiosk_app):
     kiosk_app.tick(2)
 
 
+def test_the_clock_is_current_as_home_slides_back_in(kiosk_app):
+    """The wiped home once showed the minute it was left (15:06 after a receipt stamped 15:07)."""
+    from kiosk import clock
+
+    app, home = kiosk_app.app, kiosk_app.screen("home")
+    app.navigate("search")
+    kiosk_app.tick(2)
+    home.clock_text = "00:00"  # as it was when the resident left home, long ago
+    before = clock.now().strftime("%H:%M")
+    app.go_home()
+    kiosk_app.tick(1)  # the transition has only begun: on_enter has not run
+    assert home.clock_text in {before, clock.now().strftime("%H:%M")}
+
+
 def test_home_shows_the_24_hour_service_and_site_name(kiosk_app):
     home = kiosk_app.screen("home")
     texts = {label.text for label in labels_in(home)}
