@@ -140,9 +140,12 @@ def test_elder_mode_scales_text_and_switches_to_high_contrast(kiosk_app):
 
     home = kiosk_app.screen("home")
     normal_size, normal_body = home.ids.hero.font_size, kiosk_app.app.theme.font_body
-    kiosk_app.tap(home.ids.elder)
+    entry = home.ids.elder_entry  # the plain-to-see way in, beside the search (MIIT 适老化)
+    assert entry.opacity == 1 and entry.width > home.width * 0.25 and entry.text == "长辈模式\n大字 · 语音播报"
+    kiosk_app.tap(entry)
     try:
         theme = kiosk_app.app.theme
+        assert entry.opacity == 0 and entry.disabled  # elder mode: 标准模式 in the bottom row leads back
         # every text grows by the elder scale; the home's greeting less, so that all tiles fit without scrolling
         assert theme.elder and theme.font_body >= normal_body * 1.5 - 0.5 and home.ids.hero.font_size > normal_size
         assert home.ids.elder.text == "标准模式"
