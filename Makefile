@@ -17,7 +17,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chinese input (docs/input.md): librime with its simplified pinyin schema, zinnia with the handwriting model.
 DEB_PACKAGES := libgl1 libegl1 libgl1-mesa-dri libmtdev1 fonts-wqy-microhei libpcsclite-dev \
                 pcscd vsmartcard-vpcd espeak-ng sox mosquitto postgresql chromium chromium-driver \
-                librime1 librime-data rime-data-luna-pinyin libopencc-data libzinnia0 tegaki-zinnia-simplified-chinese
+                librime1 librime-data rime-data-luna-pinyin rime-data-pinyin-simp libopencc-data libzinnia0 tegaki-zinnia-simplified-chinese
 
 export KIVY_NO_CONSOLELOG := 1
 export KIVY_NO_ARGS := 1

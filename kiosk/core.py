@@ -22,7 +22,7 @@ from kiosk.assistance import Assistance
 from kiosk.config import LoadedConfig, Settings
 from kiosk.events import Signal
 from kiosk.health import Health
-from kiosk.i18n import LANGUAGES, Message, render, translator
+from kiosk.i18n import LANGUAGES, Message, catalog_words_translator, render, translator
 from kiosk.idle import IdleTimer
 from kiosk.journey import Journey
 
@@ -384,6 +384,11 @@ class Kiosk:
         """Translate a UI message id, or a core ``Text`` with its arguments, into the current language ("" stays
         "": gettext would return the header)."""
         return render(message, translator(self.language))
+
+    def catalog_t(self, word: str) -> str:
+        """A service catalog word a resident acts on (a form label or choice, 原件, 申请人自备) in the current
+        language (kiosk.catalog.words); what is sent to the platform stays the catalog's Chinese."""
+        return catalog_words_translator(self.language)(word) if word else ""
 
     # -- events ------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

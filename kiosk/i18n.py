@@ -1,7 +1,10 @@
 """UI text through gettext catalogs: ``assets/locale/<lang>/LC_MESSAGES/tongban.po``, zh_CN first, en second.
 
-Message ids are English source strings. ``make install`` compiles .po to .mo (``kiosk i18n compile``);
-a missing or stale .mo is compiled in memory so a fresh checkout still shows Chinese.
+Message ids are English source strings. The service catalog's own words a resident acts on (form field labels and
+choices, the materials' 原件/复印件 and source vocabulary) are a second domain, ``catalog.po``, whose message ids are
+the catalog's Chinese (``kiosk.catalog.words`` extracts them); proper names (items, offices, materials) stay Chinese.
+``make install`` compiles .po to .mo (``kiosk i18n compile``); a missing or stale .mo is compiled in memory so a
+fresh checkout still shows Chinese.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from babel.messages.pofile import read_po
 from kiosk.paths import assets_dir
 
 DOMAIN = "tongban"
+CATALOG_DOMAIN = "catalog"  # the service catalog's words, msgid in Chinese (see kiosk.catalog.words)
 LANGUAGES = ("zh_CN", "en")
 
 log = logging.getLogger(__name__)
@@ -30,15 +34,15 @@ def locale_dir() -> Path:
     return assets_dir() / "locale"
 
 
-def _po_path(lang: str) -> Path:
-    return locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def _po_path(lang: str, domain: str = DOMAIN) -> Path:
+    return locale_dir() / lang / "LC_MESSAGES" / f"{domain}.po"
 
 
 def compile_catalogs() -> list[Path]:
-    """Write a .mo beside each .po; returns the files written."""
+    """Write a .mo beside each .po of both domains; returns the files written."""
     written = []
-    for lang in LANGUAGES:
-        po = _po_path(lang)
+    for lang, domain in ((lang, domain) for domain in (DOMAIN, CATALOG_DOMAIN) for lang in LANGUAGES):
+        po = _po_path(lang, domain)
         with po.open("rb") as handle:
             catalog = read_po(handle, locale=lang)
         mo = po.with_suffix(".mo")
@@ -49,10 +53,10 @@ def compile_catalogs() -> list[Path]:
 
 
 @cache
-def translations(lang: str) -> gettext.NullTranslations:
+def translations(lang: str, domain: str = DOMAIN) -> gettext.NullTranslations:
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-    po = _po_path(lang)
+    po = _po_path(lang, domain)
     mo = po.with_suffix(".mo")
     if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
         with mo.open("rb") as handle:
@@ -70,9 +74,15 @@ def translator(lang: str) -> Callable[[str], str]:
     return translations(lang).gettext
 
 
-def catalog_messages(lang: str) -> dict[str, str]:
+def catalog_words_translator(lang: str) -> Callable[[str], str]:
+    """The service catalog's words (a form label, a choice, 原件) in ``lang``; a word without an entry stays as the
+    catalog has it (Chinese)."""
+    return translations(lang, CATALOG_DOMAIN).gettext
+
+
+def catalog_messages(lang: str, domain: str = DOMAIN) -> dict[str, str]:
     """msgid → msgstr for every entry of a catalog (for completeness checks)."""
-    with _po_path(lang).open("rb") as handle:
+    with _po_path(lang, domain).open("rb") as handle:
         catalog = read_po(handle, locale=lang)
     return {str(m.id): str(m.string) for m in catalog if m.id}
 

@@ -167,6 +167,7 @@ class Session:
     for_other: bool = False  # 代他人办理: the identified person is the agent, the application is the principal's
     principal: Identity | None = None  # whom the agent applies for (card, e-ID code or typed in)
     printed: set[str] = field(default_factory=set)  # what came out of the printer: "receipt", "sample"
+    held: bool = False  # the application is kept in memory (a full disk) until it can be saved: no reference yet
 
     @property
     def materials(self) -> list[MaterialSlot]:
@@ -534,6 +535,8 @@ class Journey:
         """The card left the reader. Before submission the resident has ``card_grace_s`` to put it back."""
         if self.session.identity is None or self.session.target is None or self.session.submission is not None:
             return  # no application under way (a progress lookup by card): nothing to pause
+        if self.session.held:
+            return  # handed to the kiosk (kept until the disk has room): the card is no longer needed
         if self.session.for_other and self.verified:
             return  # 代办: the agent's card leaves for the principal's; the idle timer still ends a walk-away
         self.session.card_removed_at = self._clock()
@@ -945,6 +948,7 @@ class Journey:
                             self.held += 1
                         log.error("disk full: the application is kept in memory until it can be saved (%s)", error)
                         if generation == self._generation:
+                            self.session.held = True
                             self.session.error = N_("This kiosk's storage is full. Your application is kept and "
                                                     "will be saved as soon as there is room. Please wait here.")
                             self.emit("submit_held")
@@ -953,6 +957,8 @@ class Journey:
             if held:
                 with self._held_lock:
                     self.held -= 1
+                if generation == self._generation:
+                    self.session.held = False
                 log.info("the application kept in memory is saved")
 
     def _submit_failed(self, generation: int, message: str | Message, detail: str) -> None:

@@ -257,7 +257,8 @@ class TongbanApp(App):
         state = self.core.idle.state()
         if state.phase is IdlePhase.EXPIRED:
             self._close_idle_dialog()
-            journey.end(EndReason.IDLE)
+            if not self._goodbye_first():  # goodbye shown (kept application): its words were the last
+                journey.end(EndReason.DONE if self.root.current == "goodbye" else EndReason.IDLE)
         elif state.phase is IdlePhase.WARNING:
             self._open_idle_dialog(state.seconds_left)
         else:
@@ -356,10 +357,21 @@ class TongbanApp(App):
 
     def cancel_session(self) -> None:
         """Cancel anywhere: the session is wiped and the kiosk returns home."""
+        if self._goodbye_first():
+            return
         if self.services.journey.active:
             self.services.journey.end(EndReason.CANCELLED)
         else:
             self.go_home()
+
+    def _goodbye_first(self) -> bool:
+        """A resident leaving while their application is kept in memory (a full disk) is told on the goodbye
+        screen that it is kept and will be sent, and how to follow it, before the session ends."""
+        if not self.services.journey.session.held or self.root is None or self.root.current == "goodbye":
+            return False
+        self._close_idle_dialog()
+        self._close_card_dialog()
+        return self.navigate("goodbye")
 
     # -- voice -----------------------------------------------------------------------------------
     def say(self, message: str) -> None:

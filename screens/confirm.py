@@ -6,6 +6,7 @@ from __future__ import annotations
 from kivy.factory import Factory
 
 from kiosk.i18n import N_
+from screens.form import shown_value
 from screens.widgets import KioskScreen
 
 # A material slot's state (kiosk.applications.MaterialSlot.state); a missing one on the confirm screen is optional.
@@ -24,12 +25,17 @@ class ConfirmScreen(KioskScreen):
         super().__init__(prompt="Check the summary, then submit", **kwargs)
 
     def on_pre_enter(self, *_args: object) -> None:
-        t = self.app.core.t
+        t, words = self.app.core.t, self.app.core.catalog_t
         box = self.ids.rows
         box.clear_widgets()
+        target = self.journey.session.target
+        fields = {spec.key: spec for spec in (target.form if target else ())}
         for label, value, kind, key in self.journey.confirm_rows():
-            row = Factory.SummaryRow(label=t(label), value=t(STATUS_WORDS.get(value, value)) if kind != "field"
-                                     else value, editable=bool(kind), kind=kind, key=key)
+            if kind == "field":  # the catalog's label and choice in the resident's language; typed text as typed
+                label, value = words(label), shown_value(fields[key], value, words)
+            else:
+                label, value = t(label), t(STATUS_WORDS.get(value, value))
+            row = Factory.SummaryRow(label=label, value=value, editable=bool(kind), kind=kind, key=key)
             row.bind(on_edit=self.edit)
             box.add_widget(row)
 

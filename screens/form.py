@@ -6,14 +6,22 @@ and yes/no are buttons, dates a picker, numbers a digit pad, and Chinese text th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import ListProperty, StringProperty
 
 from kiosk.form_input import DIGIT_EXTRA, input_kind, options, suggestions
+from kiosk.i18n import N_
 from screens.keyboard_target import KeyboardTarget
 from screens.widgets import KioskScreen
+
+
+def shown_value(spec, value: str, words: Callable[[str], str]) -> str:
+    """A field's value as the resident reads it: a choice or yes/no in their language (the value itself, sent to
+    the platform, stays the catalog's Chinese); typed text as typed."""
+    return words(value) if value and value in options(spec) else value
 
 
 class FormScreen(KeyboardTarget, KioskScreen):
@@ -39,15 +47,16 @@ class FormScreen(KeyboardTarget, KioskScreen):
         return target.form if target else ()
 
     def rebuild(self) -> None:
-        t = self.app.core.t
+        t, words = self.app.core.t, self.app.core.catalog_t
         box = self.ids.fields
         box.clear_widgets()
         self._rows = {}
         session = self.journey.session
         for spec in self._fields():
             value = session.form.get(spec.key)
-            row = Factory.FormRow(key=spec.key, label=spec.label + ("" if spec.required else t(" (optional)")),
-                                  value="" if value is None else str(value), hint=spec.hint or "",
+            row = Factory.FormRow(key=spec.key, label=words(spec.label) + ("" if spec.required else t(" (optional)")),
+                                  value="" if value is None else shown_value(spec, str(value), words),
+                                  hint=words(spec.hint or ""),
                                   error=t(session.form_errors.get(spec.key, "")), focused=spec.key == self.focus_key)
             row.bind(on_release=lambda r: self.focus(r.key))
             box.add_widget(row)
@@ -71,7 +80,9 @@ class FormScreen(KeyboardTarget, KioskScreen):
         box = self.ids.options
         box.clear_widgets()
         for choice in options(spec):
-            button = Factory.ChoiceButton(text=choice, on_release=lambda b: self.choose(b.text))
+            button = Factory.ChoiceButton(text=self.app.core.catalog_t(choice),
+                                          on_release=lambda b: self.choose(b.value))
+            button.value = choice  # a rule's property: set once the rule made it
             button.chosen = choice == self._value()
             box.add_widget(button)
         for row_key, row in self._rows.items():
@@ -87,7 +98,9 @@ class FormScreen(KeyboardTarget, KioskScreen):
 
     def _echo(self) -> None:
         spec = next((f for f in self._fields() if f.key == self.focus_key), None)
-        self.echo = f"{spec.label}：{self._value()}" if spec is not None else ""
+        words = self.app.core.catalog_t
+        self.echo = self.app.core.t(N_("{label}: {value}")).format(
+            label=words(spec.label), value=shown_value(spec, self._value(), words)) if spec is not None else ""
 
     def _value(self) -> str:
         value = self.journey.session.form.get(self.focus_key)
@@ -96,8 +109,9 @@ class FormScreen(KeyboardTarget, KioskScreen):
     def set_value(self, value: str) -> None:
         message = self.journey.set_field(self.focus_key, value or None)
         row = self._rows.get(self.focus_key)
-        if row is not None:
-            row.value = value
+        spec = next((f for f in self._fields() if f.key == self.focus_key), None)
+        if row is not None and spec is not None:
+            row.value = shown_value(spec, value, self.app.core.catalog_t)
             row.error = self.app.core.t(message) if message and value else ""
         if self.offers and value in self.offers:
             self.offers = []
@@ -107,7 +121,7 @@ class FormScreen(KeyboardTarget, KioskScreen):
         """A choice, yes/no or a one-touch suggestion: the whole value at once."""
         self.set_value(value)
         for button in self.ids.options.children:
-            button.chosen = button.text == value
+            button.chosen = button.value == value
 
     def next(self) -> None:
         errors = self.journey.validate_form()

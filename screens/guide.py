@@ -12,11 +12,12 @@ from kivy.uix.modalview import ModalView
 from screens.widgets import KButton, KioskScreen
 
 
-def material_facts(material, t) -> str:
-    """原件/复印件, count, source and the kiosk's markers of one material, on one line."""
+def material_facts(material, t, words) -> str:
+    """原件/复印件, count, source and the kiosk's markers of one material, on one line (``words``: the catalog's
+    vocabulary in the resident's language, ``Kiosk.catalog_t``)."""
     markers = material_markers(material, t, source_said=material.source.value == "电子证照")
-    facts = [material.form.value, t("{n} copies").format(n=material.count) if material.count > 1 else "",
-             material.source.value, markers]
+    facts = [words(material.form.value), t("{n} copies").format(n=material.count) if material.count > 1 else "",
+             words(material.source.value), markers]
     return " · ".join(f for f in facts if f)
 
 
@@ -157,7 +158,7 @@ class GuideScreen(KioskScreen):
         for material in target.materials:
             count = f" ×{material.count}" if material.count > 1 else ""
             bullet(f"{material.name}{count}")
-            line("\u3000" + material_facts(material, t), muted=True)
+            line("\u3000" + material_facts(material, t, self.app.core.catalog_t), muted=True)
             if material.sample:
                 box.add_widget(Factory.GuideSampleButton(
                     text=t("See the filled-in sample form"), sample=material.sample, form_name=material.name,

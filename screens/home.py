@@ -77,12 +77,15 @@ class HomeScreen(Screen):
         if not count:
             return
         rows = -(-count // self.tile_columns)
-        room = self.ids.tiles_scroll.height - grid.spacing[1] * (rows - 1)
+        room = self.ids.tiles_scroll.height - grid.spacing[1] * (rows - 1) - grid.padding[1] - grid.padding[3]
         height = max(app.theme.touch_target, min(room / rows, app.theme.px(260)))
         for tile in grid.children:
             tile.height = height
 
     # -- clock -----------------------------------------------------------------------------
+    def on_pre_enter(self, *_args: object) -> None:
+        self._update_clock()  # the time as the screen slides in, not the one it showed when it was left
+
     def on_enter(self, *_args: object) -> None:
         App.get_running_app().say(self.prompt)  # a terminal without a screen reader speaks for itself
         self._update_clock()

@@ -106,12 +106,10 @@ class IdentifyScreen(CardAnimation, KioskScreen):
             self.journey.scan_identity_qr()
         self.journey.card_roles = frozenset((method,)) if method in ("idcard", "sscard") else frozenset()
         self._animate()
-        if method in ("idcard", "sscard"):
-            self._read_waiting_card()  # the card's way chosen: it is read for whom the ✓ says (本人 by default)
 
     def _read_waiting_card(self) -> bool:
         """The resident answered for whom: the card that lay on the reader is read now (True when one was)."""
-        if not self.card_waiting or not self.journey.card_lying():  # (on the reader of the way chosen)
+        if not self.card_waiting:
             return False
         self.card_waiting = False
         self.status_text = self.app.core.t("Card found. Reading… please leave it on the reader")

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from kiosk.ime.words import segment
+
 CLOSING = set("，。、；：？！）］｝】》〉」』”’…‥·・%‰℃,.;:?!)]}>」〕〗〙〛﹚﹜﹞～ー々〻ゝゞ")
 OPENING = set("（［｛【《〈「『“‘([{<〔〖〘〚﹙﹛﹝")
 SHORT_HAN_WORD = 6
@@ -67,7 +69,7 @@ def units(text: str) -> list[str]:
             while j < len(text) and is_han(text[j]):
                 j += 1
             run = text[i:j]
-            raw.extend([run] if len(run) <= SHORT_HAN_WORD else list(run))
+            raw.extend([run] if len(run) <= SHORT_HAN_WORD else segment(run))
             i = j
         else:
             raw.append(ch)
@@ -83,14 +85,16 @@ def units(text: str) -> list[str]:
             else:
                 pending_open += unit
             continue
-        if unit in OPENING:
-            pending_open += unit
+        if unit in OPENING or (pending_open and unit == " "):
+            pending_open += unit  # an opening bracket waits for what it opens, a space after it included
             continue
         if pending_open:
             unit, pending_open = pending_open + unit, ""
         if join_next:
             glued[-1] += unit
             join_next = False
+        elif glued and is_han(unit[0]) and glued[-1][-1:].isdigit():
+            glued[-1] += unit  # a number keeps its unit: 24小时, 50米, 5个工作日
         elif glued and unit[0] in CLOSING and glued[-1] != " ":
             glued[-1] += unit  # closing punctuation never starts a line
         elif len(glued) > 1 and unit[0] in CLOSING:
@@ -197,20 +201,30 @@ def bad_breaks(text: str, lines: list[str]) -> list[str]:
             problems.append(f"line ends with {before!r}: …{shown[-6:]}|{following[:6]}…")
         elif not spaced and is_latin(before) and is_latin(after):
             problems.append(f"word broken: …{shown[-8:]}|{following[:8]}…")
-        elif not spaced and is_han(before) and is_han(after) and _short_han_split(flat, end):
+        elif not spaced and is_han(before) and is_han(after) and _inside_han_word(flat, end):
             problems.append(f"word broken: …{shown[-6:]}|{following[:6]}…")
+        elif not spaced and before.isdigit() and is_han(after):
+            problems.append(f"number parted from its unit: …{shown[-6:]}|{following[:6]}…")
     return problems
 
 
-def _short_han_split(text: str, at: int) -> bool:
-    """Whether position ``at`` lies inside a Han run of at most SHORT_HAN_WORD characters."""
+def _inside_han_word(text: str, at: int) -> bool:
+    """Whether position ``at`` lies inside a Han run of at most SHORT_HAN_WORD characters, or inside a word of a
+    longer run."""
     start = at
     while start > 0 and is_han(text[start - 1]):
         start -= 1
     end = at
     while end < len(text) and is_han(text[end]):
         end += 1
-    return end - start <= SHORT_HAN_WORD
+    if end - start <= SHORT_HAN_WORD:
+        return True
+    edge = start
+    for word in segment(text[start:end]):
+        edge += len(word)
+        if edge >= at:
+            return edge != at
+    return False
 
 
 def install() -> None:

@@ -83,7 +83,11 @@ class MaterialsScreen(KioskScreen):
                                                         self.undo(c)))
             box.add_widget(row)
         self.complete = journey.materials_complete
-        self.missing_text = t(", ").join(slot.name for slot in journey.session.materials if slot.blocking)
+        missing = [slot.name for slot in journey.session.materials if slot.blocking]
+        # Material names are the catalog's Chinese proper names: listed in Chinese; in another language the line
+        # counts them (each is marked "Still needed" in the list above) rather than mixing two languages.
+        self.missing_text = "" if not missing else t(", ").join(missing) if self.app.core.language == "zh_CN" else t(
+            N_("{count} marked above")).format(count=len(missing))
         if journey.needs_counter:
             self.banner = t("The camera is out of order. Materials marked for the counter must be handed in there; "
                             "this application cannot be finished here.")

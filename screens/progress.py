@@ -18,6 +18,15 @@ from screens.widgets import KioskScreen
 
 PLATFORM_PREFIX = "TB"  # platform application numbers: TB + date + sequence
 STATUS_WORDS = {**STATUS_LABELS, "queued": N_("Waiting to be sent")}  # the platform's, and this kiosk's outbox
+# The platform's own names of its statuses (PLATFORM_API.md): a history note saying only that repeats the status
+# the kiosk already shows in the resident's language ("Accepted  已受理").
+PLATFORM_STATUS_NAMES = {"accepted": ("已受理",), "in_review": ("审查中", "审核中"), "need_more": ("需补充材料",),
+                         "approved": ("已批准",), "rejected": ("不予批准",), "completed": ("已办结",)}
+
+
+def history_note(status: str, note: str) -> str:
+    """A timeline entry's note from the platform, unless it only names the status."""
+    return "" if note.strip() in PLATFORM_STATUS_NAMES.get(status, ()) else note
 
 
 def number_from_qr(text: str, page_url: str | None = None) -> str | None:
@@ -128,7 +137,8 @@ class ProgressScreen(KioskScreen):
                 number=view.application_no, status=t(STATUS_WORDS.get(view.status, "")))))
         for entry in view.history:
             box.add_widget(Factory.TimelineRow(when=clock.stamp(entry.at),
-                                               what=t(STATUS_WORDS.get(entry.status, entry.status)), note=entry.note))
+                                               what=t(STATUS_WORDS.get(entry.status, entry.status)),
+                                               note=history_note(entry.status, entry.note or "")))
         if view.promised_by:
             box.add_widget(Factory.TimelineRow(when=view.promised_by.isoformat(), what=t("Promised by"), note=""))
         for change in view.promise_changes:

@@ -37,6 +37,7 @@ class Palette:
     text: str
     text_muted: str
     border: str
+    edge_disabled: str  # the outline of an action not yet possible: seen (≥ 3:1), but not the actions' colour
     danger: str
     ok: str
     use_tile_colors: bool  # the normal palette shows configured tile colours; high contrast does not
@@ -53,6 +54,7 @@ NORMAL = Palette(
     text="#1A1F26",
     text_muted="#3D4652",  # 8.5:1 on the background: secondary text meets the elder 7:1 target too
     border="#6B7785",  # the edge of inputs, cards and outlined buttons: ≥ 3:1 on background and surface
+    edge_disabled="#7E8896",
     danger="#961D17",
     ok="#145A27",
     use_tile_colors=True,
@@ -64,8 +66,9 @@ HIGH_CONTRAST = Palette(
     primary="#FFD400",
     on_primary="#000000",
     text="#FFFFFF",
-    text_muted="#F0F0F0",
+    text_muted="#CCCCCC",  # 12:1 on the background, yet apart from the white of what can be touched
     border="#FFD400",
+    edge_disabled="#8C8C8C",
     danger="#FF8A80",
     ok="#9CFF9C",
     use_tile_colors=False,
@@ -88,6 +91,7 @@ TEXT_PAIRS = (
 EDGE_PAIRS = (
     ("border", "background"),
     ("border", "surface"),
+    ("edge_disabled", "background"),
     ("primary", "background"),
     ("primary", "surface"),
 )

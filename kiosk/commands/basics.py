@@ -1,4 +1,4 @@
-"""``kiosk version``, ``kiosk config check FILE…`` and ``kiosk i18n compile``."""
+"""``kiosk version``, ``kiosk config check FILE…`` ``kiosk i18n compile`` and ``kiosk i18n extract``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ def register(cli) -> None:
 
     p = cli.command("i18n", "compile", help="compile the gettext catalogs (.po → .mo)")
     p.set_defaults(func=_i18n_compile)
+    p = cli.command("i18n", "extract", help="write the service catalog's form words into the catalog.po files")
+    p.set_defaults(func=_i18n_extract)
 
 
 def _version(_args: argparse.Namespace) -> int:
@@ -60,6 +62,18 @@ def _config_check(args: argparse.Namespace) -> int:
         for key, value in sorted(changed.items()):
             print(f"  {key} = {value!r} (default {base.get(key)!r})")
     return 1 if failed else 0
+
+
+def _i18n_extract(_args: argparse.Namespace) -> int:
+    from kiosk.catalog import load_catalog
+    from kiosk.catalog.words import extract
+    from kiosk.i18n import CATALOG_DOMAIN, LANGUAGES, locale_dir
+    from kiosk.paths import config_dir
+
+    files = {lang: locale_dir() / lang / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po" for lang in LANGUAGES}
+    for lang, missing in extract(load_catalog(config_dir() / "catalog"), files).items():
+        print(f"{files[lang]}: {missing} untranslated")
+    return 0
 
 
 def _i18n_compile(_args: argparse.Namespace) -> int:

@@ -200,3 +200,15 @@ def test_the_office_is_a_name_never_a_division_code(services, submitted, sim):
     assert sim.handling_org("110105") == "北京市朝阳区政务服务中心"
     assert sim.handling_org("330109") == "浙江省萧山区政务服务中心"  # as the kiosk names it (routing.division_name)
     assert not any(ch.isdigit() for ch in sim.handling_org("990101"))
+
+
+def test_the_platform_names_the_department_the_resident_was_shown(services, sim):
+    """The confirm screen named 示例县司法局 for legal aid, the receipt then 示例县行政服务中心 (the simulated
+    platform answered the county's centre for every item): it now answers the item's department when the county
+    handles it, and the region's office when another region does (社区通办)."""
+    legal_aid = next(code for code, name in sim.departments.items() if name == "示例县司法局")
+    benefits = next(code for code, name in sim.departments.items() if name == "示例县人力资源和社会保障局")
+    assert sim.handling_org("330199", [legal_aid]) == "示例县司法局"
+    assert sim.handling_org("330199", [legal_aid, benefits]) == "示例县司法局、示例县人力资源和社会保障局"
+    assert sim.handling_org("110105", [legal_aid]) == "北京市朝阳区政务服务中心"
+    assert sim.handling_org("330199", [legal_aid, "330199009999990000"]) == "示例县行政服务中心"  # one unknown item

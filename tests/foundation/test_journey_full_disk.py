@@ -35,14 +35,15 @@ def test_a_kept_application_is_stored_once_there_is_room(monkeypatch):
     held_while_full = []
 
     def submit():
-        held_while_full.append(journey.held)
+        held_while_full.append((journey.held, journey.session.held))
         outcome = next(tries)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
     assert journey._store(journey._generation, submit) == "stored"
-    assert held_while_full == [0, 1, 1] and journey.held == 0
+    assert held_while_full == [(0, False), (1, True), (1, True)] and journey.held == 0
+    assert not journey.session.held  # saved: this session's goodbye no longer says it is kept (screens.goodbye)
     assert events == ["submit_held"] and "storage is full" in journey.session.error  # told once
 
     def refused():

@@ -36,6 +36,28 @@ def test_the_judge_finds_the_breaks_the_issue_showed():
     assert bad_breaks("第一行\n第二行", ["第一行", "第二行"]) == []  # a newline the text asked for
 
 
+def test_a_long_chinese_line_breaks_between_words_and_a_number_keeps_its_unit():
+    """The reviewer's pictures: 二维/码, 进/度, 抚养/费 and 24小/时 — a run longer than a short term broke between
+    any two characters. It breaks between the words of Rime's dictionary now, and a number keeps what follows."""
+    from kiosk.ime.words import chinese_words
+
+    assert {"二维码", "进度", "小时", "真实", "存在"} <= chinese_words()
+    for text in ("请扫描下方二维码或在本机输入编号查询办理进度", "示例县政务服务24小时自助服务区",
+                 "材料真实存在且内容真实如有不实本人愿意承担相应法律责任"):  # fmt: skip
+        for width in range(8, 2 * len(text)):  # from the longest word (4 characters) up
+            lines = break_lines(text, width, width_of)
+            assert "".join(lines) == text and bad_breaks(text, lines) == [], (width, lines)
+    assert bad_breaks("请扫描二维码查询办理进度", ["请扫描二维", "码查询办理进度"])
+    assert bad_breaks("服务24小时自助服务区", ["服务24", "小时自助服务区"])
+
+
+def test_without_the_word_list_a_long_run_breaks_anywhere(tmp_path):
+    from kiosk.ime.words import chinese_words, segment
+
+    missing = chinese_words(tmp_path / "none.dict.yaml")
+    assert missing == frozenset() and segment("请扫描二维码", missing) == list("请扫描二维码")
+
+
 _TEXT = st.text(alphabet=st.sampled_from(list("办理材料申请人身份证与案件有关的合同欠条判决书") + list("，。、（）“”")
                                           + list("abcXYZ019- ")), max_size=60)
 

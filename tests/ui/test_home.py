@@ -34,6 +34,20 @@ def test_tiles_come_from_configuration(kiosk_app):
     kiosk_app.tick(2)
 
 
+def test_the_clock_is_current_as_home_slides_back_in(kiosk_app):
+    """The wiped home once showed the minute it was left (15:06 after a receipt stamped 15:07)."""
+    from kiosk import clock
+
+    app, home = kiosk_app.app, kiosk_app.screen("home")
+    app.navigate("search")
+    kiosk_app.tick(2)
+    home.clock_text = "00:00"  # as it was when the resident left home, long ago
+    before = clock.now().strftime("%H:%M")
+    app.go_home()
+    kiosk_app.tick(1)  # the transition has only begun: on_enter has not run
+    assert home.clock_text in {before, clock.now().strftime("%H:%M")}
+
+
 def test_home_shows_the_24_hour_service_and_site_name(kiosk_app):
     home = kiosk_app.screen("home")
     texts = {label.text for label in labels_in(home)}
@@ -126,9 +140,12 @@ def test_elder_mode_scales_text_and_switches_to_high_contrast(kiosk_app):
 
     home = kiosk_app.screen("home")
     normal_size, normal_body = home.ids.hero.font_size, kiosk_app.app.theme.font_body
-    kiosk_app.tap(home.ids.elder)
+    entry = home.ids.elder_entry  # the plain-to-see way in, beside the search (MIIT 适老化)
+    assert entry.opacity == 1 and entry.width > home.width * 0.25 and entry.text == "长辈模式\n大字 · 语音播报"
+    kiosk_app.tap(entry)
     try:
         theme = kiosk_app.app.theme
+        assert entry.opacity == 0 and entry.disabled  # elder mode: 标准模式 in the bottom row leads back
         # every text grows by the elder scale; the home's greeting less, so that all tiles fit without scrolling
         assert theme.elder and theme.font_body >= normal_body * 1.5 - 0.5 and home.ids.hero.font_size > normal_size
         assert home.ids.elder.text == "标准模式"

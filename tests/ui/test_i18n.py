@@ -61,3 +61,34 @@ def test_chinese_catalog_is_complete_and_keeps_placeholders():
     assert untranslated == []
     for msgid, msgstr in zh.items():
         assert set(re.findall(r"\{(\w+)", msgid)) == set(re.findall(r"\{(\w+)", msgstr)), msgid
+
+
+def test_every_catalog_word_a_resident_acts_on_has_an_english_entry():
+    """Form labels, choices, yes/no and the materials' form/source vocabulary (kiosk.catalog.words): new catalog
+    content cannot reach an English screen untranslated (add it with `kiosk i18n extract`, then translate)."""
+    from kiosk.catalog import load_catalog
+    from kiosk.catalog.words import catalog_words
+    from kiosk.i18n import CATALOG_DOMAIN, catalog_messages, catalog_words_translator
+    from kiosk.paths import config_dir
+
+    words = catalog_words(load_catalog(config_dir() / "catalog"))
+    assert {"联系电话", "案件类型", "中国工商银行", "原件", "申请人自备", "是"} <= set(words)
+    en, zh = catalog_messages("en", CATALOG_DOMAIN), catalog_messages("zh_CN", CATALOG_DOMAIN)
+    assert sorted(w for w in words if not en.get(w)) == []
+    assert sorted(w for w in words if zh.get(w) != w) == []
+    assert catalog_words_translator("en")("现居住地址") == "Current home address"
+    assert catalog_words_translator("zh_CN")("现居住地址") == "现居住地址"
+
+
+def test_a_chosen_value_is_shown_translated_and_kept_chinese():
+    from kiosk.catalog import load_catalog
+    from kiosk.i18n import catalog_words_translator
+    from kiosk.paths import config_dir
+    from screens.form import shown_value
+    from screens.progress import history_note
+
+    spec = next(f for item in load_catalog(config_dir() / "catalog").items for f in item.form if f.key == "case_type")
+    en = catalog_words_translator("en")
+    assert shown_value(spec, spec.options[0], en) != spec.options[0]
+    assert shown_value(spec, "张三说的", en) == "张三说的"  # typed text as typed
+    assert history_note("accepted", "已受理") == "" and history_note("need_more", "请补充户口簿") == "请补充户口簿"

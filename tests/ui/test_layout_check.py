@@ -165,6 +165,13 @@ def _submitted(queued: bool) -> Callable[[object], None]:
     return apply
 
 
+def _kept(number: str) -> Callable[[object], None]:
+    def apply(screen) -> None:  # the resident leaves while the full disk holds their application (goodbye.KEPT)
+        screen.kept, screen.number = True, number
+
+    return apply
+
+
 # Extra states of a screen beyond "entered" (its on_pre_enter): (state name, what puts the screen in it).
 STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search), ("written", _search_written)],
@@ -177,6 +184,7 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "principal": [("ways", _all_ways), ("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
     "submitting": [("held", _held)],
     "receipt": [("submitted", _submitted(False)), ("queued", _submitted(True))],
+    "goodbye": [("kept", _kept("")), ("saved", _kept("K0001-7QX2M-000123"))],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.
 

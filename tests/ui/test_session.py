@@ -99,6 +99,44 @@ def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, hw)
     assert personal_strings_left(app, NEEDLES) == []
 
 
+def test_a_resident_walking_away_from_a_kept_application_is_told_on_goodbye_first(kiosk_app, hw):
+    """A full disk keeps the application in memory (``Session.held``; the real disk and 结束办理:
+    tests/field/test_submit_on_full_disk.py). The card taken away no longer ends the session (the application is
+    handed over); the idle timeout shows goodbye — kept, how to follow it, the hotline — before the session ends,
+    and nothing of it stays on the screen afterwards."""
+    from drivers.identity import CardType, Identity, Source
+    from kiosk.journey import Target
+
+    ui, app = settled_tap(kiosk_app), kiosk_app.app
+    journey, goodbye = app.services.journey, ui.screen("goodbye")
+    journey.choose(Target.of_item(app.services.catalog.item("330199001400120000")))
+    journey.identity_read(Identity(Source.ID_CARD, CardType.RESIDENT, *NEEDLES))  # the card's read, as the reader's
+    app.navigate("guide")
+    journey.session.held = True  # submitted on a full disk: kept in memory
+    journey.card_removed()
+    assert journey.card_grace_left() is None  # no countdown: the card is no longer needed
+    idle, now = app.core.idle, [1000.0]
+    saved = idle._clock
+    idle._clock = lambda: now[0]
+    try:
+        idle.activity()
+        now[0] += idle.timeout_s + 1  # walked away
+        app._tick_idle()
+        assert wait_until(ui, lambda: app.root.current == "goodbye")
+        assert journey.active  # not ended yet: told first
+        assert "本机保管" in goodbye.ids.kept.text and "办件查询" in goodbye.ids.kept.text, goodbye.ids.kept.text
+        assert "12345" in goodbye.ids.kept.text and "清除" not in goodbye.ids.take.text
+        assert layout_problems(goodbye) == []
+        goodbye._timed_out(journey.session.id)  # its time is up
+        ui.tick(3)
+    finally:
+        idle._clock = saved
+        idle.activity()
+    assert app.root.current == "home" and not journey.active
+    assert goodbye.ids.kept.text == "" and app.notice == ""  # no "nothing of it was kept": it was
+    assert personal_strings_left(app, NEEDLES) == []
+
+
 def test_cancel_anywhere_wipes(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     _start_identified(ui, hw)

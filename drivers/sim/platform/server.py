@@ -23,6 +23,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -44,22 +45,46 @@ RESIDENTS_FILE = Path(__file__).with_name("residents.json")
 CATALOG_DIR = Path(__file__).resolve().parents[3] / "config" / "catalog"  # the packaged catalog's items
 
 
-def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]:
-    """Each item's own 承诺时限 from a catalog folder's item files (read as plain YAML: drivers never import the
-    kiosk's catalog code); empty when the folder is missing or unreadable."""
+def _catalog_files(directory: Path) -> list[dict[str, Any]]:
+    """A catalog folder's item files, each as plain YAML (drivers never import the kiosk's catalog code)."""
     import yaml
 
-    days: dict[str, int] = {}
-    for path in sorted(Path(directory).glob("items/*.yaml")):
+    files = []
+    for path in sorted(directory.glob("items/*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            files.append(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            log.warning("platform simulator: catalog file %s unreadable; its items get the default promise", path)
-            continue
-        for item in (data or {}).get("items") or []:
+            log.warning("platform simulator: catalog file %s unreadable; its items get the defaults", path)
+    return files
+
+
+def catalog_promised_days(directory: str | Path = CATALOG_DIR) -> dict[str, int]:
+    """Each item's own 承诺时限 from a catalog folder; empty when the folder is missing or unreadable."""
+    days: dict[str, int] = {}
+    for data in _catalog_files(Path(directory)):
+        for item in data.get("items") or []:
             if isinstance(item, dict) and isinstance(item.get("promised_days"), int):
                 days[str(item.get("code"))] = item["promised_days"]
     return days
+
+
+def catalog_departments(directory: str | Path = CATALOG_DIR) -> dict[str, str]:
+    """Each item's handling department by name (an item file names its department by code), for the platform's
+    ``handling_org``: the department that handles the item, as the county's platform answers it."""
+    import yaml
+
+    try:
+        listed = yaml.safe_load((Path(directory) / "departments.yaml").read_text(encoding="utf-8")) or {}
+        names = {str(d["code"]): str(d["name"]) for d in listed.get("departments") or [] if isinstance(d, dict)}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError):
+        return {}
+    departments: dict[str, str] = {}
+    for data in _catalog_files(Path(directory)):
+        for item in data.get("items") or []:
+            name = names.get(str(item.get("department") or data.get("department"))) if isinstance(item, dict) else None
+            if name:
+                departments[str(item.get("code"))] = name
+    return departments
 
 
 STATUS_NOTES = {"accepted": "已受理", "in_review": "审查中", "completed": "已办结"}
@@ -130,6 +155,7 @@ class PlatformSimulator:
         self.faults = FaultBook(faults, seed)
         self.speed, self.review_after, self.complete_after = speed, review_after, complete_after
         self.promised_days = catalog_promised_days() if promised_days is None else promised_days
+        self.departments = catalog_departments()
         self.default_promised_days = default_promised_days
         self._offset = 0.0
         self._stats_lock = threading.Lock()
@@ -324,9 +350,13 @@ class PlatformSimulator:
             return None
         return day.isoformat()
 
-    def handling_org(self, region: str) -> str:
-        """The office's name, as the real platform answers it: the simulated world's offices, else the county
-        named from the national division table (python-stdnum cn/loc) — never the bare division code."""
+    def handling_org(self, region: str, items: Sequence[str] = ()) -> str:
+        """The office's name, as the real platform answers it: the departments of the items when this county
+        handles them (the kiosk named them to the resident before submitting), else the simulated world's offices,
+        else the county named from the national division table (python-stdnum cn/loc) — never the bare code."""
+        named = [self.departments[i] for i in items if i in self.departments and i.startswith(region)]
+        if named and len(named) == len(items):
+            return "、".join(dict.fromkeys(named))
         if region in self.regions:
             return self.regions[region]
         try:
@@ -744,7 +774,7 @@ class _Handler(BaseHTTPRequestHandler):
             accepted = sim.now()
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM applications").fetchone()[0]
             number = f"TB{dt.datetime.fromtimestamp(accepted, TZ):%Y%m%d}{seq:07d}"
-            org = sim.handling_org(body["handling_region_code"])
+            org = sim.handling_org(body["handling_region_code"], items)
             promised = sim.promised_date(items, accepted)
             db.execute(
                 "INSERT INTO applications (application_no, kiosk_id, client_reference, id_number, accepted_at, "
