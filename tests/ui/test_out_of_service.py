@@ -65,6 +65,10 @@ def test_the_out_of_service_screen_says_what_to_do(kiosk_app, size, elder, langu
         assert "…" not in shown
         call = screen.ids.call_staff  # a person one touch away even here
         assert call.opacity == 1 and not call.disabled and call.text in ("呼叫工作人员", "Call staff")
+        call.dispatch("on_release")  # the call is recorded and the dialog says what happens next, with the hotline
+        app = kiosk_app.app
+        assert app._staff_call_dialog is not None and app._staff_call_dialog.hotline == hotline
+        app.close_staff_call()
         folder = os.environ.get("TONGBAN_LAYOUT_PNG")
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
