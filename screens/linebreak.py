@@ -85,8 +85,8 @@ def units(text: str) -> list[str]:
             else:
                 pending_open += unit
             continue
-        if unit in OPENING:
-            pending_open += unit
+        if unit in OPENING or (pending_open and unit == " "):
+            pending_open += unit  # an opening bracket waits for what it opens, a space after it included
             continue
         if pending_open:
             unit, pending_open = pending_open + unit, ""

@@ -29,7 +29,7 @@ def chinese_words(path: Path = DICTIONARY) -> frozenset[str]:
     words = set()
     for line in lines:
         word = line.split("\t", 1)[0]
-        if 2 <= len(word) <= LONGEST and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+        if 2 <= len(word) <= LONGEST and all(0x4E00 <= ord(ch) <= 0x9FFF for ch in word):
             words.add(word)
     return frozenset(words)
 
