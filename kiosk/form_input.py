@@ -34,6 +34,8 @@ class FieldSpec(Protocol):
     options: tuple[str, ...]
 
 
+YES_NO = ("是", "否")  # the two answers a boolean field stores (and the platform reads)
+
 def input_kind(field_type: str) -> str:
     """"digits", "options" (choice, yes/no), "date" (a date picker) or "chinese" (handwriting, pinyin)."""
     if field_type in DIGIT_EXTRA:
@@ -46,7 +48,7 @@ def input_kind(field_type: str) -> str:
 
 
 def options(spec: FieldSpec) -> tuple[str, ...]:
-    return tuple(spec.options) if str(spec.type) == "choice" else ("是", "否") if str(spec.type) == "boolean" else ()
+    return tuple(spec.options) if str(spec.type) == "choice" else YES_NO if str(spec.type) == "boolean" else ()
 
 
 def is_address(spec: FieldSpec) -> bool:

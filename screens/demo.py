@@ -396,6 +396,10 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
             for ch in "chaoyangqu":
                 form.ids.keyboard.on_letter(ch)  # leave candidates showing for the picture
 
+    def choice(app):
+        form = _screen(app, "form")
+        form.focus(next((f.key for f in form._fields() if str(f.type) in ("choice", "boolean")), form.focus_key))
+
     def confirm(app):
         if idle_warning:
             app.more_time()
@@ -451,6 +455,7 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
         Step("11-signed", signed),
         Step("12-form", form, until=lambda app: app.root.current == "form"),
         Step("13-form-filled", fill),
+        Step("13-form-choice", choice),  # a choice's buttons: the catalog's options in the resident's language
         Step("15-confirm", confirm, until=lambda app: app.root.current == "confirm"),
         Step("16-submitting", lambda app: _press(_screen(app, "confirm").ids.submit)),
         Step("17-receipt", lambda app: None, until=printed, timeout=40),

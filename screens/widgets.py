@@ -309,7 +309,7 @@ class SignaturePad(Widget):
         if not self.collide_point(*touch.pos):
             return False
         touch.grab(self)
-        with self.canvas:
+        with self.canvas.after:  # the ink over the hint (a child, drawn in ``canvas``); clear() wipes only the ink
             Color(*App.get_running_app().theme.color("text"))
             touch.ud["line"] = Line(points=[*touch.pos], width=max(2.0, App.get_running_app().theme.px(4)))
         self.strokes.append([(touch.x - self.x, touch.y - self.y)])
@@ -331,7 +331,7 @@ class SignaturePad(Widget):
         return False
 
     def clear(self) -> None:
-        self.canvas.clear()
+        self.canvas.after.clear()
         self.strokes = []
         self.empty = True
 

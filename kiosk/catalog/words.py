@@ -19,9 +19,9 @@ from babel.messages.pofile import read_po, write_po
 
 from kiosk.catalog.loader import Catalog
 from kiosk.catalog.model import MaterialForm, MaterialSource
+from kiosk.form_input import YES_NO
 
 _STAMP = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)  # fixed: re-extracting changes no header
-YES_NO = ("是", "否")  # a boolean field's two answers (kiosk.form_input.options)
 
 
 def catalog_words(catalog: Catalog) -> dict[str, list[str]]:

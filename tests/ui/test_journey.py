@@ -83,7 +83,10 @@ def test_whole_journey_by_touch(kiosk_app, hw):
         elif "签署承诺" in buttons:
             ui.tap(buttons["签署承诺"])
             ui.tick(3)
-            sign(ui, materials.ids.pad)
+            pad = materials.ids.pad  # an empty box says what to do, and there is nothing yet to confirm
+            assert pad.ids.hint.text == "请用手指在框内签名" and materials.ids.main_action.disabled
+            sign(ui, pad)
+            assert pad.ids.hint.text == "" and not materials.ids.main_action.disabled
             ui.tap(materials.ids.main_action)
         else:
             ui.tap(buttons["以后补交"])

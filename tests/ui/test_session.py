@@ -91,6 +91,13 @@ def test_card_pulled_mid_journey_ends_the_session_after_the_grace(kiosk_app, hw)
     journey = app.services.journey
     hw.sims.idcard.remove()
     assert wait_until(ui, lambda: app._card_dialog is not None, 10)
+    dialog = app._card_dialog  # where the card goes back, drawn, and the seconds left counting down
+    assert dialog.ids.picture.texture is not None and dialog.ids.picture.height > 0
+    shown = dialog.seconds
+    journey.session.card_removed_at -= 3
+    app._tick_idle()
+    ui.tick(2)
+    assert dialog.seconds <= shown - 2 and f"{dialog.seconds}" in dialog.ids.countdown.text
     journey.session.card_removed_at -= journey.card_grace_s + 1  # the grace has run out
     app._tick_idle()
     ui.tick(3)
