@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import second_try_starts_at_home, wait_until  # noqa: F401 (autouse: staff tests retry from home too)
 
 OPERATOR_PIN = "246810"
 ADMIN_PIN = "135791"

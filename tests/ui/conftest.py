@@ -31,8 +31,9 @@ def second_try_starts_at_home(request):
         app.core.set_language("zh_CN")
         app.core.set_elder_mode(False)
         assert wait_until(ui, lambda: app.root.current == "home" and not app.root.transition.is_active, 15)
-        if "hw" in request.fixturenames:
-            card_taken_away(ui, request.getfixturevalue("hw"))
+        hardware = next((name for name in ("hw", "staff_hw") if name in request.fixturenames), None)
+        if hardware is not None:
+            card_taken_away(ui, request.getfixturevalue(hardware))
     yield
 
 

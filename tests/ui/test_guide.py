@@ -61,7 +61,9 @@ def test_every_section_in_every_mode(kiosk_app, guide, size, elder, language):
         for heading in SECTIONS_ZH:
             assert heading in texts
     assert any(item.legal_basis[0] in t for t in texts) and any(item.process[0] in t for t in texts)
-    assert any("原件" in t and "电子证照" in t for t in texts)  # form and source of each material
+    # form and source of each material, in the resident's language (the catalog domain: 原件 → Original)
+    form, source = ("原件", "电子证照") if language == "zh_CN" else ("Original", "E-certificate")
+    assert any(form in t and source in t for t in texts), texts
     assert any(str(app.services.catalog.department(item.department_code).complaint_phone) in t for t in texts)
     assert layout_problems(guide) == []
     if SHOTS:

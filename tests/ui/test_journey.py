@@ -24,6 +24,7 @@ def test_whole_journey_by_touch(kiosk_app, hw):
     ui, app = settled_tap(kiosk_app), kiosk_app.app
     journey = app.services.journey
     card_taken_away(ui, hw)  # an earlier test's card would be read as the identify screen opens
+    show_scene(hw, "face")  # an earlier test in this worker (test_agent, or a first try) left the document scene
     rated_before = len(hw.sims.platform.evaluations())  # earlier tests (or a first try) rated services too
     home = ui.screen("home")
     ui.tap(home.ids.search)
