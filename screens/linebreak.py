@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kiosk.ime.words import segment
+from kiosk.ime.dictionary_words import segment
 
 CLOSING = set("，。、；：？！）］｝】》〉」』”’…‥·・%‰℃,.;:?!)]}>」〕〗〙〛﹚﹜﹞～ー々〻ゝゞ")
 OPENING = set("（［｛【《〈「『“‘([{<〔〖〘〚﹙﹛﹝")
