@@ -27,6 +27,12 @@ def test_words_numbers_and_short_terms_stay_whole():
     assert break_lines("Delete the letter", 8, width_of) == ["Delete", "the", "letter"]
     assert break_lines("受理时间 2026-12-10 前", 12, width_of) == ["受理时间", "2026-12-10", "前"]
     assert break_lines("结束办理 删除", 9, width_of) == ["结束办理", "删除"]
+    # a reference prefix stays with the word it prefixes (progress hint: "K0001-RAXZ3-" | "开头" read as a cut number)
+    text = "本机受理号（K0001-RAXZ3-开头）都可以"
+    for width in range(24, 40):
+        lines = break_lines(text, width, width_of)
+        assert any("K0001-RAXZ3-开头" in line for line in lines) and bad_breaks(text, lines) == [], (width, lines)
+    assert bad_breaks(text, ["本机受理号（K0001-RAXZ3-", "开头）都可以"])
 
 
 def test_the_judge_finds_the_breaks_the_issue_showed():
