@@ -435,6 +435,7 @@ class SummaryRow(BoxLayout):
     editable: bool = BooleanProperty(False)
     kind: str = StringProperty("")
     key: str = StringProperty("")
+    stacked: bool = BooleanProperty(False)  # set by the .kv: too narrow for label and value side by side
 
     def on_edit(self) -> None:
         pass

@@ -101,6 +101,8 @@ def test_confirm_shows_values_whole_and_edits_a_field_then_comes_back(kiosk_app,
     assert next(row for row in rows if row.key == "phone").value == "138****8000"  # still masked
     assert all(row.editable for row in rows if row.kind)
     assert not any(row.editable for row in rows if not row.kind)  # service, name, ID: from the card
+    starts = {round(row.ids.v.to_window(*row.ids.v.pos)[0]) for row in rows}
+    assert len(starts) == 1, starts  # every value in one column, with or without 修改 beside it
     kiosk_app.tap(address.ids.edit)
     kiosk_app.tick(3)
     assert app.root.current == "form"
