@@ -843,35 +843,25 @@ class Journey:
         prefill(self._target().form, self.applicant, self.session.form)
 
     # -- confirm and submit --------------------------------------------------------------------------
-    def summary(self) -> list[tuple[str, str]]:
-        """(label, value) rows for the confirm screen, masked: never a full name, ID or phone number."""
-        s, target = self.session, self._target()
-        rows = [(N_("Service"), target.name)]
-        rows += [(label, value) for label, value, _kind, _key in self._people()]
-        route = s.application.route if s.application is not None else None
-        if route is not None and route.office:
-            rows.append((N_("Handled by"), route.office))
-        for slot in s.materials:
-            rows.append((slot.name, slot.state))
-        for spec in target.form:
-            value = s.form.get(spec.key)
-            if value in (None, ""):
-                continue
-            rows.append((spec.label, mask_value(str(spec.type), str(value))))
-        return rows
+    def material_label(self, slot: MaterialSlot) -> str | Text:
+        """A material's name as the resident reads it: the catalog's; in an application for someone else the
+        applicant's identity document says whose it is (an agent reads 申请人身份证件 as their own card)."""
+        if slot.material.identity and self.session.for_other:
+            return Text.of(N_("{name} (of the person you apply for)"), name=slot.name)
+        return slot.name
 
-    def confirm_rows(self) -> list[tuple[str, str, str, str]]:
+    def confirm_rows(self) -> list[tuple[str | Text, str, str, str]]:
         """The confirm screen's rows: (label, value, kind, key) with every value whole (the resident checks what
         will be sent; only phone, ID and account numbers stay masked) and what 修改 changes: kind "material"
         (key: its code), "field" (key: the form field) or "" (from the card or the service: not editable here)."""
         s, target = self.session, self._target()
-        rows = [(N_("Service"), target.name, "", "")]
+        rows: list[tuple[str | Text, str, str, str]] = [(N_("Service"), target.name, "", "")]
         rows += self._people()
         route = s.application.route if s.application is not None else None
         if route is not None and route.office:
             rows.append((N_("Handled by"), route.office, "", ""))
         for slot in s.materials:
-            rows.append((slot.name, str(slot.state), "material", slot.code))
+            rows.append((self.material_label(slot), str(slot.state), "material", slot.code))
         for spec in target.form:
             value = s.form.get(spec.key)
             if value in (None, ""):

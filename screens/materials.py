@@ -69,7 +69,7 @@ class MaterialsScreen(KioskScreen):
         journey = self.journey
         for slot in journey.session.materials:
             optional = "" if slot.material.required else t(" (optional)")
-            row = Factory.MaterialRow(code=slot.code, name=slot.name + optional,
+            row = Factory.MaterialRow(code=slot.code, name=t(journey.material_label(slot)) + optional,
                                       state_text=t(STATUS_WORDS[slot.state]), done=not slot.blocking,
                                       counter=slot.state == "counter")
             actions = row.ids.actions
@@ -83,7 +83,7 @@ class MaterialsScreen(KioskScreen):
                                                         self.undo(c)))
             box.add_widget(row)
         self.complete = journey.materials_complete
-        missing = [slot.name for slot in journey.session.materials if slot.blocking]
+        missing = [t(journey.material_label(slot)) for slot in journey.session.materials if slot.blocking]
         # Material names are the catalog's Chinese proper names: listed in Chinese; in another language the line
         # counts them (each is marked "Still needed" in the list above) rather than mixing two languages.
         self.missing_text = "" if not missing else t(", ").join(missing) if self.app.core.language == "zh_CN" else t(

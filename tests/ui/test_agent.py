@@ -92,6 +92,9 @@ def agent_identifies(ui, app, hw, card_lying: bool = False) -> None:
 def provide_materials(ui, app, hw) -> None:
     journey, materials = app.services.journey, ui.screen("materials")
     show_scene(hw, "document")
+    ui.tick(3)
+    names = [row.name for row in materials.ids.rows.children]
+    assert any(name.startswith("申请人身份证件（被代办人的）") for name in names), names  # whose card: not the agent's
     for _ in range(len(journey.session.materials)):
         pending = [m for m in journey.session.materials if m.state == "missing"]
         if not pending:
