@@ -5,6 +5,7 @@ applications. The answer is a timeline with the promised date, and why it moved 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -139,6 +140,10 @@ class ProgressScreen(KioskScreen):
                                                        status=t(STATUS_WORDS.get(lookup.progress.status, "")))
         self.add_timeline(lookup, heading=False)
 
+    def day(self, day: dt.date) -> str:
+        """A date written as the receipt writes it (2026年12月10日 in Chinese), so the resident finds the same one."""
+        return self.app.core.t("{year}-{month:02d}-{day:02d}").format(year=day.year, month=day.month, day=day.day)
+
     def add_timeline(self, lookup, heading: bool) -> None:
         """One application's history, its promised date and every change of it with the reason."""
         t = self.app.core.t
@@ -151,14 +156,14 @@ class ProgressScreen(KioskScreen):
                                                what=t(STATUS_WORDS.get(entry.status, entry.status)),
                                                note=history_note(entry.status, entry.note or "")))
         if view.promised_by and view.status in FINISHED:
-            box.add_widget(Factory.TimelineRow(when=view.promised_by.isoformat(), what=t("Promised by"), note=""))
+            box.add_widget(Factory.TimelineRow(when=self.day(view.promised_by), what=t("Promised by"), note=""))
         elif view.promised_by:  # still ahead: drawn and worded as not done yet
-            box.add_widget(Factory.TimelineRow(when=t("Expected {date}").format(date=view.promised_by.isoformat()),
+            box.add_widget(Factory.TimelineRow(when=t("Expected {date}").format(date=self.day(view.promised_by)),
                                                what=t("Promised by (not done yet)"), note="", future=True))
         for change in view.promise_changes:
             box.add_widget(Factory.GuideLine(text=t(
                 "The receipt promised {old}; it is now {new}, because: {reason}").format(
-                old=change.old.isoformat() if change.old else "—", new=change.new.isoformat(), reason=change.reason)))
+                old=self.day(change.old) if change.old else "—", new=self.day(change.new), reason=change.reason)))
         if lookup.reference and view.promised_by:  # the receipt carried the kiosk's reference: printed offline
             box.add_widget(Factory.GuideLine(text=t(
                 "A date marked 约 on a receipt printed before the platform answered was this kiosk's estimate; "

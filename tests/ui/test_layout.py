@@ -181,7 +181,7 @@ def test_receipt_capture_and_progress_show_where_and_when(kiosk_app, session, si
         progress.show("TB202612070000123", lookup_in_review(promised))
         steps = [w for w in reversed(progress.ids.timeline.children) if isinstance(w, TimelineRow)]
         assert [row.future for row in steps] == [False, False, True]
-        assert steps[-1].when == app.t("Expected {date}").format(date=promised.isoformat())
+        assert steps[-1].when == app.t("Expected {date}").format(date=progress.day(promised))
         view = progress.ids.timeline_view
         assert wait_until(kiosk_app, lambda: view.height > steps[0].height * 2, 5), view.height
         assert layout_problems(progress) == []
