@@ -466,12 +466,13 @@ class Journey:
         if not self._camera_command("receipt_qr", lambda camera: camera.scan_qr(timeout=wait), scanned):
             self.emit("receipt_qr", texts=[])
 
-    def receipt(self) -> Receipt:
-        """The 受理回执 of this session's submission (masked values only): printed and shown alike."""
+    def receipt(self, t: Callable[[str], str] | None = None) -> Receipt:
+        """The 受理回执 of this session's submission (masked values only): printed in Chinese, shown on the
+        screen in the resident's language (``t``)."""
         apps, sub = self.apps, self.session.submission
         if apps is None or sub is None:
             raise RuntimeError("nothing submitted in this session")
-        return apps.receipt(sub)
+        return apps.receipt(sub, t)
 
     def print_receipt(self) -> None:
         """Print the receipt, or show it: ``printed`` with ``ok`` (False: the screen shows it, never lost)."""

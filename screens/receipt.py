@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kivy.core.image import Image as CoreImage
@@ -64,18 +65,19 @@ class ReceiptScreen(KioskScreen):
     def on_state(self, *_args: object) -> None:
         self.slot_shown = self.state in ("printing", "printed")
 
-    def document(self) -> Receipt:
-        """The 受理回执 of the session's submission (masked values only)."""
-        return self.journey.receipt()
+    def document(self, t: Callable[[str], str] | None = None) -> Receipt:
+        """The 受理回执 of the session's submission (masked values only): Chinese as printed, or in ``t``'s
+        language for the screen."""
+        return self.journey.receipt(t)
 
     def build_rows(self) -> None:
-        """The whole document, as on paper: each section's heading, its key-value rows and its lines (the
-        materials and what happens next); the QR code has its own place."""
+        """The whole document, as on paper but in the resident's language: each section's heading, its key-value
+        rows and its lines (the materials and what happens next); the QR code has its own place."""
         from drivers.printer import KeyValue, Text
 
         box = self.ids.rows
         box.clear_widgets()
-        for section in self.document().sections:
+        for section in self.document(self.app.core.t).sections:  # the paper's content, in their language
             if section.heading and section.blocks:
                 box.add_widget(Factory.GuideHeading(text=section.heading))
             for block in section.blocks:

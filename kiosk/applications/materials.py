@@ -35,20 +35,6 @@ class MaterialStatus(StrEnum):
     DEFERRED = "deferred"
     MISSING = "missing"
 
-    @property
-    def label(self) -> str:
-        """The receipt's wording."""
-        return _LABELS[self]
-
-
-_LABELS = {
-    MaterialStatus.FILE: "已提供",
-    MaterialStatus.CERTIFICATE: "电子证照",
-    MaterialStatus.COMMITMENT: "告知承诺",
-    MaterialStatus.DEFERRED: "待补充",
-    MaterialStatus.MISSING: "未提供",
-}
-
 
 class MaterialRefused(ValueError):
     """The resident's choice is not allowed for this material: a gettext ``message_id`` with its ``params``

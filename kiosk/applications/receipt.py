@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.printer import PAPER_80, QR, KeyValue, Paper, Receipt, Section, Text, ThermalPrinter
@@ -16,50 +17,75 @@ from drivers.printer.document import Block
 from drivers.printer.preview import render_png
 from kiosk import clock
 from kiosk.applications.submission import Submission
+from kiosk.i18n import N_, translator
 
 log = logging.getLogger(__name__)
 
 
-def date_text(day: dt.date) -> str:
-    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+# the receipt's wording of a material's state (kiosk.applications.MaterialStatus values)
+MATERIAL_STATES = {
+    "file": N_("Provided"),
+    "certificate": N_("e-certificate"),
+    "commitment": N_("Commitment"),
+    "deferred": N_("To be supplied"),
+    "missing": N_("Not provided"),
+}
 
 
-def promised_text(sub: Submission) -> str:
+def date_text(day: dt.date, t: Callable[[str], str]) -> str:
+    return t("{year}-{month:02d}-{day:02d}").format(year=day.year, month=day.month, day=day.day)
+
+
+def promised_text(sub: Submission, t: Callable[[str], str]) -> str:
     """The platform's promised date once it answered; until then the kiosk's own count, marked 约 (the
     platform decides, and may count differently)."""
-    if sub.platform_promised_by is not None:
-        date = date_text(sub.platform_promised_by) + "前"
-        return ("即办件，" if sub.immediate else "") + date
-    date = date_text(sub.promised_by) + "前"
+    answered = sub.platform_promised_by is not None
+    date = date_text(sub.platform_promised_by or sub.promised_by, t)
     if sub.immediate:
-        return "即办件，" + date
-    return "约" + date + "（以平台答复为准）"
+        return t(N_("Done on the spot, by {date}")).format(date=date)
+    return t(N_("by {date}") if answered else N_("About {date}, the platform confirms it")).format(date=date)
 
 
-def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: str = "12345") -> Receipt:
-    info: list[Block] = [KeyValue("服务网点", site_name), KeyValue("终端编号", kiosk_id)]
-    info.append(KeyValue("一件事" if sub.is_bundle else "办理事项", sub.title, bold=True))
+def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: str = "12345",
+                  t: Callable[[str], str] | None = None) -> Receipt:  # fmt: skip
+    """The 受理回执 in the language of ``t``: Chinese on paper (the default: the official document, DOMAIN.md
+    §3), the resident's language on the screen. What a resident looks for first comes first: the service, its
+    number, the promised date."""
+    t = t or translator("zh_CN")
+    info: list[Block] = [KeyValue(t("Life event" if sub.is_bundle else "Service"), sub.title, bold=True)]
     if sub.is_bundle:
         info += [Text(f"  · {name}") for name in sub.item_names]
-    info.append(KeyValue("申请人", f"{sub.applicant_name}  {sub.applicant_id}"))
-    if sub.agent_name:
-        info.append(KeyValue("代办人", f"{sub.agent_name}  {sub.agent_id}"))
     if sub.application_no:
-        info.append(KeyValue("申请编号", sub.application_no, bold=True))
+        info.append(KeyValue(t(N_("Application no.")), sub.application_no, bold=True))
     else:
-        info.append(KeyValue("本机受理号", sub.reference, bold=True))
-        info.append(Text("平台暂未回复，申请已在本机保存并将自动送达；凭本机受理号可查询进度。"))
-    info.append(KeyValue("受理时间", clock.stamp(sub.submitted_at)))
-    info.append(KeyValue("办理机构", sub.office))
-    info.append(KeyValue("承诺办结", promised_text(sub)))
+        info.append(KeyValue(t("Local reference"), sub.reference, bold=True))
+        info.append(Text(t(N_("The platform has not answered yet: the application is saved on this kiosk and will "
+                              "be delivered by itself. The local reference tracks its progress."))))
+    info.append(KeyValue(t(N_("Promised completion")), promised_text(sub, t)))
+    info.append(KeyValue(t("Applicant"), f"{sub.applicant_name}  {sub.applicant_id}"))
+    if sub.agent_name:
+        info.append(KeyValue(t("Agent"), f"{sub.agent_name}  {sub.agent_id}"))
+    info.append(KeyValue(t("Handled by"), sub.office))
+    info.append(KeyValue(t(N_("Received at")), clock.stamp(sub.submitted_at)))
+    info += [KeyValue(t(N_("Service point")), site_name), KeyValue(t(N_("Kiosk number")), kiosk_id)]
     # status first: long material names wrap under themselves, the status stays readable at a glance
-    materials: list[Block] = [Text(f"【{line.label}】{line.name}") for line in sub.materials]
+    materials: list[Block] = [Text(f"【{t(MATERIAL_STATES.get(line.status, line.status))}】{line.name}")
+                              for line in sub.materials]  # fmt: skip
     steps: list[Block] = [Text(f"{n}. {step}") for n, step in enumerate(sub.next_steps, 1)]
-    steps.append(QR(sub.progress_qr, module=5, ec="M", caption="扫码或在本机输入编号查询办理进度"))
+    steps.append(QR(sub.progress_qr, module=5, ec="M", caption=t(N_("Scan, or type the number at this kiosk, to "
+                                                                   "track the progress"))))  # fmt: skip
     return Receipt(
-        title="受理回执",
-        sections=[Section("办理信息", info), Section("材料情况", materials), Section("后续事项", steps)],
-        footer=[f"咨询电话：{sub.consult_phone}", f"投诉监督：{hotline}", "通办 24小时自助服务 — 谢谢使用"],
+        title=t("Application receipt"),
+        sections=[
+            Section(t(N_("Application details")), info),
+            Section(t(N_("Materials provided")), materials),
+            Section(t(N_("Next steps")), steps),
+        ],
+        footer=[
+            t("Enquiries: {phone}").format(phone=sub.consult_phone),
+            t(N_("Complaints: {hotline}")).format(hotline=hotline),
+            t(N_("Tongban 24-hour self-service — thank you")),
+        ],
     )
 
 

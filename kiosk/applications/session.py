@@ -96,12 +96,14 @@ class ApplicationOffice:
 
     # -- receipts ---------------------------------------------------------------------------------------------
 
-    def receipt(self, sub: Submission) -> Receipt:
+    def receipt(self, sub: Submission, t: Callable[[str], str] | None = None) -> Receipt:
+        """Chinese (the printed document) unless ``t`` gives the screen's language."""
         return build_receipt(
             sub,
             site_name=self.settings.kiosk.site_name,
             kiosk_id=sub.kiosk_id or self.settings.kiosk.id,
             hotline=self.settings.routing.hotline,
+            t=t,
         )
 
     def print_receipt(self, sub: Submission, *, timeout: float = 30.0) -> PrintOutcome:
@@ -268,7 +270,7 @@ class ResidentSession:
             office=app.route.office,
             route_kind=app.route.kind.value,
             materials=tuple(
-                MaterialLine(s.name, s.status.value, s.status.label)
+                MaterialLine(s.name, s.status.value)
                 for s in app.materials
                 if s.status is not MaterialStatus.MISSING
             ),

@@ -26,8 +26,7 @@ def is_office_name(handling_org: str | None) -> bool:
 @dataclass(frozen=True)
 class MaterialLine:
     name: str
-    status: str  # MaterialStatus value
-    label: str  # 已提供 / 电子证照 / 告知承诺 / 待补充
+    status: str  # MaterialStatus value (the receipt words it: kiosk.applications.receipt.MATERIAL_STATES)
 
 
 @dataclass

@@ -150,14 +150,15 @@ def _submitted(queued: bool) -> Callable[[object], None]:
             reference="K0001-7QX2M-000123", submitted_at=now, title="法律援助申请", item_names=("法律援助申请",),
             is_bundle=False, applicant_name="张*", applicant_id="110105********1239", agent_name="王*",
             agent_id="330199********0021", office="示例县司法局法律援助中心", route_kind="local",
-            materials=(MaterialLine("法律援助申请表", "file", "已提供"), MaterialLine("身份证", "ecert", "电子证照")),
+            materials=(MaterialLine("法律援助申请表", "file"), MaterialLine("身份证", "certificate")),
             promised_by=dt.date(2026, 12, 21), approximate=queued, immediate=False,
             next_steps=("请留意短信通知，按时到窗口领取结果。",), consult_phone="0571-12345678",
             application_no=None if queued else f"TB{now:%Y%m%d}{123:07d}", progress_url="https://example.gov.cn/p")
         sub = screen.journey.session.submission
         settings = App.get_running_app().core.settings
-        screen.document = lambda: build_receipt(sub, site_name=settings.kiosk.site_name, kiosk_id=settings.kiosk.id,
-                                                hotline=settings.routing.hotline)
+        kiosk = settings.kiosk
+        screen.document = lambda t=None: build_receipt(sub, site_name=kiosk.site_name, kiosk_id=kiosk.id,
+                                                       hotline=settings.routing.hotline, t=t)
         screen.number, screen.queued = sub.number, queued
         screen.build_rows()
         screen.state = "on_screen" if queued else "printed"

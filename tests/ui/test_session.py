@@ -162,7 +162,7 @@ def queued_submission():
     return Submission(reference="K0001-000999", submitted_at=dt.datetime(2026, 3, 2, 10, 0), title="居住证申领",
                       item_names=("居住证申领",), is_bundle=False, applicant_name="张*", applicant_id="1101**1239",
                       agent_name=None, agent_id=None, office="示例县公安局", route_kind="local",
-                      materials=(MaterialLine("居住证申请表", "file", "已提供"),),
+                      materials=(MaterialLine("居住证申请表", "file"),),
                       promised_by=dt.date(2026, 3, 16), approximate=False, immediate=False,
                       next_steps=("请按时到窗口领取。",),
                       consult_phone="12345")
@@ -191,7 +191,17 @@ def test_printer_out_of_paper_shows_the_receipt_on_screen(kiosk_app, hw):
         assert "【已提供】居住证申请表" in lines and "1. 请按时到窗口领取。" in lines
         assert parse_progress_qr(journey.session.submission.progress_qr).reference == "K0001-000999"
         assert layout_problems(receipt) == []
+        app.core.set_language("en")  # the screen in the resident's language; the paper stays Chinese
+        receipt.build_rows()
+        rows = {row.label: row.value for row in receipt.ids.rows.children if hasattr(row, "label")}
+        assert rows["Promised by"] == "About 2026-03-16, the platform confirms it"  # queued: the kiosk's own count
+        assert rows["Local reference"] == "K0001-000999"
+        lines = [row.text for row in receipt.ids.rows.children if not hasattr(row, "label")]
+        assert "【Provided】居住证申请表" in lines and "Materials" in lines
+        printed = [block.key for block in receipt.document().sections[0].blocks if hasattr(block, "key")]
+        assert "承诺办结" in printed and "Promised by" not in printed  # the paper stays Chinese
     finally:
+        app.core.set_language("zh_CN")
         hw.sims.printer.clear_faults()
         app.cancel_session()
 
