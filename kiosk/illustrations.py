@@ -7,6 +7,8 @@ picture must not need translating): an arrow shows the movement, the screens say
 - ``card_reader``: a hand lays an ID card flat on the reader pad below the screen;
 - ``qr_scanner``: a phone showing a QR code held over the scanner window;
 - ``camera``: the camera above the screen, a face looking at it inside the oval;
+- ``document_camera``: the document camera on its arm looking down at the counter, a page laid face up in the
+  marked place under it, an arrow to put it down;
 - ``printer_slot``: the receipt coming out of the slot below the screen, an arrow to take it;
 - ``receipt_qr``: the printed receipt held up to the camera above the screen, its QR code facing the lens.
 """
@@ -123,6 +125,28 @@ def camera() -> Image.Image:
     return image
 
 
+def document_camera() -> Image.Image:
+    image, draw = _canvas()
+    # the counter seen from the resident's side, and the marked place under the lens
+    draw.polygon([(70, 575), (730, 575), (640, 385), (160, 385)], fill=PANEL, outline=INK, width=W)
+    draw.polygon([(215, 555), (585, 555), (545, 405), (255, 405)], outline=GREEN, width=8)
+    # the page, face up (its text lines and stamp towards the lens)
+    draw.polygon([(245, 540), (555, 540), (522, 420), (278, 420)], fill=PAPER, outline=INK, width=4)
+    for row, (y, x0, x1) in enumerate(((440, 300, 500), (465, 296, 505), (490, 291, 450), (515, 286, 470))):
+        draw.line([(x0, y), (x1 - (row % 2) * 30, y)], fill=DARK, width=7)
+    draw.ellipse([470, 480, 520, 525], outline=RED, width=5)
+    # the arm from the back of the counter and the camera head looking straight down
+    draw.rectangle([608, 92, 644, 395], fill=PANEL, outline=INK, width=W)
+    draw.rectangle([440, 92, 644, 128], fill=PANEL, outline=INK, width=W)
+    draw.rounded_rectangle([330, 70, 470, 150], radius=18, fill=PANEL, outline=INK, width=W)
+    draw.ellipse([370, 120, 430, 180], fill=DARK, outline=INK, width=W)
+    draw.ellipse([388, 138, 412, 162], fill=BLUE)
+    for x in (290, 510):  # what the lens sees
+        draw.line([(400, 180), (x, 405)], fill=BLUE, width=5)
+    _arrow(draw, 170, 140, 345)
+    return image
+
+
 def receipt_qr() -> Image.Image:
     image, draw = _canvas()
     _kiosk_lens(draw)
@@ -153,6 +177,7 @@ DRAWINGS: dict[str, Callable[[], Image.Image]] = {
     "card_reader": card_reader,
     "qr_scanner": qr_scanner,
     "camera": camera,
+    "document_camera": document_camera,
     "printer_slot": printer_slot,
     "receipt_qr": receipt_qr,
 }

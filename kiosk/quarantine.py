@@ -23,16 +23,28 @@ QUARANTINE_DIR = "quarantine"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def database_problem(path: Path) -> str | None:
+# what SQLite says of a damaged file; anything else (locked, busy, unreadable, a full disk) is no reason to move it
+CORRUPTION_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+
+
+class DatabaseUnavailable(RuntimeError):
+    """A sound database that cannot be checked now (held locked by another process, unreadable): the start fails
+    and is retried (``hardware_failed``), the file stays where it is."""
+
+
+def database_problem(path: Path, busy_timeout: float = 10) -> str | None:
     """Why SQLite cannot use ``path`` ("file is not a database", a quick_check finding), or None when it is sound
-    or absent (a new one will be made)."""
+    or absent (a new one will be made). Raises ``DatabaseUnavailable`` when the file cannot be checked at all."""
     if not path.exists():
         return None
     try:
-        with closing(sqlite3.connect(str(path), timeout=10)) as db:
+        with closing(sqlite3.connect(str(path), timeout=busy_timeout)) as db:
             rows = db.execute("PRAGMA quick_check").fetchall()
     except sqlite3.DatabaseError as error:
-        return str(error)
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in CORRUPTION_CODES:  # an extended code keeps its primary in the low byte
+            return str(error)
+        raise DatabaseUnavailable(f"{path.name} cannot be checked: {error}") from error
     findings = [str(row[0]) for row in rows]
     return None if findings == ["ok"] else "; ".join(findings[:5])
 

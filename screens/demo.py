@@ -230,6 +230,14 @@ def switch_scene(hardware, scene: str):
     return camera.switch_source(target)
 
 
+SUBMIT_SHOWN_S = 2.0  # how long the demo's platform takes to answer a submission
+
+
+def _answer_promptly(hardware) -> None:
+    if hardware.sims.platform is not None:
+        hardware.sims.platform.set_faults("applications", None)
+
+
 def scene_step(name: str, hardware, scene: str, timeout: float = 20.0) -> Step:
     """A step that points the camera at ``scene`` while the UI keeps running (the camera reopens in its thread)."""
     pending: dict = {}
@@ -407,6 +415,12 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
         form.ids.keyboard.reset()
         _press(form.ids.next)
 
+    def submit(app):
+        platform = hardware.sims.platform
+        if platform is not None:  # the loopback platform answers in milliseconds: slowed, the picture shows the wait
+            platform.set_faults("applications", latency=SUBMIT_SHOWN_S)
+        _press(_screen(app, "confirm").ids.submit)
+
     def printed(app):
         receipt = _screen(app, "receipt")
         if receipt.state not in ("printed", "on_screen"):
@@ -457,8 +471,8 @@ def resident_steps(hardware, card, phone: str, record: dict, receipt_png: Path |
         Step("13-form-filled", fill),
         Step("13-form-choice", choice),  # a choice's buttons: the catalog's options in the resident's language
         Step("15-confirm", confirm, until=lambda app: app.root.current == "confirm"),
-        Step("16-submitting", lambda app: _press(_screen(app, "confirm").ids.submit)),
-        Step("17-receipt", lambda app: None, until=printed, timeout=40),
+        Step("16-submitting", submit, until=lambda app: app.root.current == "submitting"),
+        Step("17-receipt", lambda app: _answer_promptly(hardware), until=printed, timeout=40),
         Step("18-evaluate", evaluate),
         Step("19-goodbye", lambda app: _press(_screen(app, "evaluate").ids.send)),
         Step("20-wiped-home", wiped),

@@ -10,7 +10,8 @@ The rules (after the W3C "Requirements for Chinese Text Layout" (clreq) and Unic
 - a line may break between two Han characters, at a space, or after a hyphen or slash inside Latin text;
 - never before closing punctuation (，。、；：？！）】》」』”’ … and their ASCII forms), never after opening
   punctuation (（【《「『“‘);
-- a run of Latin letters or digits (a word, a number, an ID or a date like 2026-12-10) stays whole, and so does
+- a run of Latin letters or digits (a word, a number, an ID or a date like 2026-12-10) stays whole (a prefix ending
+  in a hyphen with the Han word after it: K0001-开头), and so does
   one joined by ``:``, ``.``, ``,`` or a dash between two of them: a time (08:30), a range (9:00–17:30), a
   decimal (2.3), Mon–Fri;
 - a no-break space (U+00A0, U+202F) or word joiner (U+2060) holds its neighbours together (约 50 米 written
@@ -25,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from kiosk.ime.words import segment
+from kiosk.ime.dictionary_words import segment
 
 CLOSING = set("，。、；：？！）］｝】》〉」』”’…‥·・%‰℃,.;:?!)]}>」〕〗〙〛﹚﹜﹞～ー々〻ゝゞ")
 OPENING = set("（［｛【《〈「『“‘([{<〔〖〘〚﹙﹛﹝")
@@ -95,6 +96,8 @@ def units(text: str) -> list[str]:
             join_next = False
         elif glued and is_han(unit[0]) and glued[-1][-1:].isdigit():
             glued[-1] += unit  # a number keeps its unit: 24小时, 50米, 5个工作日
+        elif glued and is_han(unit[0]) and glued[-1][-1:] == "-":
+            glued[-1] += unit  # a prefix keeps what it is a prefix of: K0001-RAXZ3-开头 (not "K0001-RAXZ3-" | "开头")
         elif glued and unit[0] in CLOSING and glued[-1] != " ":
             glued[-1] += unit  # closing punctuation never starts a line
         elif len(glued) > 1 and unit[0] in CLOSING:
@@ -205,6 +208,8 @@ def bad_breaks(text: str, lines: list[str]) -> list[str]:
             problems.append(f"word broken: …{shown[-6:]}|{following[:6]}…")
         elif not spaced and before.isdigit() and is_han(after):
             problems.append(f"number parted from its unit: …{shown[-6:]}|{following[:6]}…")
+        elif not spaced and before == "-" and is_han(after):
+            problems.append(f"prefix parted from its word: …{shown[-8:]}|{following[:6]}…")
     return problems
 
 

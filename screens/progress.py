@@ -5,6 +5,7 @@ applications. The answer is a timeline with the promised date, and why it moved 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ PLATFORM_PREFIX = "TB"  # platform application numbers: TB + date + sequence
 STATUS_WORDS = {**STATUS_LABELS, "queued": N_("Waiting to be sent")}  # the platform's, and this kiosk's outbox
 # The platform's own names of its statuses (PLATFORM_API.md): a history note saying only that repeats the status
 # the kiosk already shows in the resident's language ("Accepted  已受理").
+FINISHED = ("approved", "rejected", "completed")  # 办结: after these the promised date is no longer ahead
 PLATFORM_STATUS_NAMES = {"accepted": ("已受理",), "in_review": ("审查中", "审核中"), "need_more": ("需补充材料",),
                          "approved": ("已批准",), "rejected": ("不予批准",), "completed": ("已办结",)}
 
@@ -47,6 +49,7 @@ class ProgressScreen(KioskScreen):
     can_scan: bool = BooleanProperty(False)
     reading_card: bool = BooleanProperty(False)
     found: bool = BooleanProperty(False)  # an answer was shown: 好差评 of the lookup is offered
+    folded: bool = BooleanProperty(False)  # the keys put away for the answer's room (elder portrait, set by .kv)
     kiosk_prefix: str = StringProperty("K0001-")
 
     def __init__(self, **kwargs) -> None:
@@ -66,6 +69,10 @@ class ProgressScreen(KioskScreen):
         self.stop_scan()
         self.journey.card_roles = frozenset()
 
+    def on_digits(self, *_args: object) -> None:
+        if self.found and self.app.theme.elder:
+            self.found = False  # a new number: its display comes back (hidden under an elder answer)
+
     def on_key(self, key: str) -> None:
         if key == "backspace":
             self.digits = self.digits[:-1]
@@ -81,6 +88,11 @@ class ProgressScreen(KioskScreen):
             if digits.upper().startswith(known.upper()):
                 digits = digits[len(known):]
         self.digits = prefix + digits
+
+    def another(self) -> None:
+        """Back to the keys for another number (the answer shown stays until the next one comes)."""
+        self.found = False
+        self.digits = ""
 
     def look_up(self, number: str | None = None) -> None:
         number = number or self.digits
@@ -128,6 +140,10 @@ class ProgressScreen(KioskScreen):
                                                        status=t(STATUS_WORDS.get(lookup.progress.status, "")))
         self.add_timeline(lookup, heading=False)
 
+    def day(self, day: dt.date) -> str:
+        """A date written as the receipt writes it (2026年12月10日 in Chinese), so the resident finds the same one."""
+        return self.app.core.t("{year}-{month:02d}-{day:02d}").format(year=day.year, month=day.month, day=day.day)
+
     def add_timeline(self, lookup, heading: bool) -> None:
         """One application's history, its promised date and every change of it with the reason."""
         t = self.app.core.t
@@ -139,12 +155,15 @@ class ProgressScreen(KioskScreen):
             box.add_widget(Factory.TimelineRow(when=clock.stamp(entry.at),
                                                what=t(STATUS_WORDS.get(entry.status, entry.status)),
                                                note=history_note(entry.status, entry.note or "")))
-        if view.promised_by:
-            box.add_widget(Factory.TimelineRow(when=view.promised_by.isoformat(), what=t("Promised by"), note=""))
+        if view.promised_by and view.status in FINISHED:
+            box.add_widget(Factory.TimelineRow(when=self.day(view.promised_by), what=t("Promised by"), note=""))
+        elif view.promised_by:  # still ahead: drawn and worded as not done yet
+            box.add_widget(Factory.TimelineRow(when=t("Expected {date}").format(date=self.day(view.promised_by)),
+                                               what=t("Promised by (not done yet)"), note="", future=True))
         for change in view.promise_changes:
             box.add_widget(Factory.GuideLine(text=t(
                 "The receipt promised {old}; it is now {new}, because: {reason}").format(
-                old=change.old.isoformat() if change.old else "—", new=change.new.isoformat(), reason=change.reason)))
+                old=self.day(change.old) if change.old else "—", new=self.day(change.new), reason=change.reason)))
         if lookup.reference and view.promised_by:  # the receipt carried the kiosk's reference: printed offline
             box.add_widget(Factory.GuideLine(text=t(
                 "A date marked 约 on a receipt printed before the platform answered was this kiosk's estimate; "

@@ -48,6 +48,7 @@ class ReceiptScreen(KioskScreen):
     state: str = StringProperty("")  # printing | printed | on_screen
     number: str = StringProperty("")
     queued: bool = BooleanProperty(False)
+    slot_shown: bool = BooleanProperty(False)  # the drawing of the printer slot: while printing and once printed
 
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="Your application is submitted. Take your receipt", **kwargs)
@@ -59,6 +60,9 @@ class ReceiptScreen(KioskScreen):
         self.number, self.queued = submission.number, submission.application_no is None
         self.build_rows()
         self.print_receipt()
+
+    def on_state(self, *_args: object) -> None:
+        self.slot_shown = self.state in ("printing", "printed")
 
     def document(self) -> Receipt:
         """The 受理回执 of the session's submission (masked values only)."""

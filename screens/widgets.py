@@ -444,6 +444,7 @@ class TimelineRow(BoxLayout):
     when: str = StringProperty("")
     what: str = StringProperty("")
     note: str = StringProperty("")
+    future: bool = BooleanProperty(False)  # not happened yet (the promised date): a hollow marker, 预计 in words
 
 
 def personal_strings_left(app, needles: list[str]) -> list[str]:

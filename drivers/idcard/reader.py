@@ -53,6 +53,7 @@ class _Placement:
     attempts: int = 0
     absent: int = 0
     digest: str = ""  # hash of the ID number read, to tell a swapped card from the same one returning
+    unsure: bool = False  # the reader was lost while the card lay there: checked again when it answers
 
 
 def format_sam_id(raw: bytes) -> str:
@@ -152,6 +153,14 @@ class IdCardReader(Device):
     # -- contract hooks -----------------------------------------------------------------
     def _connect(self) -> None:
         try:
+            self._open_and_probe()
+        except DeviceError:
+            if self._card.present:  # lost and not back at once: nobody can vouch for the card any more
+                self._card_removed("reader_lost")
+            raise
+
+    def _open_and_probe(self) -> None:
+        try:
             self._serial = serial.Serial(self.port, self.baud, timeout=_READ_SLICE, write_timeout=1.0)
         except (serial.SerialException, OSError, ValueError) as error:
             raise DeviceError(Code.DEVICE_NOT_READY, f"cannot open {self.port}: {error}") from None
@@ -176,14 +185,21 @@ class IdCardReader(Device):
         self._set_status(self._status.state, self._status.detail, sam_status=sam_status, sam_id=sam_id)
 
     def _disconnect(self) -> None:
+        """A reader lost for a moment (a USB-serial hiccup, a reply late on a starved CPU) and back at the first
+        reconnect keeps its card: the next poll reads it again — the same card is no event, none there a removal
+        after the usual debounce — so a resident's session never ends over a hiccup (``_connect`` gives up on
+        the card when the reader does not come back)."""
         self._close_port()
         if self._card.present:
-            self._card_removed("reader_lost")
+            self._card.unsure = True
 
     def _poll(self) -> None:
         token = CancelToken(None)
         try:
             present = self._find(token)
+            if not present and self._card.read_done:
+                # some readers stop reporting a card once it has been read: ask whether it is still selectable
+                present = self._selectable(token)
         except CommandTimedOut as error:
             self._silent += 1
             if self._silent >= self.silence_limit:
@@ -200,13 +216,10 @@ class IdCardReader(Device):
         self._reported = None
         if self._status.fields.get("sam_status") != "ok":  # the reader found (or missed) a card: the SAM works
             self._set_status(self._status.state, self._status.detail, sam_status="ok")
-        if not present and self._card.read_done:
-            # some readers stop reporting a card once it has been read: ask whether it is still selectable
-            present = self._selectable(token)
         if not present:
             self._card_missing()
             return
-        returning = self._card.present and self._card.absent > 0
+        returning = self._card.present and (self._card.absent > 0 or self._card.unsure)
         self._card_seen()
         if returning and self._card.read_done:
             self._recheck(token)
@@ -272,9 +285,10 @@ class IdCardReader(Device):
         reply.raise_for_status()
 
     def _selectable(self, token: CancelToken) -> bool:
+        """Raises CommandTimedOut: no answer says nothing about the card."""
         try:
             self._select(token)
-        except (ReaderStatusError, CommandTimedOut):
+        except ReaderStatusError:
             return False
         return True
 
@@ -369,6 +383,7 @@ class IdCardReader(Device):
     # -- placement bookkeeping -------------------------------------------------------------
     def _card_seen(self) -> None:
         self._card.absent = 0
+        self._card.unsure = False
         if self._card.present:
             return
         self._card = _Placement(present=True)

@@ -11,6 +11,7 @@ import json
 import shutil
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,30 @@ def test_a_hardware_start_that_fails_is_out_of_service_and_retried_until_it_work
         time.sleep(0.2)
     assert service.stop() == 0, service.stderr()
     assert service.leftovers() == {}
+
+
+def test_an_outbox_held_locked_by_another_process_is_waited_for_not_quarantined(service: Service) -> None:
+    """A stray ``sqlite3`` shell or a backup tool holding the outbox: a sound file is never moved aside (its
+    applications would look lost); the kiosk is out of service saying why and serves once the lock goes."""
+    service.data_dir.mkdir()
+    outbox = service.data_dir / "outbox.sqlite3"
+    with closing(sqlite3.connect(outbox)) as db, db:
+        db.execute("CREATE TABLE kept (body TEXT)")
+        db.execute("INSERT INTO kept VALUES ('an application of last night')")
+    holder = sqlite3.connect(outbox, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        service.start()
+        down = service.notify.wait_for(lambda m: m.fields.get("STATUS", "").startswith("out of service"), 120,
+                                       "out of service while the outbox is locked")  # fmt: skip
+        assert "hardware_failed" in down.fields["STATUS"] and "locked" in down.fields["STATUS"]
+    finally:
+        holder.close()
+    service.notify.wait_for(lambda m: m.fields.get("STATUS") == "home screen shown", 120, "back in service")
+    assert not (service.data_dir / "quarantine").exists()
+    with closing(sqlite3.connect(outbox)) as db:
+        assert db.execute("SELECT body FROM kept").fetchall() == [("an application of last night",)]
+    assert service.stop() == 0, service.stderr()
 
 
 def test_an_unusable_data_folder_is_out_of_service_not_a_restart_loop(service: Service) -> None:

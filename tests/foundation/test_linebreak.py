@@ -27,6 +27,12 @@ def test_words_numbers_and_short_terms_stay_whole():
     assert break_lines("Delete the letter", 8, width_of) == ["Delete", "the", "letter"]
     assert break_lines("受理时间 2026-12-10 前", 12, width_of) == ["受理时间", "2026-12-10", "前"]
     assert break_lines("结束办理 删除", 9, width_of) == ["结束办理", "删除"]
+    # a reference prefix stays with the word it prefixes (progress hint: "K0001-RAXZ3-" | "开头" read as a cut number)
+    text = "本机受理号（K0001-RAXZ3-开头）都可以"
+    for width in range(24, 40):
+        lines = break_lines(text, width, width_of)
+        assert any("K0001-RAXZ3-开头" in line for line in lines) and bad_breaks(text, lines) == [], (width, lines)
+    assert bad_breaks(text, ["本机受理号（K0001-RAXZ3-", "开头）都可以"])
 
 
 def test_the_judge_finds_the_breaks_the_issue_showed():
@@ -39,7 +45,7 @@ def test_the_judge_finds_the_breaks_the_issue_showed():
 def test_a_long_chinese_line_breaks_between_words_and_a_number_keeps_its_unit():
     """The reviewer's pictures: 二维/码, 进/度, 抚养/费 and 24小/时 — a run longer than a short term broke between
     any two characters. It breaks between the words of Rime's dictionary now, and a number keeps what follows."""
-    from kiosk.ime.words import chinese_words
+    from kiosk.ime.dictionary_words import chinese_words
 
     assert {"二维码", "进度", "小时", "真实", "存在"} <= chinese_words()
     for text in ("请扫描下方二维码或在本机输入编号查询办理进度", "示例县政务服务24小时自助服务区",
@@ -52,7 +58,7 @@ def test_a_long_chinese_line_breaks_between_words_and_a_number_keeps_its_unit():
 
 
 def test_without_the_word_list_a_long_run_breaks_anywhere(tmp_path):
-    from kiosk.ime.words import chinese_words, segment
+    from kiosk.ime.dictionary_words import chinese_words, segment
 
     missing = chinese_words(tmp_path / "none.dict.yaml")
     assert missing == frozenset() and segment("请扫描二维码", missing) == list("请扫描二维码")

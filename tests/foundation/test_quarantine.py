@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.config import load_settings
 from kiosk.hardware import Hardware
-from kiosk.quarantine import QUARANTINE_DIR, database_problem, quarantine
+from kiosk.quarantine import QUARANTINE_DIR, DatabaseUnavailable, database_problem, quarantine
 
 
 def sound_database(path: Path, rows: int = 200) -> None:
@@ -64,3 +64,17 @@ def test_the_hardware_starts_on_a_fresh_database_and_reports_the_fault(tmp_path,
         assert hardware.outbox.depth() == 0 and database_problem(tmp_path / name) is None
         assert hardware.audit.tail(5)[-1].kind == code.replace("_", ".")  # the alarm in the audit trail
         assert hardware.audit.verify().ok
+
+
+def test_a_database_locked_by_another_process_is_not_corruption(tmp_path):
+    """Held locked past the busy timeout, a sound file stays where it is: the start fails and is retried."""
+    path = tmp_path / "outbox.sqlite3"
+    sound_database(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(DatabaseUnavailable, match="locked"):
+            database_problem(path, busy_timeout=0.05)
+    finally:
+        holder.close()
+    assert database_problem(path) is None and not (tmp_path / QUARANTINE_DIR).exists()

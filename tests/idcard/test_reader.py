@@ -291,6 +291,52 @@ def test_silence_makes_the_reader_lost_and_it_comes_back(sim, make_reader, wait_
     events.next("identity_read")
 
 
+def test_a_reader_lost_for_a_moment_keeps_its_card(sim, make_reader, wait_until):
+    """Three unanswered polls (a USB-serial hiccup, replies late on a starved CPU) make the reader lost; back at
+    the first reconnect with the same card lying there, it is read again quietly: no removal, no second read —
+    a resident's session never ends over a hiccup."""
+    reader, events = make_reader()
+    sim.place("resident-li")
+    events.next("identity_read")
+    reads = sim.counts["read"]
+    sim.set_faults(["silence:3"])  # exactly the silence_limit: lost, then the reconnect's probe is answered
+    wait_until(lambda: reader.status().state is DeviceState.HARDWARE_ERROR)
+    wait_until(lambda: reader.status().state is DeviceState.ONLINE)
+    wait_until(lambda: sim.counts["read"] > reads)  # the card read again to know it is the same one
+    finds = sim.counts["find"]
+    wait_until(lambda: sim.counts["find"] >= finds + 3)  # a few more polls: still nothing to report
+    kinds = events.kinds()
+    assert "card_removed" not in kinds and kinds.count("card_placed") == kinds.count("identity_read") == 1
+    assert reader.status().fields["card_present"] is True
+    sim.remove()
+    assert events.next("card_removed").payload == {"reason": "removed", "was_read": True}
+
+
+def test_a_reader_that_does_not_come_back_gives_up_its_card(sim, make_reader, wait_until):
+    reader, events = make_reader()
+    sim.place("resident-li")
+    events.next("identity_read")
+    sim.set_faults(["silence"])
+    assert events.next("card_removed", timeout=10).payload == {"reason": "reader_lost", "was_read": True}
+    assert reader.status().state is not DeviceState.ONLINE
+
+
+def test_an_unanswered_select_says_nothing_about_the_card(sim, make_reader, wait_until):
+    """A reader that stops reporting a read card (find answers 80) is asked by select; no answer is silence,
+    not a card taken away."""
+    _reader, events = make_reader()
+    sim.quiet_after_read = True
+    sim.place("resident-li")
+    events.next("identity_read")
+    selects = sim.counts["select"]
+    sim.set_faults(["silence_select:2"])  # two polls in a row: as many as make a card absent
+    events.next("error")
+    wait_until(lambda: sim.counts["select"] >= selects + 4)  # and two answered polls after them
+    assert "card_removed" not in events.kinds()
+    sim.remove()
+    assert events.next("card_removed").payload["reason"] == "removed"
+
+
 def test_silence_as_a_command_is_a_timeout(sim, make_reader):
     reader, _ = make_reader(poll_interval=None)
     sim.set_faults(["silence"])

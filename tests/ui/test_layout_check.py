@@ -165,6 +165,31 @@ def _submitted(queued: bool) -> Callable[[object], None]:
     return apply
 
 
+def lookup_in_review(promised_by):
+    """A platform answer: accepted, in review, and the promised date still ahead."""
+    import datetime as dt
+
+    from kiosk.applications.progress import Lookup
+    from kiosk.platform.answers import HistoryEntry, Progress
+
+    history = (HistoryEntry(dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC), "accepted", ""),
+               HistoryEntry(dt.datetime(2026, 12, 8, 7, 49, tzinfo=dt.UTC), "in_review", "材料审查中"))
+    progress = Progress(application_no="TB202612070000123", status="in_review", promised_by=promised_by,
+                        history=history)
+    return Lookup("platform", "", progress=progress, application_no=progress.application_no)
+
+
+def _answered(screen) -> None:  # the timeline: two steps done, the promised date still ahead (not done yet)
+    import datetime as dt
+
+    screen.show("TB202612070000123", lookup_in_review(dt.date(2026, 12, 21)))
+
+
+def _printing(screen) -> None:  # the drawing of the slot and 请等回执打印完成, no 重新打印 yet
+    _submitted(False)(screen)
+    screen.state = "printing"
+
+
 def _kept(number: str) -> Callable[[object], None]:
     def apply(screen) -> None:  # the resident leaves while the full disk holds their application (goodbye.KEPT)
         screen.kept, screen.number = True, number
@@ -177,13 +202,13 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "search": [("typed", _search), ("written", _search_written)],
     "browse": [("listed", _browse)],
     "evaluate": [("poor", _evaluate_poor), ("good", _evaluate_good), ("commenting", _evaluate_commenting)],
-    "progress": [("scanning", _scanning)],
+    "progress": [("answered", _answered), ("scanning", _scanning)],
     "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
     "identify": [("for_other", _for_other)],
     "principal": [("ways", _all_ways), ("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
     "submitting": [("held", _held)],
-    "receipt": [("submitted", _submitted(False)), ("queued", _submitted(True))],
+    "receipt": [("submitted", _submitted(False)), ("queued", _submitted(True)), ("printing", _printing)],
     "goodbye": [("kept", _kept("")), ("saved", _kept("K0001-7QX2M-000123"))],
 }
 # Screens that only make sense with a device or a platform answer in flight are still drawn in their entered state.

@@ -63,7 +63,7 @@ def test_progress_by_either_number_and_by_card(kiosk_app, hw):
     ui.tap(progress.ids.lookup)
     assert wait_until(ui, lambda: sub.application_no in progress.message, 20), progress.message
     shown = texts(progress.ids.timeline)
-    assert "2026-12-31" in shown and "补正期间不计入办理时限" in shown
+    assert "2026年12月31日" in shown and "补正期间不计入办理时限" in shown  # written as the receipt writes dates
     assert layout_problems(progress) == []
     # the platform number: the TB key replaces the other prefix
     ui.tap(progress.ids.prefix_tb)

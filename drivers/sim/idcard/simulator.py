@@ -19,7 +19,8 @@ Faults (``name`` or ``name:PARAM``):
 - ``sam_not_authorised``: SAM status, find, select and read answer SW3 66 (persistent);
 - ``read_failed[:N]``: the next N reads answer SW3 41;
 - ``slow[:SECONDS]``: read replies start SECONDS late (default 1.0; persistent);
-- ``silence``: no replies at all (persistent).
+- ``silence[:N]``: no replies at all (persistent), or to the next N commands only;
+- ``silence_select[:N]``: the next N select commands get no reply (default 1).
 """
 
 from __future__ import annotations
@@ -52,8 +53,16 @@ FAULTS = (
     "read_failed",
     "slow",
     "silence",
+    "silence_select",
 )
-_DEFAULT_PARAM = {"place_after": 3.0, "remove_mid_read": 1.0, "bad_checksum": 1.0, "read_failed": 1.0, "slow": 1.0}
+_DEFAULT_PARAM = {
+    "place_after": 3.0,
+    "remove_mid_read": 1.0,
+    "bad_checksum": 1.0,
+    "read_failed": 1.0,
+    "slow": 1.0,
+    "silence_select": 1.0,
+}
 _COMMANDS = {
     (0x11, 0xFF): "sam_status",
     (0x12, 0xFF): "sam_id",
@@ -220,7 +229,12 @@ class IdCardSimulator:
     def _answer(self, cmd: int, para: int, checksum_ok: bool) -> None:
         command = _COMMANDS.get((cmd, para), "unknown")
         self.counts[command] += 1
-        if self._active("silence"):
+        silence = self._active("silence")
+        if silence is not None:
+            if silence.param:  # counted: this command is one of them
+                self._consume("silence")
+            return
+        if command == "select" and self._consume("silence_select"):
             return
         if cmd < 0:
             self._send(frames.reply(0x11))
