@@ -13,7 +13,6 @@ from kivy.factory import Factory
 from kivy.properties import ListProperty, StringProperty
 
 from kiosk.form_input import DIGIT_EXTRA, input_kind, options, suggestions
-from kiosk.i18n import N_
 from screens.keyboard_target import KeyboardTarget
 from screens.widgets import KioskScreen
 
@@ -28,11 +27,29 @@ class FormScreen(KeyboardTarget, KioskScreen):
     focus_key: str = StringProperty("")
     keyboard: str = StringProperty("")  # chinese | digits | options | date | ""
     offers = ListProperty([])  # one-touch values for the focused field (the ID card's address)
-    echo: str = StringProperty("")  # "label：value" of the focused field, shown above the keyboard
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(prompt="Fill in the form. Touch a field to type", **kwargs)
         self._rows: dict[str, object] = {}
+        # the field list's room changes as the keyboard opens and rows take their heights, frames after a focus
+        self._bring_focused = Clock.create_trigger(lambda _dt: self._show_row(self._rows.get(self.focus_key)))
+        super().__init__(prompt="Fill in the form. Touch a field to type", **kwargs)
+
+    def on_kv_post(self, base_widget) -> None:
+        super().on_kv_post(base_widget)
+        self._offer = self.ids.offer.__self__  # ids are weak: the button lives outside the list between fields
+        self.ids.fields.remove_widget(self._offer)
+        self.ids.scroll.bind(height=self._bring_focused)
+        self.ids.fields.bind(height=self._bring_focused)
+
+    def on_offers(self, *_args: object) -> None:
+        """The card's answer right under the field it is for; out of the list when there is none."""
+        box, offer = self.ids.fields, self._offer
+        if offer.parent is not None:
+            offer.parent.remove_widget(offer)
+        row = self._rows.get(self.focus_key)
+        if self.offers and row is not None and row.parent == box:  # ids are weak proxies: equality, not identity
+            box.add_widget(offer, index=box.children.index(row))
+        self._bring_focused()
 
     def on_pre_enter(self, *_args: object) -> None:
         self.journey.prefill_form()
@@ -73,6 +90,7 @@ class FormScreen(KeyboardTarget, KioskScreen):
         field_type = str(spec.type)
         self.keyboard = input_kind(field_type)
         self.offers = [o for o in suggestions(spec, self.journey.applicant) if o != self._value()]
+        self.on_offers()  # the same offer for another field (no change event) moves under that field
         if self.keyboard == "digits":
             self.ids.digits.extra = DIGIT_EXTRA[field_type]
         if self.keyboard == "date":
@@ -87,20 +105,29 @@ class FormScreen(KeyboardTarget, KioskScreen):
             box.add_widget(button)
         for row_key, row in self._rows.items():
             row.focused = row_key == key
-        self._echo()
-        focused = self._rows.get(key)
-        if focused is not None:  # the field list may be one row high above the keyboard: bring the field into view
-            Clock.schedule_once(lambda _dt: self._show_row(focused))
+        self._bring_focused()  # above the keyboard the list may be a row or two high: the field typed in shows
 
     def _show_row(self, row) -> None:
-        if row.parent is self.ids.fields:  # not wiped or rebuilt meanwhile
-            self.ids.scroll.scroll_to(row, animate=False)
-
-    def _echo(self) -> None:
-        spec = next((f for f in self._fields() if f.key == self.focus_key), None)
-        words = self.app.core.catalog_t
-        self.echo = self.app.core.t(N_("{label}: {value}")).format(
-            label=words(spec.label), value=shown_value(spec, self._value(), words)) if spec is not None else ""
+        """Scroll the list so the field being typed is wholly in sight, with the card's offer under it when both
+        fit (the list's rows still being laid out: again next frame)."""
+        scroll, box, offer = self.ids.scroll, self.ids.fields, self._offer
+        if row is None or row.parent != box:  # wiped or rebuilt meanwhile (ids are weak proxies: equality)
+            return
+        if box._trigger_layout.is_triggered:
+            self._bring_focused()
+            return
+        room = scroll.height
+        low, high = row.y - box.y, row.top - box.y  # in the list, from its bottom
+        if offer.parent == box and high - (offer.y - box.y) <= room:
+            low = offer.y - box.y
+        if box.height <= room:
+            return
+        shown = scroll.scroll_y * (box.height - room)  # the list's bottom-most height in sight
+        if high - low > room or shown + room < high:
+            shown = high - room  # the field's top first when it does not fit whole
+        elif shown > low:
+            shown = low
+        scroll.scroll_y = min(1.0, max(0.0, shown / (box.height - room)))
 
     def _value(self) -> str:
         value = self.journey.session.form.get(self.focus_key)
@@ -115,7 +142,6 @@ class FormScreen(KeyboardTarget, KioskScreen):
             row.error = self.app.core.t(message) if message and value else ""
         if self.offers and value in self.offers:
             self.offers = []
-        self._echo()
 
     def choose(self, value: str) -> None:
         """A choice, yes/no or a one-touch suggestion: the whole value at once."""
@@ -137,6 +163,5 @@ class FormScreen(KeyboardTarget, KioskScreen):
         self.ids.fields.clear_widgets()
         self._rows = {}
         self.offers = []
-        self.echo = ""
         self.ids.keyboard.close()
         self.focus_key = ""

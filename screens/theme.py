@@ -145,3 +145,13 @@ class Theme:
     @property
     def spacing(self) -> float:
         return self.px(24)
+
+    @property
+    def scroll_bar(self) -> float:
+        """Width of a scroll view's bar: seen (it says there is more), never over the text it scrolls."""
+        return self.px(8)
+
+    @property
+    def gutter(self) -> float:
+        """What a scroll view's content leaves free at its right side: the bar's own room and a gap."""
+        return self.scroll_bar + self.px(10)

@@ -1,7 +1,8 @@
 """What a resident sees on a rendered screen, judged: no shortened title ("…"), no text overflowing its widget,
-nothing (text or control) past the screen's edges unless a scroll view clips it, no word broken inside a line
-and no line starting with closing punctuation (screens.linebreak's rules), every text ≥ 7:1 against what is
-really drawn behind it and every edge of a control or card ≥ 3:1 against its surroundings
+nothing (text or control) past the screen's edges unless a scroll view clips it, no text or control under a scroll
+view's bar (the bar needs a gutter of its own), a field being typed (``focused``) wholly in sight, no word broken
+inside a line and no line starting with closing punctuation (screens.linebreak's rules), every text ≥ 7:1
+against what is really drawn behind it and every edge of a control or card ≥ 3:1 against its surroundings
 (the elder targets, screens.theme).
 
 Contrast is measured on the pixels of the rendered screen (``Widget.export_as_image``), not on palette names: a
@@ -21,7 +22,7 @@ from screens.theme import EDGE_TARGET, TEXT_TARGET, contrast_ratio
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # shortened, overflow, break, outside, text-contrast, edge-contrast
+    kind: str  # shortened, overflow, break, outside, under-bar, focus-hidden, text-contrast, edge-contrast
     what: str
 
     def __str__(self) -> str:
@@ -80,7 +81,63 @@ def _outside(widget, screen) -> str | None:
     return ", ".join(sides) or None
 
 
-def _fully_visible(widget, screen) -> bool:
+def _scroll_bar(widget, screen):
+    """The x range (window pixels) of the vertical bar of the nearest scroll view holding ``widget`` while that view
+    shows its bar (its content taller than itself), else None."""
+    from kivy.uix.scrollview import ScrollView
+
+    parent = widget.parent
+    while parent is not None and parent is not screen and not isinstance(parent, ScrollView):
+        parent = parent.parent
+    if not isinstance(parent, ScrollView) or not parent.do_scroll_y or parent.bar_width <= 0:
+        return None
+    if parent.viewport_size[1] <= parent.height + 1:  # all of it in sight: no bar drawn
+        return None
+    x, _y = parent.to_window(*parent.pos)
+    if parent.bar_pos_y == "left":
+        return x + parent.bar_margin, x + parent.bar_margin + parent.bar_width
+    right = x + parent.width - parent.bar_margin
+    return right - parent.bar_width, right
+
+
+def _right_of_text(label) -> float:
+    """Where (window x) the label's longest line really ends: its texture is centred in the widget, each line placed
+    in it by halign and padding."""
+    core = label._label
+    lines = getattr(core, "_cached_lines", None) or []
+    width = label.texture_size[0]
+    pad_left, _t, pad_right, _b = core.options.get("padding", (0, 0, 0, 0))
+    x, _y = label.to_window(*label.pos)
+    left = x + label.width / 2 - width / 2
+    ends = []
+    for line in lines:
+        if label.halign == "center":
+            ends.append(left + (width - line.w) / 2 + line.w)
+        elif label.halign == "right":
+            ends.append(left + width - pad_right)
+        else:
+            ends.append(left + pad_left + line.w)
+    return max(ends, default=left)
+
+
+def _under_bar(widget, screen) -> str | None:
+    """A text's end or a control's side under the bar of the scroll view it lies in (a bar drawn over it)."""
+    from kivy.uix.label import Label
+
+    bar = _scroll_bar(widget, screen)
+    if bar is None or _visible_rect(widget, screen) is None:
+        return None
+    x, _y = widget.to_window(*widget.pos)
+    if isinstance(widget, Label) and not _is_edge_widget(widget):
+        start, end = x, _right_of_text(widget)
+    else:
+        start, end = x, x + widget.width
+    if end > bar[0] + 1 and start < bar[1] - 1:
+        return f"its right edge at {int(end)} under the scroll bar at {int(bar[0])}–{int(bar[1])}"
+    return None
+
+
+def fully_visible(widget, screen) -> bool:
     rect = _visible_rect(widget, screen)
     return rect is not None and rect[2] - rect[0] >= widget.width - 1 and rect[3] - rect[1] >= widget.height - 1
 
@@ -136,6 +193,13 @@ def check_screen(screen, pixels: np.ndarray | None = None, contrast: bool = True
             if past:
                 text = str(getattr(widget, "text", ""))[:40]
                 problems.append(Problem("outside", f"{type(widget).__name__} {text!r} past the screen's {past}"))
+            covered = _under_bar(widget, screen)
+            if covered:
+                text = str(getattr(widget, "text", ""))[:40]
+                problems.append(Problem("under-bar", f"{type(widget).__name__} {text!r}: {covered}"))
+        if getattr(widget, "focused", False) is True and not fully_visible(widget, screen):
+            name = f"{type(widget).__name__} {getattr(widget, 'label', '')!r}"
+            problems.append(Problem("focus-hidden", f"{name}: the field being typed is not wholly in sight"))
         if isinstance(widget, Label) and _label_text(widget).strip():
             problems += _label_problems(widget, screen, pixels if contrast else None, alpha)
         if contrast and pixels is not None and _is_edge_widget(widget) and alpha >= 0.99:
@@ -155,7 +219,7 @@ def _label_problems(label, screen, pixels, alpha: float) -> list[Problem]:
         return found
     core = label._label
     internal = getattr(core, "_internal_size", None)
-    if internal and _fully_visible(label, screen):
+    if internal and fully_visible(label, screen):
         width, height = internal
         if width > label.width + 2 or height > label.height + 2:
             found.append(Problem("overflow", f"{name} needs {int(width)}×{int(height)}, has "
@@ -178,7 +242,7 @@ def _label_problems(label, screen, pixels, alpha: float) -> list[Problem]:
 def _edge_problem(widget, screen, pixels: np.ndarray) -> Problem | None:
     """A control's or card's edge against what surrounds it: the most visible colour in a band just inside its
     sides (fill or outline) against the colour just outside. Corners are skipped (rounded)."""
-    if not _fully_visible(widget, screen):
+    if not fully_visible(widget, screen):
         return None
     rect = _visible_rect(widget, screen)
     assert rect is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.conftest import wait_until, walk
+from tests.ui.layout_check import fully_visible
 
 pytestmark = pytest.mark.ui
 
@@ -68,7 +69,8 @@ def test_an_address_typed_by_pinyin_on_qwerty(kiosk_app, form) -> None:
     assert len(keyboard.cands) == 6  # six large candidates a page
     ui.tap(_candidate(keyboard, "人民"))
     assert _value(form, "address") == "人民" and form._rows["address"].value == "人民"
-    assert form.ids.echo.text == "现居住地址：人民"  # the field and its text right above the keyboard
+    # the field and its text in sight right above the keyboard
+    assert wait_until(ui, lambda: fully_visible(form._rows["address"], form)), form.ids.scroll.scroll_y
     _type(ui, keyboard, "zhongguoren")  # a phrase picked in parts, as on a phone
     ui.tap(_candidate(keyboard, "中国"))
     assert _value(form, "address") == "人民" and keyboard.preedit.startswith("中国")
@@ -140,6 +142,8 @@ def test_the_id_cards_address_is_one_touch(kiosk_app, form) -> None:
     ui = kiosk_app
     ui.tap(form._rows["address"])
     assert form.offers == [ADDRESS] and ADDRESS in form.ids.offer.text and form.ids.offer.opacity == 1
+    # right under the field it fills, both in sight above the keyboard
+    assert wait_until(ui, lambda: fully_visible(form._rows["address"], form) and fully_visible(form.ids.offer, form))
     ui.tap(form.ids.offer)
     assert _value(form, "address") == ADDRESS and form.offers == []
     ui.tap(form._rows["phone"])
@@ -261,6 +265,11 @@ def test_elder_mode_opens_handwriting(kiosk_app, form) -> None:
         form.focus("address")
         keyboard = form.ids.keyboard
         assert form.keyboard == "chinese" and keyboard.mode == "handwriting"
+        # above the open keyboard the field being written, its label and the card's address offered under it
+        # are in sight (elder portrait showed another field and an echo line)
+        row = form._rows["address"]
+        assert wait_until(kiosk_app, lambda: row.focused and fully_visible(row, form) and form.offers
+                          and fully_visible(form.ids.offer, form)), (row.pos, form.ids.scroll.scroll_y)
         assert keyboard.ids.mode_handwriting.text.endswith("手写") and keyboard.ids.mode_handwriting.chosen
         assert keyboard.ids.mode_pinyin.text == "拼音" and _shown(keyboard.ids.mode_pinyin)
         assert wait_until(kiosk_app, lambda: _shown(keyboard.ids.pad) and keyboard.ids.hint.text == "在方框里写一个字")

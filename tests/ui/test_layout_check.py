@@ -294,12 +294,16 @@ def _save(pixels, path: Path) -> None:
 
 def test_the_check_sees_what_the_issue_showed(kiosk_app):
     """The check is not vacuous: a title shortened to "…", yellow on yellow, 删/除, a label pushed above the top of
-    the screen and a card as dark as the page are each reported."""
+    the screen, a card as dark as the page, a text under a scroll bar and a field being typed scrolled out of sight
+    are each reported."""
     from kivy.core.window import Window
+    from kivy.factory import Factory
     from kivy.graphics import Color, Rectangle
     from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.boxlayout import BoxLayout
     from kivy.uix.label import Label
     from kivy.uix.relativelayout import RelativeLayout
+    from kivy.uix.scrollview import ScrollView
     from kivy.uix.widget import Widget
 
     class Card(ButtonBehavior, Widget):
@@ -325,10 +329,21 @@ def test_the_check_sees_what_the_issue_showed(kiosk_app):
         with card.canvas.before:
             Color(0x14 / 255, 0x14 / 255, 0x14 / 255, 1)
             Rectangle(pos=card.pos, size=card.size)
-        for widget in (title, faint, broken, pushed, card):
+        # a scroll view whose text runs under its bar, and a field being typed scrolled out of sight
+        scroll = ScrollView(size_hint=(None, None), size=(600, 300), pos=(450, 1200), bar_width=10, do_scroll_x=False)
+        column = BoxLayout(orientation="vertical", size_hint_y=None, height=900)
+        covered = Label(text="3个工作日", font_size=40, text_size=(600, None), halign="right")
+        column.add_widget(covered)
+        hidden = Factory.FormRow(label="现居住地址", value="北京市", focused=True)
+        column.add_widget(hidden)
+        scroll.add_widget(column)
+        for widget in (title, faint, broken, pushed, card, scroll):
             page.add_widget(widget)
         kiosk_app.tick(3)
+        scroll.scroll_y = 1  # the top in sight: the focused row (at the bottom) out of it
+        kiosk_app.tick(3)
         kinds = {problem.kind for problem in check_screen(page)}
-        assert {"shortened", "text-contrast", "break", "outside", "edge-contrast"} <= kinds, kinds
+        assert {"shortened", "text-contrast", "break", "outside", "edge-contrast", "under-bar",
+                "focus-hidden"} <= kinds, kinds
     finally:
         Window.remove_widget(page)
