@@ -36,6 +36,7 @@ class FaceButton(ButtonBehavior, BoxLayout):
     selected_level: int = NumericProperty(0)
     chosen: bool = BooleanProperty(False)
     ink = ListProperty([0.0, 0.0, 0.0, 1.0])  # the face's and caption's colour (contrasting with the fill)
+    caption_room: float = NumericProperty(0)  # the tallest of the five captions: every face the same size
 
 
 class ReasonToggle(KGhostButton):
@@ -55,6 +56,21 @@ class EvaluateScreen(KioskScreen):
     def __init__(self, **kwargs) -> None:
         super().__init__(prompt="How satisfied are you? Touch a face", **kwargs)
         self._application_no: str | None = None
+
+    def on_kv_post(self, base_widget) -> None:
+        super().on_kv_post(base_widget)
+        for face in self._faces():
+            face.ids.words.bind(texture_size=self.even_captions)
+
+    def _faces(self) -> list[FaceButton]:
+        return [self.ids[f"face{level}"] for level in range(1, 6)]
+
+    def even_captions(self, *_args: object) -> None:
+        """Every face gets the tallest caption's room (English captions wrap unevenly)."""
+        faces = self._faces()
+        room = max(face.ids.words.texture_size[1] for face in faces)
+        for face in faces:
+            face.caption_room = room
 
     def rate_service(self, service: str, application_no: str | None = None) -> None:
         """Rate a guide or a progress lookup next (the default, after a receipt, is the application)."""
@@ -99,13 +115,18 @@ class EvaluateScreen(KioskScreen):
 
     def on_landscape(self, *_args: object) -> None:
         """The keyboard goes under the reasons in landscape (the comment and the actions beside it), under the
-        comment in portrait."""
-        keyboard, left, right = self.ids.keyboard, self.ids.left, self.ids.right
+        comment in portrait. What is rated goes above the comment in landscape: the faces and the reasons take the
+        left column's height (elder landscape's faces were a third of the faces in portrait)."""
+        keyboard, rated, left, right = self.ids.keyboard, self.ids.rated, self.ids.left, self.ids.right
         target = left if self.landscape else right
         if keyboard.parent != target:  # ids are weak proxies: compare by equality, not identity
             keyboard.parent.remove_widget(keyboard)
             # Kivy counts the index from the last child: above the column's filler (left), under the comment (right)
             target.add_widget(keyboard, index=1 if self.landscape else 3)
+        home = right if self.landscape else left
+        if rated.parent != home:
+            rated.parent.remove_widget(rated)
+            home.add_widget(rated, index=len(home.children))  # first in its column
 
     # -- the optional comment: on the Chinese keyboard (handwriting, pinyin, digits), as on the form --------
     def toggle_comment(self) -> None:

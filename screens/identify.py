@@ -60,6 +60,14 @@ class IdentifyScreen(CardAnimation, KioskScreen):
         else:
             self.journey.read_lying_cards()  # one put down before this screen asked for it counts as placed now
 
+    def on_card_waiting(self, *_args: object) -> None:
+        """A card already lies on the reader: the picture shows it lying there, not being put down."""
+        if self.card_waiting:
+            if self._animation is not None:
+                self._animation.cancel(self.ids.card)
+                self._animation = None
+            self.ids.card.offset = 0.0
+
     def choose_applicant(self, for_other: bool) -> None:
         """本人办理 / 代他人办理: for someone else, the agent identifies first, then the principal's screen."""
         t = self.app.core.t

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.conftest import layout_problems, walk
+from tests.ui.layout_check import check_screen
 
 pytestmark = pytest.mark.ui
 
@@ -49,6 +50,8 @@ def test_the_out_of_service_screen_says_what_to_do(kiosk_app, size, elder, langu
     try:
         kiosk_app.tick(6)
         assert layout_problems(screen) == []
+        # the list of places scrolls: no place name under its bar (English elder portrait cut "(ground-floor")
+        assert [str(p) for p in check_screen(screen, contrast=False) if p.kind == "under-bar"] == []
         shown = texts(screen)
         hotline = core.settings.routing.hotline
         assert hotline in shown and "site_file_refused" in shown
