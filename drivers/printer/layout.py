@@ -45,10 +45,15 @@ def paper_named(name: str | int) -> Paper:
         raise ValueError(f"unknown paper {name!r}: use 58 or 80") from None
 
 
+# U+2060 WORD JOINER between two characters: no line break there (the caller marks Chinese words with it, which
+# the printer cannot know); it takes no column and is never sent to the printer
+WORD_JOINER = "\u2060"
+
+
 def char_width(ch: str) -> int:
     """Columns one character takes: CJK wide/fullwidth and East Asian ambiguous characters (which a Chinese printer
-    prints with its 24-dot GB font, e.g. "—", "·") take two, combining marks none."""
-    if unicodedata.combining(ch):
+    prints with its 24-dot GB font, e.g. "—", "·") take two, combining marks and the word joiner none."""
+    if unicodedata.combining(ch) or ch == WORD_JOINER:
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
 
@@ -62,10 +67,23 @@ _NO_LINE_START = set("，。、；：？！）》」』】〕…—,.;:?!)]}%")
 
 
 def _tokens(text: str) -> list[str]:
-    """Break opportunities: each wide character alone, ASCII words with their trailing spaces kept together."""
+    """Break opportunities: each wide character alone, ASCII words with their trailing spaces kept together; a
+    character after a word joiner stays with the one before it."""
     tokens: list[str] = []
     word = ""
+    glue = False
     for ch in text:
+        if ch == WORD_JOINER:
+            glue = True
+            continue
+        if glue and (word or tokens):
+            glue = False
+            if word:
+                word += ch
+            else:
+                tokens[-1] += ch
+            continue
+        glue = False
         if char_width(ch) == 2 or ch == " ":
             if word:
                 tokens.append(word)
@@ -84,7 +102,8 @@ def _tokens(text: str) -> list[str]:
 def wrap(text: str, width: int, indent: int = 0) -> list[str]:
     """Wrap ``text`` into lines of at most ``width`` columns; continuation lines start with ``indent`` spaces.
 
-    Explicit newlines are kept. Words longer than a line are split. Trailing spaces are dropped.
+    Explicit newlines are kept. Words longer than a line are split. Trailing spaces are dropped. Word joiners
+    keep their neighbours on one line and are removed from the lines returned.
     """
     if width < 2:
         raise ValueError("width must be at least 2 columns")
@@ -114,6 +133,7 @@ def wrap(text: str, width: int, indent: int = 0) -> list[str]:
             lines.append(current.rstrip(" "))
             current = carry + token
         lines.append(current.rstrip(" "))
+        lines = [line.replace(WORD_JOINER, "") for line in lines]
         out.extend(line if i == 0 or not indent else " " * indent + line for i, line in enumerate(lines))
     return out
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.printer import PAPER_80, QR, KeyValue, Paper, Receipt, Section, Text, ThermalPrinter
 from drivers.printer.document import Block
+from drivers.printer.layout import WORD_JOINER
 from drivers.printer.preview import render_png
 from kiosk import clock
 from kiosk.applications.submission import Submission
 from kiosk.i18n import N_, translator
+from kiosk.ime.dictionary_words import segment
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +33,16 @@ MATERIAL_STATES = {
     "deferred": N_("To be supplied"),
     "missing": N_("Not provided"),
 }
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")  # shorter runs fit any line whole
+
+
+def keep_words(text: str) -> str:
+    """Chinese words marked whole for the printer's line breaking (a word joiner inside each, which the printer
+    layout honours and never prints): paper breaks between words as the screen does (Rime's dictionary words,
+    kiosk.ime.dictionary_words), never 书面承 | 诺."""
+    return _HAN_RUN.sub(lambda run: "".join(WORD_JOINER.join(word) for word in segment(run.group())), text)
 
 
 def date_text(day: dt.date, t: Callable[[str], str]) -> str:
@@ -51,29 +64,30 @@ def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: st
     """The 受理回执 in the language of ``t``: Chinese on paper (the default: the official document, DOMAIN.md
     §3), the resident's language on the screen. What a resident looks for first comes first: the service, its
     number, the promised date."""
-    t = t or translator("zh_CN")
-    info: list[Block] = [KeyValue(t("Life event" if sub.is_bundle else "Service"), sub.title, bold=True)]
+    paper, t = t is None, t or translator("zh_CN")
+    k = keep_words if paper else str  # words marked whole for the printer; the screen breaks lines itself
+    info: list[Block] = [KeyValue(t("Life event" if sub.is_bundle else "Service"), k(sub.title), bold=True)]
     if sub.is_bundle:
-        info += [Text(f"  · {name}") for name in sub.item_names]
+        info += [Text(k(f"  · {name}")) for name in sub.item_names]
     if sub.application_no:
         info.append(KeyValue(t(N_("Application no.")), sub.application_no, bold=True))
     else:
         info.append(KeyValue(t("Local reference"), sub.reference, bold=True))
-        info.append(Text(t(N_("The platform has not answered yet: the application is saved on this kiosk and will "
-                              "be delivered by itself. The local reference tracks its progress."))))
-    info.append(KeyValue(t(N_("Promised completion")), promised_text(sub, t)))
+        info.append(Text(k(t(N_("The platform has not answered yet: the application is saved on this kiosk and "
+                                "will be delivered by itself. The local reference tracks its progress.")))))
+    info.append(KeyValue(t(N_("Promised completion")), k(promised_text(sub, t))))
     info.append(KeyValue(t("Applicant"), f"{sub.applicant_name}  {sub.applicant_id}"))
     if sub.agent_name:
         info.append(KeyValue(t("Agent"), f"{sub.agent_name}  {sub.agent_id}"))
-    info.append(KeyValue(t("Handled by"), sub.office))
+    info.append(KeyValue(t("Handled by"), k(sub.office)))
     info.append(KeyValue(t(N_("Received at")), clock.stamp(sub.submitted_at)))
-    info += [KeyValue(t(N_("Service point")), site_name), KeyValue(t(N_("Kiosk number")), kiosk_id)]
+    info += [KeyValue(t(N_("Service point")), k(site_name)), KeyValue(t(N_("Kiosk number")), kiosk_id)]
     # status first: long material names wrap under themselves, the status stays readable at a glance
-    materials: list[Block] = [Text(f"【{t(MATERIAL_STATES.get(line.status, line.status))}】{line.name}")
+    materials: list[Block] = [Text(k(f"【{t(MATERIAL_STATES.get(line.status, line.status))}】{line.name}"))
                               for line in sub.materials]  # fmt: skip
-    steps: list[Block] = [Text(f"{n}. {step}") for n, step in enumerate(sub.next_steps, 1)]
-    steps.append(QR(sub.progress_qr, module=5, ec="M", caption=t(N_("Scan, or type the number at this kiosk, to "
-                                                                   "track the progress"))))  # fmt: skip
+    steps: list[Block] = [Text(k(f"{n}. {step}")) for n, step in enumerate(sub.next_steps, 1)]
+    steps.append(QR(sub.progress_qr, module=5, ec="M", caption=k(t(N_("Scan, or type the number at this kiosk, "
+                                                                     "to track the progress")))))  # fmt: skip
     return Receipt(
         title=t("Application receipt"),
         sections=[
@@ -84,7 +98,7 @@ def build_receipt(sub: Submission, *, site_name: str, kiosk_id: str, hotline: st
         footer=[
             t("Enquiries: {phone}").format(phone=sub.consult_phone),
             t(N_("Complaints: {hotline}")).format(hotline=hotline),
-            t(N_("Tongban 24-hour self-service — thank you")),
+            k(t(N_("Tongban 24-hour self-service — thank you"))),
         ],
     )
 

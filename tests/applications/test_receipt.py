@@ -212,3 +212,20 @@ def test_the_platform_names_the_department_the_resident_was_shown(services, sim)
     assert sim.handling_org("330199", [legal_aid, benefits]) == "示例县司法局、示例县人力资源和社会保障局"
     assert sim.handling_org("110105", [legal_aid]) == "北京市朝阳区政务服务中心"
     assert sim.handling_org("330199", [legal_aid, "330199009999990000"]) == "示例县行政服务中心"  # one unknown item
+
+
+def test_paper_breaks_lines_between_words_as_the_screen_does(services, submitted):
+    """Printed: a Chinese word is never cut at the line's end (书面承 | 诺); the screen's copy carries no marks."""
+    from drivers.printer import PAPER_58
+    from drivers.printer.layout import WORD_JOINER
+    from kiosk.i18n import translator
+
+    step = "请在收到短信通知后凭本回执和书面承诺原件到服务窗口领取办理结果也可以扫码查询办理进度"
+    sub = dataclasses.replace(submitted, next_steps=(step,))
+    words = ("短信", "通知", "回执", "书面", "承诺", "原件", "服务", "窗口", "领取", "办理", "结果", "查询", "进度")
+    for paper in (PAPER_58, PAPER_80):
+        lines = render_text(services.receipt(sub), paper).splitlines()
+        assert all(any(word in line for line in lines) for word in words), lines
+        assert not any(WORD_JOINER in line for line in lines)
+    unmarked = render_text(services.receipt(sub, translator("zh_CN")), PAPER_58).splitlines()  # the screen's copy
+    assert not all(any(word in line for line in unmarked) for word in words)  # which would have cut one

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from drivers.printer import PAPER_58, PAPER_80, QR, KeyValue, Receipt, Rule, Section, Text, paper_named, render_text
 from drivers.printer.document import QrRow, TextRow, layout
-from drivers.printer.layout import char_width, text_width, wrap
+from drivers.printer.layout import WORD_JOINER, char_width, text_width, wrap
 from drivers.printer.sample import standard_receipt
 
 
@@ -38,7 +38,14 @@ def test_wrap_splits_long_words_and_keeps_newlines():
     assert wrap("甲\n乙", 32) == ["甲", "乙"]
 
 
-alphabet = st.sampled_from([*"ab1 -，。：张明办理事项（）¥—", "\n"])
+def test_a_word_joiner_keeps_a_word_on_one_line_and_is_never_printed():
+    joined = "请到窗口领取，或书面" + WORD_JOINER.join("承诺") + "后" + WORD_JOINER.join("可查询") + "进度。"
+    assert wrap(joined, 22) == ["请到窗口领取，或书面", "承诺后可查询进度。"]
+    assert wrap(joined.replace(WORD_JOINER, ""), 22) == ["请到窗口领取，或书面承", "诺后可查询进度。"]  # unmarked
+    assert char_width(WORD_JOINER) == 0
+
+
+alphabet = st.sampled_from([*"ab1 -，。：张明办理事项（）¥—", "\n", WORD_JOINER])
 
 
 @settings(max_examples=200, deadline=None)
@@ -46,7 +53,8 @@ alphabet = st.sampled_from([*"ab1 -，。：张明办理事项（）¥—", "\n"
 def test_wrap_never_overflows_and_loses_no_characters(text, width, indent):
     lines = wrap(text, width, indent)
     assert all(text_width(line) <= width for line in lines)
-    assert "".join(text.split()) == "".join("".join(lines).split())
+    assert not any(WORD_JOINER in line for line in lines)
+    assert "".join(text.replace(WORD_JOINER, "").split()) == "".join("".join(lines).split())
 
 
 def test_layout_of_a_receipt():
