@@ -115,24 +115,24 @@ def wrap(text: str, width: int, indent: int = 0) -> list[str]:
             # a word wider than a line is broken anywhere
             tokens.extend(token if text_width(token.rstrip(" ")) > width - indent else [token])
         lines: list[str] = []
-        current = ""
+        parts: list[str] = []  # the current line's tokens: a word joined by word joiners is one
         for token in tokens:
             limit = width - (indent if lines else 0)
-            if text_width((current + token).rstrip(" ")) <= limit:
-                current += token
+            if text_width(("".join(parts) + token).rstrip(" ")) <= limit:
+                parts.append(token)
                 continue
             if not token.strip(" "):
                 continue  # a space at a break point vanishes
-            carry = ""
-            if token[0] in _NO_LINE_START and not current.endswith(" "):
-                pull = 1  # take the last character, and any closing punctuation before it, down with the token
-                while pull < len(current) and current[-pull] in _NO_LINE_START:
+            carry: list[str] = []
+            if token[0] in _NO_LINE_START and parts and not parts[-1].endswith(" "):
+                pull = 1  # take the last token (a character or a joined word), and any closing punctuation
+                while pull < len(parts) and parts[-pull][0] in _NO_LINE_START:  # before it, down with the token
                     pull += 1
-                if pull < len(current) and text_width(current[-pull:] + token) <= width - indent:
-                    current, carry = current[:-pull], current[-pull:]
-            lines.append(current.rstrip(" "))
-            current = carry + token
-        lines.append(current.rstrip(" "))
+                if pull < len(parts) and text_width("".join(parts[-pull:]) + token) <= width - indent:
+                    parts, carry = parts[:-pull], parts[-pull:]
+            lines.append("".join(parts).rstrip(" "))
+            parts = [*carry, token]
+        lines.append("".join(parts).rstrip(" "))
         lines = [line.replace(WORD_JOINER, "") for line in lines]
         out.extend(line if i == 0 or not indent else " " * indent + line for i, line in enumerate(lines))
     return out

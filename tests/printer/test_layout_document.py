@@ -43,6 +43,8 @@ def test_a_word_joiner_keeps_a_word_on_one_line_and_is_never_printed():
     assert wrap(joined, 22) == ["请到窗口领取，或书面", "承诺后可查询进度。"]
     assert wrap(joined.replace(WORD_JOINER, ""), 22) == ["请到窗口领取，或书面承", "诺后可查询进度。"]  # unmarked
     assert char_width(WORD_JOINER) == 0
+    # closing punctuation that must not start a line takes the whole joined word down with it, not its last half
+    assert wrap("作出书面" + WORD_JOINER.join("承诺") + "；", 12) == ["作出书面", "承诺；"]
 
 
 alphabet = st.sampled_from([*"ab1 -，。：张明办理事项（）¥—", "\n", WORD_JOINER])
