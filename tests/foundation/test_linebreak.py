@@ -47,7 +47,7 @@ def test_a_long_chinese_line_breaks_between_words_and_a_number_keeps_its_unit():
     any two characters. It breaks between the words of Rime's dictionary now, and a number keeps what follows."""
     from kiosk.ime.dictionary_words import chinese_words
 
-    assert {"二维码", "进度", "小时", "真实", "存在"} <= chinese_words()
+    assert {"二维码", "进度", "小时", "真实", "存在"} <= chinese_words().keys()
     for text in ("请扫描下方二维码或在本机输入编号查询办理进度", "示例县政务服务24小时自助服务区",
                  "材料真实存在且内容真实如有不实本人愿意承担相应法律责任"):  # fmt: skip
         for width in range(8, 2 * len(text)):  # from the longest word (4 characters) up
@@ -57,11 +57,19 @@ def test_a_long_chinese_line_breaks_between_words_and_a_number_keeps_its_unit():
     assert bad_breaks("服务24小时自助服务区", ["服务24", "小时自助服务区"])
 
 
+def test_the_most_likely_words_not_the_longest_first():
+    """可查 is a word, but 可 | 查询 | 进度 is how the sentence reads: greedy longest-first cut 查询 in two."""
+    from kiosk.ime.dictionary_words import segment
+
+    assert segment("可查询进度") == ["可", "查询", "进度"]
+    assert segment("作出书面承诺") == ["作出", "书面", "承诺"]
+
+
 def test_without_the_word_list_a_long_run_breaks_anywhere(tmp_path):
     from kiosk.ime.dictionary_words import chinese_words, segment
 
     missing = chinese_words(tmp_path / "none.dict.yaml")
-    assert missing == frozenset() and segment("请扫描二维码", missing) == list("请扫描二维码")
+    assert not missing and segment("请扫描二维码", missing) == list("请扫描二维码")
 
 
 _TEXT = st.text(alphabet=st.sampled_from(list("办理材料申请人身份证与案件有关的合同欠条判决书") + list("，。、（）“”")
