@@ -177,7 +177,9 @@ class PrivacyScanner:
         """Instances of classes defined in ``modules`` (not ``skip``: simulators hold their test people by design)
         whose attributes — or the strings, bytes and containers directly inside them — carry personal data.
         For Kivy widgets and other event dispatchers (screens.*) the attributes include their Kivy properties,
-        which live outside the instance ``__dict__``."""
+        which live outside the instance ``__dict__``. Garbage is collected first: an object only a reference cycle
+        still holds (an exception's traceback frames, an earlier test's closed reader) is not kept by anyone."""
+        gc.collect()
         found: list[Finding] = []
         for obj in gc.get_objects():
             cls = type(obj)
