@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.graphics import Color, Line
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.widget import Widget
@@ -122,7 +123,9 @@ class ChineseKeyboard(VisibleOnlyBox):
     message: str = StringProperty("")  # a msgid when an engine is unavailable
     composing: bool = BooleanProperty(False)
     landscape: bool = BooleanProperty(False)  # lower keys, so the keyboard fits beside the form
-    key_height: float = NumericProperty(0)
+    natural_key_height: float = NumericProperty(0)  # a touch target (set by the .kv: 70 % in elder mode)
+    room: float = NumericProperty(0)  # the height the host leaves it (0: as tall as it needs)
+    key_height: float = NumericProperty(0)  # the natural height, lowered as far as ``room`` needs
 
     __events__ = ("on_commit", "on_delete", "on_clear")
 
@@ -130,6 +133,18 @@ class ChineseKeyboard(VisibleOnlyBox):
         super().__init__(**kwargs)
         self._composer: PinyinComposer | None = None
         self._guesses: list[str] = []
+        self._fitting = Clock.create_trigger(self._fit)
+        self.bind(natural_key_height=self._fitting, room=self._fitting, minimum_height=self._fitting)
+
+    def _fit(self, *_args: object) -> None:
+        """Keys as high as ``room`` allows (never above the natural height, never under half of it): elder
+        landscape's pinyin keyboard, taller than the column beside the form, ran into the top bar (a key over
+        结束办理). The height is linear in the key height, so scaling by room / height settles in a few frames."""
+        natural, height = self.natural_key_height, self.minimum_height
+        wanted = natural if self.room <= 0 or height <= 0 or not self.key_height else min(
+            natural, max(natural / 2, self.key_height * self.room / height))  # fmt: skip
+        if abs(wanted - self.key_height) > 0.5:
+            self.key_height = wanted
 
     # -- modes and reset -----------------------------------------------------------------------------
     def set_mode(self, mode: str) -> None:

@@ -1,6 +1,7 @@
 """What a resident sees on a rendered screen, judged: no shortened title ("…"), no text overflowing its widget,
 nothing (text or control) past the screen's edges unless a scroll view clips it, no text or control under a scroll
-view's bar (the bar needs a gutter of its own), a field being typed (``focused``) wholly in sight, no word broken
+view's bar (the bar needs a gutter of its own), no two controls drawn over each other (a slip on one touches the
+other: a keyboard key over 结束办理), a field being typed (``focused``) wholly in sight, no word broken
 inside a line and no line starting with closing punctuation (screens.linebreak's rules), every text ≥ 7:1
 against what is really drawn behind it and every edge of a control or card ≥ 3:1 against its surroundings
 (the elder targets, screens.theme).
@@ -22,7 +23,7 @@ from screens.theme import EDGE_TARGET, TEXT_TARGET, contrast_ratio
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # shortened, overflow, break, outside, under-bar, focus-hidden, text-contrast, edge-contrast
+    kind: str  # shortened, overflow, break, outside, under-bar, focus-hidden, overlap, text-contrast, edge-contrast
     what: str
 
     def __str__(self) -> str:
@@ -180,11 +181,34 @@ def _is_edge_widget(widget) -> bool:
     return isinstance(widget, ButtonBehavior | TextInput)
 
 
+def _overlaps(screen) -> list[Problem]:
+    """Controls whose visible rectangles cross (neither inside the other's tree)."""
+    controls = [(w, r) for w, _a in walk_visible(screen) if _is_edge_widget(w) and (r := _visible_rect(w, screen))]
+    problems = []
+    for i, (one, a) in enumerate(controls):
+        for other, b in controls[i + 1 :]:
+            width, height = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+            if width > 2 and height > 2 and not _related(one, other):
+                names = " and ".join(f"{type(w).__name__} {str(getattr(w, 'text', ''))[:20]!r}" for w in (one, other))
+                problems.append(Problem("overlap", f"{names} drawn over each other ({width:.0f}×{height:.0f} px)"))
+    return problems
+
+
+def _related(one, other) -> bool:
+    def ancestors(widget):
+        while widget is not None:
+            yield widget
+            parent = getattr(widget, "parent", None)
+            widget = parent if parent is not widget else None
+
+    return one in ancestors(other) or other in ancestors(one)
+
+
 def check_screen(screen, pixels: np.ndarray | None = None, contrast: bool = True) -> list[Problem]:
     """Every problem a resident would meet on ``screen`` as it is laid out now (the caller ticks the clock first)."""
     from kivy.uix.label import Label
 
-    problems: list[Problem] = []
+    problems: list[Problem] = _overlaps(screen)
     if contrast and pixels is None:
         pixels = render_pixels(screen)
     for widget, alpha in walk_visible(screen):
