@@ -91,6 +91,22 @@ def card_reader() -> Image.Image:
     return image
 
 
+def card_on_reader() -> Image.Image:
+    """The card already lying on the pad (identify asks for whom before reading it): no hand, no arrow — nothing
+    to do with the card, a tick that it is seen."""
+    image, draw = _canvas()
+    draw.rounded_rectangle([60, 420, 740, 560], radius=24, fill=PANEL, outline=INK, width=W)  # the counter
+    draw.rounded_rectangle([230, 440, 570, 540], radius=18, fill=DARK, outline=INK, width=W)  # the reader pad
+    # the ID card lying flat on the pad, seen from the front and above: a wide, low shape
+    draw.polygon([(245, 510), (555, 510), (525, 455), (275, 455)], fill=CARD, outline=INK, width=W)
+    draw.rectangle([295, 468, 335, 497], fill=PANEL, outline=INK, width=3)  # the photo
+    for row in range(2):
+        draw.line([(350, 472 + row * 14), (500 - row * 20, 472 + row * 14)], fill=BLUE, width=6)
+    draw.ellipse([330, 170, 470, 310], fill=GREEN, outline=INK, width=W)  # seen: a tick in a green disc
+    draw.line([(360, 242), (392, 274), (442, 206)], fill=PAPER, width=18, joint="curve")
+    return image
+
+
 def qr_scanner() -> Image.Image:
     image, draw = _canvas()
     draw.rounded_rectangle([60, 420, 740, 560], radius=24, fill=PANEL, outline=INK, width=W)
@@ -177,6 +193,7 @@ DRAWINGS: dict[str, Callable[[], Image.Image]] = {
     "card_reader": card_reader,
     "qr_scanner": qr_scanner,
     "camera": camera,
+    "card_on_reader": card_on_reader,
     "document_camera": document_camera,
     "printer_slot": printer_slot,
     "receipt_qr": receipt_qr,

@@ -206,7 +206,7 @@ STATES: dict[str, list[tuple[str, Callable[[object], None]]]] = {
     "progress": [("answered", _answered), ("scanning", _scanning)],
     "form": [("pinyin", _form_keyboard("pinyin")), ("handwriting", _form_keyboard("handwriting"))],
     "materials": [("sign", _mode("sign")), ("capture", _mode("capture"))],
-    "identify": [("for_other", _for_other)],
+    "identify": [("for_other", _for_other), ("card_waiting", lambda screen: setattr(screen, "card_waiting", True))],
     "principal": [("ways", _all_ways), ("card", lambda screen: screen.choose("card")), ("enter", _principal_entered)],
     "submitting": [("held", _held)],
     "receipt": [("submitted", _submitted(False)), ("queued", _submitted(True)), ("printing", _printing)],

@@ -76,6 +76,7 @@ def test_a_card_put_down_before_the_identify_screen_is_read_there(kiosk_app, hw)
         app.navigate("identify")
         identify = ui.screen("identify")  # the item may be done for someone else: whose card is it?
         assert identify.card_waiting and services.journey.session.identity is None
+        assert identify.ids.card.kind == "lying"  # the picture shows the card lying there, no hand putting it down
         ui.tap(identify.ids.for_self)
         assert wait_until(ui, lambda: app.root.current in ("face", "materials"), 20), identify.error_text
         assert services.journey.session.identity is not None
