@@ -35,7 +35,7 @@ MATERIAL_STATES = {
 }
 
 
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")  # shorter runs fit any line whole
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")  # a two-character word at a line's end breaks too (承 | 诺；)
 
 
 def keep_words(text: str) -> str:

@@ -229,3 +229,7 @@ def test_paper_breaks_lines_between_words_as_the_screen_does(services, submitted
         assert not any(WORD_JOINER in line for line in lines)
     unmarked = render_text(services.receipt(sub, translator("zh_CN")), PAPER_58).splitlines()  # the screen's copy
     assert not all(any(word in line for line in unmarked) for word in words)  # which would have cut one
+    from drivers.printer.layout import wrap
+    from kiosk.applications.receipt import keep_words
+
+    assert wrap(keep_words("作出书面承诺；"), 12) == ["作出书面", "承诺；"]  # a two-character run is a word too
