@@ -232,4 +232,4 @@ def test_paper_breaks_lines_between_words_as_the_screen_does(services, submitted
     from drivers.printer.layout import wrap
     from kiosk.applications.receipt import keep_words
 
-    assert wrap(keep_words("作出书面承诺；"), 12) == ["作出书面", "承诺；"]  # a two-character run is a word too
+    assert wrap(keep_words("请先作出，承诺；"), 12) == ["请先作出，", "承诺；"]  # a two-character run is a word too
